@@ -1,0 +1,18 @@
+//! Warden's configuration: one TOML file describing the gateway, identity providers,
+//! connections, roles, review policies and masking profiles.
+//!
+//! [`load`] reads and validates a file; every error names the file, line, key and what was
+//! expected.
+
+mod duration;
+mod error;
+mod load;
+mod locate;
+pub mod model;
+mod validate;
+
+pub use duration::ConfigDuration;
+pub use error::ConfigError;
+pub use load::{load, parse};
+pub use model::*;
+pub use validate::{ALGORITHMS, DETECTORS};

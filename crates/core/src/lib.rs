@@ -1,0 +1,25 @@
+//! Warden's domain: who is calling ([`Identity`]), what they reach ([`ConnectionKind`]), what a
+//! request does ([`Action`]), what policy said ([`Decision`]), what gets written down
+//! ([`AuditRecord`]), and the request [`pipeline`] every protocol calls in the same order.
+//!
+//! This crate names no protocol. Protocol crates translate their wire format into these types.
+
+pub mod action;
+pub mod audit;
+pub mod connection;
+pub mod decision;
+pub mod error;
+pub mod identity;
+pub mod pipeline;
+pub mod secret;
+pub mod session;
+
+pub use action::Action;
+pub use audit::{AuditKind, AuditRecord};
+pub use connection::ConnectionKind;
+pub use decision::{Decision, Verdict};
+pub use error::{Fault, GatewayError};
+pub use identity::{AuthMethod, Identity, IdentityKind};
+pub use pipeline::Pipeline;
+pub use secret::Secret;
+pub use session::Session;

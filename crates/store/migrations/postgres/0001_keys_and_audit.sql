@@ -1,0 +1,54 @@
+-- Warden store, PostgreSQL dialect. The SQLite twin is migrations/sqlite/0001_keys_and_audit.sql;
+-- both directories keep the same version numbers. Later versions add reviews, grants and sessions.
+-- Timestamps are RFC 3339 UTC text with six fractional digits and `Z`; the C collation makes text
+-- order time order whatever the database's default collation is.
+
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    groups      TEXT NOT NULL,          -- JSON array of strings
+    scopes      TEXT NOT NULL,          -- JSON array of strings
+    secret_hash TEXT NOT NULL,          -- hex SHA-256 of the secret; never the secret
+    created_at  TEXT COLLATE "C" NOT NULL,
+    expires_at  TEXT COLLATE "C",
+    revoked_at  TEXT COLLATE "C"
+);
+
+-- At most one live key per name; revoked keys keep their name.
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL;
+
+-- One hash chain per gateway node; see docs/audit.md for the hash formula.
+CREATE TABLE audit_events (
+    node        TEXT COLLATE "C" NOT NULL,
+    seq         BIGINT NOT NULL,
+    time        TEXT COLLATE "C" NOT NULL,
+    kind        TEXT NOT NULL,
+    identity    TEXT,
+    connection  TEXT,
+    session     TEXT,
+    action      TEXT COLLATE "C",
+    verdict     TEXT,
+    rule        TEXT,
+    detail      TEXT NOT NULL,          -- JSON text, kept byte for byte
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    PRIMARY KEY (node, seq)
+);
+
+CREATE INDEX audit_events_time ON audit_events (time);
+CREATE INDEX audit_events_identity ON audit_events (identity, time);
+CREATE INDEX audit_events_connection ON audit_events (connection, time);
+CREATE INDEX audit_events_action ON audit_events (action, time);
+CREATE INDEX audit_events_session ON audit_events (session);
+
+-- Signed statements that a node's chain had `hash` at `seq`. No foreign key to audit_events on
+-- purpose: a checkpoint must outlive the events it covers, so truncation is detectable.
+CREATE TABLE audit_checkpoints (
+    node        TEXT COLLATE "C" NOT NULL,
+    seq         BIGINT NOT NULL,
+    hash        TEXT NOT NULL,
+    time        TEXT COLLATE "C" NOT NULL,
+    signature   TEXT NOT NULL,          -- hex Ed25519 signature
+    public_key  TEXT NOT NULL,          -- hex Ed25519 public key
+    PRIMARY KEY (node, seq)
+);

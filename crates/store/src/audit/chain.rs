@@ -1,0 +1,60 @@
+//! The hash of one chained event (the formula in `docs/audit.md`):
+//!
+//! ```text
+//! hash = hex(SHA-256(prev_hash as 64 ASCII hex bytes || seq as 8-byte big endian
+//!                    || RFC 8785 canonical JSON of {seq, time, node, kind, identity,
+//!                       connection, session, action, verdict, rule, detail}))
+//! ```
+
+use crate::{ChainedEvent, StoreError, timestamp};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use warden_core::AuditRecord;
+
+/// `prev_hash` of the first event of every chain: 64 zeros.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The RFC 8785 canonical JSON the hash covers. Every field is present; absent ones are `null`.
+pub fn canonical_event(seq: u64, node: &str, record: &AuditRecord) -> Result<Vec<u8>, StoreError> {
+    let fields = json!({
+        "seq": seq,
+        "time": timestamp::format(&record.time),
+        "node": node,
+        "kind": record.kind.as_str(),
+        "identity": record.identity,
+        "connection": record.connection,
+        "session": record.session,
+        "action": record.action,
+        "verdict": record.verdict.map(|v| v.as_str()),
+        "rule": record.rule,
+        "detail": record.detail,
+    });
+    serde_jcs::to_vec(&fields).map_err(|e| StoreError::Corrupt {
+        table: "audit_events",
+        message: format!("event {seq} of node {node} cannot be canonicalised: {e}"),
+    })
+}
+
+/// The hash of an event with these fields following `prev_hash`.
+pub fn compute_hash(
+    prev_hash: &str,
+    seq: u64,
+    node: &str,
+    record: &AuditRecord,
+) -> Result<String, StoreError> {
+    let canonical = canonical_event(seq, node, record)?;
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(seq.to_be_bytes());
+    hasher.update(&canonical);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The hash `event` should carry, recomputed from its contents and `prev_hash`.
+pub fn event_hash(event: &ChainedEvent) -> Result<String, StoreError> {
+    compute_hash(&event.prev_hash, event.seq, &event.node, &event.record)
+}
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod tests;

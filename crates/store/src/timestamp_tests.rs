@@ -1,0 +1,28 @@
+use super::*;
+use chrono::TimeZone;
+
+#[test]
+fn stored_form_has_six_digits_and_z() {
+    let t = Utc.with_ymd_and_hms(2026, 5, 6, 7, 8, 9).unwrap();
+    assert_eq!(format(&t), "2026-05-06T07:08:09.000000Z");
+    let t = t + chrono::Duration::nanoseconds(123_456_789);
+    assert_eq!(format(&t), "2026-05-06T07:08:09.123456Z");
+}
+
+#[test]
+fn parse_round_trips_and_rejects_other_forms() {
+    let text = "2026-05-06T07:08:09.123456Z";
+    assert_eq!(format(&parse(text).unwrap()), text);
+    assert!(parse("2026-05-06T07:08:09Z").is_err());
+    assert!(parse("2026-05-06T09:08:09.123456+02:00").is_err());
+    assert!(parse("yesterday").is_err());
+}
+
+#[test]
+fn text_order_is_time_order() {
+    let a = Utc.with_ymd_and_hms(2026, 5, 6, 7, 8, 9).unwrap();
+    let b = a + chrono::Duration::microseconds(1);
+    let c = a + chrono::Duration::days(400);
+    assert!(format(&a) < format(&b));
+    assert!(format(&b) < format(&c));
+}

@@ -1,0 +1,16 @@
+//! TLS for Warden's listeners: certificates from configured files, or a development CA that is
+//! generated into the data dir on first start and signs a fresh server certificate each start.
+
+mod dev_ca;
+mod error;
+mod server;
+
+pub use dev_ca::{DevCa, ensure_dev_ca};
+pub use error::TlsError;
+pub use server::{ServerTls, server_config};
+
+/// Installs the process-wide rustls crypto provider (aws-lc-rs); call once at start-up.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want either way.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the system packages Warden's tests drive for real: PostgreSQL server and client tools,
+# MariaDB, OpenSSH server and client, libclang (for pg_query's bindgen) and PgBouncer (benchmarks).
+# Idempotent: does nothing when everything is already present.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+pg_bin() { { pg_config --bindir 2>/dev/null || true; ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | head -n1; }
+
+if ! have initdb && ! [ -x "$(pg_bin)/initdb" ]; then need+=(postgresql); fi
+have psql || need+=(postgresql-client)
+have pgbench || need+=(postgresql-contrib)
+have mariadbd || have mysqld || need+=(mariadb-server)
+have mariadb || have mysql || need+=(mariadb-client)
+have /usr/sbin/sshd || need+=(openssh-server)
+have ssh || need+=(openssh-client)
+have ssh-keygen || need+=(openssh-client)
+have pgbouncer || need+=(pgbouncer)
+ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+have python3 || need+=(python3)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-test-deps: everything is present"
+  exit 0
+fi
+
+echo "install-test-deps: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Debian starts packaged services on install; the tests start their own on free ports, so the
+# packaged ones are left as they are.
