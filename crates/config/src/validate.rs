@@ -356,7 +356,9 @@ fn action_pattern(pattern: &str) -> Result<(), String> {
         Some((protocol, rest))
             if !protocol.is_empty()
                 && !rest.is_empty()
-                && protocol.chars().all(|c| c.is_ascii_lowercase() || c == '*') =>
+                && protocol
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '*') =>
         {
             Ok(())
         }

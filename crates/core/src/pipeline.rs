@@ -256,6 +256,21 @@ impl Pipeline {
         }
     }
 
+    /// What policy would say about `action` in `session`, without auditing or holding anything;
+    /// protocols use it to harden a session up front (e.g. read-only upstream sessions).
+    pub fn verdict(&self, session: &Session, action: &Action) -> Verdict {
+        let request = DecisionRequest {
+            identity: &session.identity,
+            connection: &session.connection,
+            kind: session.kind,
+            action,
+            client_addr: session.client_addr,
+        };
+        self.decider
+            .decide(&request)
+            .map_or(Verdict::Deny, |decision| decision.verdict)
+    }
+
     /// Phase 8 for a forwarded request: audits its outcome.
     pub async fn finish(
         &self,

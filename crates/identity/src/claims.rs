@@ -172,7 +172,7 @@ fn machine_rule_matches(rule: &MachineRule, claims: &Map<String, Value>) -> bool
         Value::String(s) => s == expected,
         Value::Array(items) => items.iter().any(|item| item.as_str() == Some(expected)),
         Value::Null => false,
-        other => other.to_string() == *expected,
+        other => serde_json::from_str::<Value>(expected).is_ok_and(|e| &e == other),
     }
 }
 

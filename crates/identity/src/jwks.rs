@@ -11,7 +11,7 @@ use crate::http::get_json;
 use crate::key::{VerifyingKey, from_jwk};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -44,7 +44,6 @@ struct RefreshState {
     last_attempt: Option<Instant>,
     /// Discovered JWKS URL; forgotten after a failed fetch so discovery runs again.
     discovered: Option<String>,
-    last_error: Option<String>,
 }
 
 /// The key cache of one provider.
@@ -55,9 +54,11 @@ pub(crate) struct JwksCache {
     client: reqwest::Client,
     min_refresh: Duration,
     keys: RwLock<Arc<KeySet>>,
-    /// Refresh attempts started; lets a caller that waited for the lock see that it is stale.
+    /// Refresh attempts finished; lets a caller that waited for the lock see that its view is old.
     attempts: AtomicU64,
     refresh: Mutex<RefreshState>,
+    /// Why the last refresh failed, if it did; read without waiting for a refresh in flight.
+    last_error: StdMutex<Option<String>>,
 }
 
 impl JwksCache {
@@ -76,6 +77,7 @@ impl JwksCache {
             keys: RwLock::new(Arc::new(KeySet::default())),
             attempts: AtomicU64::new(0),
             refresh: Mutex::new(RefreshState::default()),
+            last_error: StdMutex::new(None),
         }
     }
 
@@ -102,7 +104,11 @@ impl JwksCache {
             return Ok(key.clone());
         }
         if current.fetched_at.is_none() {
-            let reason = self.refresh.lock().await.last_error.clone();
+            let reason = self
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
             return Err(IdentityError::JwksUnavailable {
                 provider: self.provider.clone(),
                 reason: reason.unwrap_or_else(|| "no keys fetched yet".to_owned()),
@@ -150,21 +156,28 @@ impl JwksCache {
             return;
         }
         state.last_attempt = Some(Instant::now());
-        self.attempts.fetch_add(1, Ordering::AcqRel);
-        match self.fetch(&mut state).await {
+        let outcome = self.fetch(&mut state).await;
+        let error = match outcome {
             Ok(keys) => {
                 tracing::info!(provider = %self.provider, keys = keys.len(), "fetched jwks");
-                state.last_error = None;
                 self.store(KeySet {
                     keys,
                     fetched_at: Some(Instant::now()),
                 });
+                None
             }
             Err(reason) => {
                 tracing::warn!(provider = %self.provider, %reason, "jwks refresh failed; keeping cached keys");
-                state.last_error = Some(reason);
+                Some(reason)
             }
-        }
+        };
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = error;
+        // Counted once the result is visible, so a caller that read the old count before its
+        // lookup knows, once it holds the lock, that it can look again instead of fetching.
+        self.attempts.fetch_add(1, Ordering::AcqRel);
     }
 
     async fn fetch(&self, state: &mut RefreshState) -> Result<Vec<VerifyingKey>, String> {

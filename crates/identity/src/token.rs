@@ -24,7 +24,8 @@ pub(crate) struct UnverifiedToken<'a> {
 }
 
 impl<'a> UnverifiedToken<'a> {
-    /// Splits and decodes `token`; every failure is `malformed_token` and never quotes the token.
+    /// Splits and decodes `token`. Failures are `malformed_token`, or `algorithm_not_allowed` for
+    /// `alg: none`; no message quotes the token.
     pub fn parse(token: &'a str) -> Result<Self, IdentityError> {
         let malformed = |why: &str| IdentityError::MalformedToken(why.to_owned());
         if token.len() > MAX_TOKEN_LEN {
@@ -46,6 +47,12 @@ impl<'a> UnverifiedToken<'a> {
             Some(Value::String(alg)) => alg.clone(),
             _ => return Err(malformed("header has no alg")),
         };
+        // Refused before anything else, whichever provider the token claims to come from.
+        if alg.eq_ignore_ascii_case("none") {
+            return Err(IdentityError::AlgorithmNotAllowed(
+                "unsigned tokens (alg none) are never accepted".to_owned(),
+            ));
+        }
         let kid = match header.get("kid") {
             None | Some(Value::Null) => None,
             Some(Value::String(kid)) => Some(kid.clone()),

@@ -48,3 +48,13 @@ fn refuses_oversized_tokens() {
     let error = UnverifiedToken::parse(&token).unwrap_err();
     assert_eq!(error.code(), "malformed_token");
 }
+
+#[test]
+fn alg_none_is_refused_before_any_provider_is_chosen() {
+    let claims = part(r#"{"iss":"https://unknown.example"}"#);
+    for alg in ["none", "NONE", "nOnE"] {
+        let token = format!("{}.{claims}.", part(&format!(r#"{{"alg":"{alg}"}}"#)));
+        let error = UnverifiedToken::parse(&token).unwrap_err();
+        assert_eq!(error.code(), "algorithm_not_allowed", "{alg}");
+    }
+}

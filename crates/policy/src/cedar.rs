@@ -19,8 +19,6 @@ pub const CEDAR_SCHEMA: &str = include_str!("cedar/warden.cedarschema");
 
 /// Validated policies from the configured files, ready to evaluate.
 pub(crate) struct CedarRules {
-    #[cfg_attr(not(test), allow(dead_code))]
-    schema: Schema,
     forbids: PolicySet,
     permits: PolicySet,
     meta: HashMap<String, PolicyMeta>,
@@ -72,7 +70,6 @@ impl CedarRules {
             meta.insert(id, item.meta);
         }
         Ok(Some(CedarRules {
-            schema,
             forbids,
             permits,
             meta,

@@ -1,5 +1,8 @@
 //! Roles alone: selectors, connection globs, action patterns, precedence, default deny.
 
+// Helpers outside #[test] functions unwrap too; clippy.toml only exempts the functions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Ask, engine, human, machine};

@@ -1,7 +1,8 @@
 //! The cluster store: a PostgreSQL database shared by every gateway node.
 
 use crate::{StoreError, backend::impl_store};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -28,36 +29,40 @@ pub async fn open_postgres(url: &str) -> Result<PgStore, StoreError> {
     })?;
     let options = options.application_name("warden");
     let target = describe_target(&options);
+    let failed = |e: sqlx::Error| match StoreError::from_sqlx("postgres", e, String::new) {
+        StoreError::Unavailable { message, .. } => {
+            unavailable(format!("cannot connect to {target}: {message}"))
+        }
+        _ => unavailable(format!("cannot connect to {target}")),
+    };
+    let timed_out = || {
+        unavailable(format!(
+            "cannot connect to {target}: no answer within {}s",
+            CONNECT_TIMEOUT.as_secs()
+        ))
+    };
+    // One direct attempt first: the pool retries refused connections until its timeout, which
+    // would turn "connection refused" or a DNS error into a slow, vague timeout.
+    let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(failed)?;
+    let _ = probe.close().await;
     let connect = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options);
-    let pool = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
-        Ok(Ok(pool)) => pool,
-        Ok(Err(e)) => {
-            let StoreError::Unavailable { message, .. } =
-                StoreError::from_sqlx("postgres", e, String::new)
-            else {
-                return Err(unavailable(format!("cannot connect to {target}")));
-            };
-            return Err(unavailable(format!(
-                "cannot connect to {target}: {message}"
-            )));
-        }
-        Err(_) => {
-            return Err(unavailable(format!(
-                "cannot connect to {target}: no answer within {}s",
-                CONNECT_TIMEOUT.as_secs()
-            )));
-        }
-    };
+    let pool = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(failed)?;
     // The migrator takes an advisory lock, so nodes starting together apply them once.
     sqlx::migrate!("migrations/postgres")
         .run(&pool)
         .await
         .map_err(|e| StoreError::Migration {
             backend: "postgres",
-            message: format!("{e}; the database may belong to a newer Warden"),
+            message: e.to_string(),
         })?;
     Ok(PgStore { pool })
 }

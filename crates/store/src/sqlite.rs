@@ -57,7 +57,7 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         .await
         .map_err(|e| StoreError::Migration {
             backend: "sqlite",
-            message: format!("{e}; {} may belong to a newer Warden", path.display()),
+            message: format!("{}: {e}", path.display()),
         })?;
     Ok(SqliteStore { pool, path })
 }

@@ -78,7 +78,7 @@ async fn rewritten_chain_is_caught_by_its_checkpoint_or_by_the_trusted_key() {
         let (_, seq, message) = broken(&backend, Some(&key.verifying_key())).await;
         assert_eq!(seq, 10, "{message}");
         assert!(
-            message.contains("not by the trusted audit key"),
+            message.contains("which is not a trusted audit key"),
             "{message}"
         );
     }

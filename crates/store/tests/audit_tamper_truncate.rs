@@ -3,6 +3,7 @@
 mod common;
 
 use common::{backends, broken, write_chain};
+use warden_store::AuditLog;
 
 #[tokio::test]
 async fn truncation_after_a_checkpoint_is_named() {
@@ -20,6 +21,14 @@ async fn truncation_after_a_checkpoint_is_named() {
             message,
             "event 16 of node n1 is missing: a signed checkpoint covers events up to 20 but the chain ends at 15 (truncated)"
         );
+        // The gateway refuses to continue a truncated chain rather than reuse its numbers.
+        let reopened = AuditLog::open(backend.store.clone(), "n1".into(), key, 10).await;
+        let message = common::error_of(reopened);
+        assert!(
+            message.contains("event 16 of node n1 is missing"),
+            "{message}"
+        );
+        assert!(message.contains("new node name"), "{message}");
     }
 }
 

@@ -27,10 +27,10 @@ mod random;
 pub mod sshd;
 pub mod tls;
 
-// TMP pub use issuer::{KeyAlg, TokenIssuer};
-// TMP pub use mariadb::MariaDbServer;
+pub use issuer::{KeyAlg, TokenIssuer};
+pub use mariadb::MariaDbServer;
 pub use postgres::{PgAuth, PostgresOptions, PostgresServer};
-// TMP pub use sshd::SshServer;
+pub use sshd::SshServer;
 pub use tls::TestCa;
 
 /// Returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -66,6 +66,7 @@ pub enum ConfigCommand {
 pub enum KeysCommand {
     /// Create an API key; the key is printed once and never stored.
     Create {
+        /// The config file.
         #[command(flatten)]
         config: ConfigArg,
         /// Machine identity name (the subject).
@@ -83,11 +84,13 @@ pub enum KeysCommand {
     },
     /// List API keys (never the secrets).
     List {
+        /// The config file.
         #[command(flatten)]
         config: ConfigArg,
     },
     /// Revoke an API key by id or name.
     Revoke {
+        /// The config file.
         #[command(flatten)]
         config: ConfigArg,
         /// Key id or identity name.
@@ -105,6 +108,7 @@ pub enum PolicyCommand {
 /// A hypothetical request for `policy check`.
 #[derive(Debug, Args)]
 pub struct PolicyQuery {
+    /// The config file.
     #[command(flatten)]
     pub config: ConfigArg,
     /// Identity subject.
@@ -141,8 +145,12 @@ pub struct PolicyQuery {
 pub enum AuditCommand {
     /// Check the hash chains, checkpoints and signatures; exit 0 when intact.
     Verify {
+        /// The config file.
         #[command(flatten)]
         config: ConfigArg,
+        /// Trusted `audit-signing.pub` of a node (repeatable); defaults to this node's key file.
+        #[arg(long = "key")]
+        keys: Vec<std::path::PathBuf>,
     },
     /// Print matching events as JSON lines.
     Search(AuditQuery),
@@ -151,6 +159,7 @@ pub enum AuditCommand {
 /// Filters for `audit search`.
 #[derive(Debug, Args)]
 pub struct AuditQuery {
+    /// The config file.
     #[command(flatten)]
     pub config: ConfigArg,
     /// Identity subject.

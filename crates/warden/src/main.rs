@@ -1,11 +1,8 @@
 //! `warden`: the identity-aware access gateway, and the CLI that runs and inspects it.
 
-mod cli;
-mod commands;
-mod runtime;
-
 use clap::Parser;
 use std::process::ExitCode;
+use warden_app::{cli, commands, runtime};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -150,10 +150,15 @@ fn load_file(
         }
     }
     let result = validator.validate(&set, ValidationMode::Strict);
-    problems.extend(result.validation_errors().map(|error| CedarProblem {
-        policy: Some(error.policy_id().to_string()),
-        line: diagnostic_line(error, text),
-        message: diagnostic_message(error),
+    problems.extend(result.validation_errors().map(|error| {
+        let id = error.policy_id().to_string();
+        // Cedar repeats the id inside its message; the problem names it already.
+        let message = diagnostic_message(error).replace(&format!("for policy `{id}`, "), "");
+        CedarProblem {
+            policy: Some(id),
+            line: diagnostic_line(error, text),
+            message,
+        }
     }));
 
     if problems.is_empty() {

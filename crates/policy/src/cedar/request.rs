@@ -89,7 +89,7 @@ impl RequestBuilder {
             .ok_or_else(|| format!("connection {:?} is not defined", req.connection))?;
         let (principal, mut entities) = self.principal(req.identity)?;
         entities.push(connection.clone());
-        let context = context(req, now).map_err(|e| e.to_string())?;
+        let context = context(req, now)?;
         let request = Request::new(
             principal,
             self.action.clone(),
@@ -150,10 +150,7 @@ impl RequestBuilder {
 }
 
 /// The request context: what, where from, when.
-fn context(
-    req: &DecisionRequest<'_>,
-    now: DateTime<Utc>,
-) -> Result<Context, cedar_policy::ContextCreationError> {
+fn context(req: &DecisionRequest<'_>, now: DateTime<Utc>) -> Result<Context, String> {
     let action = req.action;
     let strings = |items: &[String]| {
         RestrictedExpression::new_set(
@@ -193,4 +190,5 @@ fn context(
             RestrictedExpression::new_long(i64::from(now.weekday().number_from_monday())),
         ),
     ])
+    .map_err(|e| e.to_string())
 }

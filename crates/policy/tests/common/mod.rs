@@ -104,7 +104,7 @@ impl<'a> Ask<'a> {
         self
     }
 
-    pub fn from_ip(mut self, ip: &str) -> Self {
+    pub fn source_ip(mut self, ip: &str) -> Self {
         self.client_addr = Some(SocketAddr::new(ip.parse().unwrap(), 40000));
         self
     }

@@ -54,20 +54,16 @@ pub(crate) enum SignatureProblem {
     Invalid,
 }
 
-/// Checks `checkpoint`'s signature with `trusted` when given, else with the key it records.
+/// Checks `checkpoint`'s signature with the recorded key, which must be one of `trusted` unless
+/// `trusted` is empty.
 pub(crate) fn check_signature(
     checkpoint: &Checkpoint,
-    trusted: Option<&VerifyingKey>,
+    trusted: &[VerifyingKey],
 ) -> Result<(), SignatureProblem> {
-    let recorded = decode_verifying_key(&checkpoint.public_key);
-    let key = match (trusted, recorded) {
-        (Some(trusted), Some(recorded)) if trusted != &recorded => {
-            return Err(SignatureProblem::UntrustedKey);
-        }
-        (Some(trusted), _) => *trusted,
-        (None, Some(recorded)) => recorded,
-        (None, None) => return Err(SignatureProblem::Invalid),
-    };
+    let key = decode_verifying_key(&checkpoint.public_key).ok_or(SignatureProblem::Invalid)?;
+    if !trusted.is_empty() && !trusted.contains(&key) {
+        return Err(SignatureProblem::UntrustedKey);
+    }
     let signature = hex::decode(&checkpoint.signature)
         .ok()
         .and_then(|bytes| Signature::from_slice(&bytes).ok())

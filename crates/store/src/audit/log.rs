@@ -5,6 +5,7 @@ use crate::{AuditFilter, ChainedEvent, Checkpoint, DynStore, StoreError, timesta
 use async_trait::async_trait;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::fmt;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 use warden_core::{AuditRecord, GatewayError, pipeline::Audit};
 
@@ -22,7 +23,16 @@ struct Head {
 }
 
 /// The per-node, hash-chained, checkpoint-signed audit log.
+///
+/// Appends run in their own task: a caller that gives up (a cancelled request) cannot cut an
+/// insert short and leave the store and the in-memory head disagreeing.
+#[derive(Clone)]
 pub struct AuditLog {
+    chain: Arc<Chain>,
+}
+
+/// The state behind [`AuditLog`].
+struct Chain {
     store: DynStore,
     node: String,
     signing_key: SigningKey,
@@ -33,9 +43,9 @@ pub struct AuditLog {
 impl fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuditLog")
-            .field("backend", &self.store.backend())
-            .field("node", &self.node)
-            .field("checkpoint_every", &self.checkpoint_every)
+            .field("backend", &self.chain.store.backend())
+            .field("node", &self.chain.node)
+            .field("checkpoint_every", &self.chain.checkpoint_every)
             .finish_non_exhaustive()
     }
 }
@@ -54,7 +64,17 @@ impl AuditLog {
             None => (0, chain::GENESIS_HASH.to_owned()),
         };
         let checkpointed = store.checkpoints(&node).await?.last().map_or(0, |c| c.seq);
-        Ok(AuditLog {
+        if checkpointed > seq {
+            // Appending would bury the deletion under new events with reused numbers.
+            return Err(StoreError::Corrupt {
+                table: "audit_events",
+                message: format!(
+                    "event {} of node {node} is missing: the chain ends at {seq} but a signed checkpoint covers events up to {checkpointed}; run `warden audit verify`, and start this gateway under a new node name to begin a new chain",
+                    seq + 1
+                ),
+            });
+        }
+        let chain = Chain {
             store,
             node,
             signing_key,
@@ -65,29 +85,69 @@ impl AuditLog {
                 checkpointed,
                 in_doubt: None,
             }),
+        };
+        Ok(AuditLog {
+            chain: Arc::new(chain),
         })
     }
 
     /// The node whose chain this is.
     pub fn node(&self) -> &str {
-        &self.node
+        &self.chain.node
     }
 
     /// The public key that verifies this log's checkpoints.
     pub fn verifying_key(&self) -> VerifyingKey {
-        self.signing_key.verifying_key()
+        self.chain.signing_key.verifying_key()
     }
 
     /// Sequence number and hash of the last event appended (0 and 64 zeros before the first).
     pub async fn head(&self) -> (u64, String) {
-        let head = self.head.lock().await;
+        let head = self.chain.head.lock().await;
         (head.seq, head.hash.clone())
     }
 
     /// Appends `record` (its time truncated to the microsecond) as the next event of the chain
-    /// and returns it as stored. On error the event is not in the chain, the head is unchanged,
-    /// and the caller must not carry out what the event describes.
+    /// and returns it as stored. On error the head is unchanged and the caller must not carry out
+    /// what the event describes. (If the store committed the insert but the answer was lost, the
+    /// next append finds the event and continues after it.)
     pub async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+        let chain = Arc::clone(&self.chain);
+        self.run(async move { chain.record(record).await }).await
+    }
+
+    /// Signs and stores a checkpoint of the current head (called at shutdown). Returns `None`
+    /// when there is nothing new to cover.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let chain = Arc::clone(&self.chain);
+        self.run(async move { chain.checkpoint().await }).await
+    }
+
+    /// Events matching `filter`; see [`super::search`].
+    pub async fn search(&self, filter: &AuditFilter) -> Result<Vec<ChainedEvent>, StoreError> {
+        super::search(self.chain.store.as_ref(), filter).await
+    }
+
+    /// Runs `work` to completion in its own task, even if the caller stops waiting.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        tokio::spawn(work).await.map_err(|e| {
+            StoreError::unavailable(
+                self.chain.store.backend(),
+                format!(
+                    "the audit append task of node {} failed: {e}",
+                    self.chain.node
+                ),
+            )
+        })?
+    }
+}
+
+impl Chain {
+    /// See [`AuditLog::record`].
+    async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
         let mut head = self.head.lock().await;
         if let Some(event) = head.in_doubt.take() {
             self.settle_in_doubt(&mut head, event).await?;
@@ -108,17 +168,23 @@ impl AuditLog {
             prev_hash: head.hash.clone(),
             hash,
         };
-        match self.store.insert_audit_event(&event).await {
-            Ok(()) => {}
-            Err(conflict @ StoreError::Conflict(_)) => return Err(conflict),
-            Err(other) => {
-                head.in_doubt = Some(event);
-                return Err(other);
+        // Marked in doubt before the insert, so that if this future is dropped mid-insert (a
+        // cancelled request), the next append checks the store instead of reusing the number.
+        head.in_doubt = Some(event.clone());
+        let inserted = self.store.insert_audit_event(&event).await;
+        match inserted {
+            Ok(()) => head.in_doubt = None,
+            Err(conflict @ StoreError::Conflict(_)) => {
+                head.in_doubt = None;
+                return Err(conflict);
             }
+            Err(other) => return Err(other),
         }
         head.seq = event.seq;
         head.hash.clone_from(&event.hash);
-        if self.checkpoint_every > 0 && head.seq - head.checkpointed >= self.checkpoint_every {
+        if self.checkpoint_every > 0
+            && head.seq.saturating_sub(head.checkpointed) >= self.checkpoint_every
+        {
             // The event is durable; a missing checkpoint is retried after the next event.
             if let Err(error) = self.checkpoint_locked(&mut head).await {
                 tracing::warn!(node = %self.node, seq = head.seq, %error, "could not store an audit checkpoint");
@@ -127,9 +193,8 @@ impl AuditLog {
         Ok(event)
     }
 
-    /// Signs and stores a checkpoint of the current head (called at shutdown). Returns `None`
-    /// when there is nothing new to cover.
-    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+    /// See [`AuditLog::checkpoint`].
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         let mut head = self.head.lock().await;
         if let Some(event) = head.in_doubt.take() {
             self.settle_in_doubt(&mut head, event).await?;
@@ -137,19 +202,23 @@ impl AuditLog {
         self.checkpoint_locked(&mut head).await
     }
 
-    /// Events matching `filter`; see [`super::search`].
-    pub async fn search(&self, filter: &AuditFilter) -> Result<Vec<ChainedEvent>, StoreError> {
-        super::search(self.store.as_ref(), filter).await
-    }
-
     async fn checkpoint_locked(&self, head: &mut Head) -> Result<Option<Checkpoint>, StoreError> {
         if head.seq == 0 || head.checkpointed == head.seq {
             return Ok(None);
         }
         let signed = checkpoint::sign(&self.signing_key, &self.node, head.seq, &head.hash)?;
-        self.store.insert_checkpoint(&signed).await?;
-        head.checkpointed = signed.seq;
-        Ok(Some(signed))
+        match self.store.insert_checkpoint(&signed).await {
+            Ok(()) => {
+                head.checkpointed = signed.seq;
+                Ok(Some(signed))
+            }
+            // An earlier attempt at this event was stored after all (its answer was lost).
+            Err(StoreError::Conflict(_)) => {
+                head.checkpointed = signed.seq;
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Finds out whether `event`, whose insert failed ambiguously, reached the store: adopts it

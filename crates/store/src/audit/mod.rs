@@ -13,7 +13,7 @@ pub use log::AuditLog;
 pub use signing_key::{
     SIGNING_KEY_FILE, VERIFYING_KEY_FILE, load_or_create_signing_key, load_verifying_key,
 };
-pub use verify::{NodeReport, Problem, VerifyFailure, VerifyReport, verify};
+pub use verify::{NodeReport, Problem, VerifyFailure, VerifyReport, verify, verify_with_keys};
 
 use crate::{AuditFilter, ChainedEvent, Store, StoreError};
 

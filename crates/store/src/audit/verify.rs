@@ -55,7 +55,7 @@ pub enum Problem {
     CheckpointMismatch,
     /// The checkpoint's signature does not verify (forged or altered).
     BadSignature,
-    /// The checkpoint was signed by another key than the trusted one.
+    /// The checkpoint was signed by a key that is not trusted.
     UntrustedKey {
         /// The hex public key recorded in the checkpoint.
         public_key: String,
@@ -118,7 +118,7 @@ fn describe(node: &str, seq: u64, problem: &Problem) -> String {
             "the checkpoint at event {seq} of node {node} has an invalid signature (forged or altered)"
         ),
         Problem::UntrustedKey { public_key } => format!(
-            "the checkpoint at event {seq} of node {node} was signed by key {public_key}, not by the trusted audit key"
+            "the checkpoint at event {seq} of node {node} was signed by key {public_key}, which is not a trusted audit key"
         ),
     }
 }
@@ -145,9 +145,19 @@ pub async fn verify(
     store: &dyn Store,
     trusted_key: Option<&VerifyingKey>,
 ) -> Result<VerifyReport, VerifyFailure> {
+    let trusted: Vec<VerifyingKey> = trusted_key.into_iter().copied().collect();
+    verify_with_keys(store, &trusted).await
+}
+
+/// [`verify`] for a cluster whose nodes sign with different keys: every checkpoint must be
+/// signed by one of `trusted` (by the key it records when `trusted` is empty).
+pub async fn verify_with_keys(
+    store: &dyn Store,
+    trusted: &[VerifyingKey],
+) -> Result<VerifyReport, VerifyFailure> {
     let mut nodes = Vec::new();
     for node in store.audit_nodes().await? {
-        nodes.push(verify_node(store, &node, trusted_key).await?);
+        nodes.push(verify_node(store, &node, trusted).await?);
     }
     Ok(VerifyReport { nodes })
 }
@@ -155,7 +165,7 @@ pub async fn verify(
 async fn verify_node(
     store: &dyn Store,
     node: &str,
-    trusted_key: Option<&VerifyingKey>,
+    trusted: &[VerifyingKey],
 ) -> Result<NodeReport, VerifyFailure> {
     let broken = |seq: u64, problem: Problem| VerifyFailure::Broken {
         node: node.to_owned(),
@@ -199,7 +209,7 @@ async fn verify_node(
     }
 
     for signed in &checkpoints {
-        match checkpoint::check_signature(signed, trusted_key) {
+        match checkpoint::check_signature(signed, trusted) {
             Ok(()) => {}
             Err(SignatureProblem::Invalid) => {
                 return Err(broken(signed.seq, Problem::BadSignature));

@@ -1,14 +1,16 @@
 //! Runs each scenario against both stores: SQLite in a temp dir and PostgreSQL in a fresh
 //! database on a throwaway loopback server.
 
-#![allow(dead_code)]
+// Test support code: failing loudly is the point, and not every test binary uses every helper.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::path::Path;
 use std::sync::Arc;
 use tempfile::TempDir;
 use warden_core::{AuditKind, AuditRecord, Verdict};
-use warden_store::{DynStore, SqliteStore, StoreError, open_sqlite};
+use warden_store::{DynStore, PgStore, SqliteStore, StoreError, open_postgres, open_sqlite};
+use warden_testkit::postgres::PostgresServer;
 
 /// One backend under test.
 pub struct Backend {
@@ -22,14 +24,39 @@ pub struct Backend {
 
 enum Concrete {
     Sqlite(SqliteStore),
+    Postgres(Box<Postgres>),
+}
+
+struct Postgres {
+    store: PgStore,
+    url: String,
+    // Keeps the server running as long as the backend; stopped on drop.
+    _server: PostgresServer,
 }
 
 /// Both backends, each empty, SQLite first.
 pub async fn backends() -> Vec<Backend> {
-    vec![sqlite().await]
+    vec![sqlite().await, postgres().await]
 }
 
-async fn sqlite() -> Backend {
+async fn postgres() -> Backend {
+    let server = PostgresServer::start().await.unwrap();
+    let url = server.create_database("warden_store_test").await.unwrap();
+    let store = open_postgres(&url).await.unwrap();
+    Backend {
+        name: "postgres",
+        store: Arc::new(store.clone()),
+        concrete: Concrete::Postgres(Box::new(Postgres {
+            store,
+            url,
+            _server: server,
+        })),
+        data_dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+/// The SQLite backend alone (for checks that need the database file).
+pub async fn sqlite() -> Backend {
     let data_dir = tempfile::tempdir().unwrap();
     let store = open_sqlite(data_dir.path()).await.unwrap();
     Backend {
@@ -60,6 +87,14 @@ impl Backend {
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 pool.close().await;
             }
+            Concrete::Postgres(pg) => {
+                let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                pool.close().await;
+            }
         }
     }
 
@@ -73,18 +108,34 @@ impl Backend {
                 )
                 .await
             }
+            Concrete::Postgres(_) => {
+                self.exec(
+                    "CREATE FUNCTION simulated_outage() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'simulated outage'; END $$; \
+                     CREATE TRIGGER simulated_outage BEFORE INSERT ON audit_events \
+                     FOR EACH ROW EXECUTE FUNCTION simulated_outage()",
+                )
+                .await
+            }
         }
     }
 
     /// Undoes [`Self::break_audit_inserts`].
     pub async fn repair_audit_inserts(&self) {
-        self.exec("DROP TRIGGER simulated_outage").await;
+        match &self.concrete {
+            Concrete::Sqlite(_) => self.exec("DROP TRIGGER simulated_outage").await,
+            Concrete::Postgres(_) => {
+                self.exec("DROP TRIGGER simulated_outage ON audit_events")
+                    .await
+            }
+        }
     }
 
     /// Closes the store's connections: every later call fails.
     pub async fn close(&self) {
         match &self.concrete {
             Concrete::Sqlite(store) => store.close().await,
+            Concrete::Postgres(pg) => pg.store.close().await,
         }
     }
 
@@ -92,6 +143,7 @@ impl Backend {
     pub async fn reopen(&self) -> DynStore {
         match &self.concrete {
             Concrete::Sqlite(_) => Arc::new(open_sqlite(self.data_dir.path()).await.unwrap()),
+            Concrete::Postgres(pg) => Arc::new(open_postgres(&pg.url).await.unwrap()),
         }
     }
 }
@@ -109,7 +161,7 @@ pub fn decision(i: u64) -> AuditRecord {
         time: at(i as i64 * 1_000 + 7) + Duration::nanoseconds(123),
         kind: AuditKind::Decision,
         identity: Some(format!("user-{}", i % 3)),
-        connection: if i % 5 == 0 {
+        connection: if i.is_multiple_of(5) {
             None
         } else {
             Some("prod-db".into())
@@ -123,6 +175,8 @@ pub fn decision(i: u64) -> AuditRecord {
             "duration_ms": i as f64 / 7.0,
             "whole": 2.0,
             "tiny": 1e-7,
+            "huge": 1e21 * i as f64,
+            "negative_small": -(i as f64) * 1.5e-9,
             "big": 9_007_199_254_740_993u64,
             "text": format!("ünïcødé \u{1F600} \"quoted\" \\ line\nbreak {i}"),
             "nested": {"b": [1, 2.5, null, true], "a": {}},

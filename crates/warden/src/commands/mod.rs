@@ -1,6 +1,10 @@
 //! One module per top-level command.
 
+mod audit;
 mod config;
+mod gateway;
+mod keys;
+mod policy;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -9,6 +13,9 @@ use std::process::ExitCode;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(command) => config::run(command),
-        _ => anyhow::bail!("not wired yet"),
+        Command::Gateway(args) => gateway::run(&args.config).await,
+        Command::Keys(command) => keys::run(command).await,
+        Command::Policy(command) => policy::run(command),
+        Command::Audit(command) => audit::run(command).await,
     }
 }

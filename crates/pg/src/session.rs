@@ -1,0 +1,466 @@
+//! One client session after start-up: relays frames both ways, classifies each statement,
+//! asks the pipeline for a verdict, and refuses denied statements in protocol order.
+//!
+//! Denials keep the session usable: a denied simple `Query` is answered with ErrorResponse and
+//! ReadyForQuery; a denied `Parse` is answered with ErrorResponse once everything sent before it
+//! has been answered, then the client's messages are discarded until `Sync`, which is forwarded
+//! so the server reports the true transaction status.
+
+use crate::PgError;
+use crate::frame::{Frame, FrameReader};
+use crate::messages::{bind, command_complete, error_response, parse, query, tagged};
+use crate::statements::Statements;
+use bytes::BytesMut;
+use std::collections::VecDeque;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use warden_core::pipeline::Outcome;
+use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeline, Session};
+
+/// A request awaiting its outcome, for the audit log.
+struct Inflight {
+    action: Action,
+    decision: Decision,
+    started: Instant,
+    rows: u64,
+    error: Option<String>,
+}
+
+/// What the server owes us for each message forwarded to it, in order.
+enum Expect {
+    ParseComplete,
+    BindComplete,
+    CloseComplete,
+    Describe,
+    Execute(Option<Box<Inflight>>),
+    Sync,
+    Query(Option<Box<Inflight>>),
+    /// Where the client ended a COPY FROM STDIN: not a response, a position marker, because
+    /// the server ignores every Sync it reads while in copy-in mode.
+    CopyEnd,
+}
+
+/// Counters reported when the session ends.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    /// Statements forwarded.
+    pub forwarded: u64,
+    /// Statements refused.
+    pub refused: u64,
+}
+
+/// The relay state of one session.
+pub struct Relay<'a, CW, SW> {
+    pipeline: &'a Pipeline,
+    session: &'a Session,
+    statements: Statements<'a>,
+    client: CW,
+    server: SW,
+    to_client: BytesMut,
+    to_server: BytesMut,
+    expect: VecDeque<Expect>,
+    status: u8,
+    discard_until_sync: bool,
+    copy_in: bool,
+    totals: Totals,
+}
+
+/// Why the relay stopped.
+pub enum End {
+    /// The client sent Terminate or closed its socket.
+    Client,
+    /// The server closed the connection.
+    Server,
+}
+
+impl<'a, CW, SW> Relay<'a, CW, SW>
+where
+    CW: AsyncWrite + Unpin,
+    SW: AsyncWrite + Unpin,
+{
+    /// A relay between a client writer and a server writer.
+    pub fn new(
+        pipeline: &'a Pipeline,
+        session: &'a Session,
+        statements: Statements<'a>,
+        client: CW,
+        server: SW,
+    ) -> Self {
+        Relay {
+            pipeline,
+            session,
+            statements,
+            client,
+            server,
+            to_client: BytesMut::with_capacity(64 * 1024),
+            to_server: BytesMut::with_capacity(16 * 1024),
+            expect: VecDeque::new(),
+            status: b'I',
+            discard_until_sync: false,
+            copy_in: false,
+            totals: Totals::default(),
+        }
+    }
+
+    /// Runs until either side ends; returns why, with the session totals.
+    pub async fn run<CR, SR>(
+        mut self,
+        client_reader: &mut FrameReader<CR>,
+        server_reader: &mut FrameReader<SR>,
+    ) -> (Result<End, PgError>, Totals)
+    where
+        CR: AsyncRead + Unpin,
+        SR: AsyncRead + Unpin,
+    {
+        let result = self.pump(client_reader, server_reader).await;
+        let _ = self.client.flush().await;
+        (result, self.totals)
+    }
+
+    async fn pump<CR, SR>(
+        &mut self,
+        client_reader: &mut FrameReader<CR>,
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<End, PgError>
+    where
+        CR: AsyncRead + Unpin,
+        SR: AsyncRead + Unpin,
+    {
+        loop {
+            tokio::select! {
+                biased;
+                frame = server_reader.next() => {
+                    let Some(frame) = frame? else { return Ok(End::Server) };
+                    self.on_server(frame).await?;
+                    if !server_reader.has_buffered() {
+                        self.flush_client().await?;
+                    }
+                }
+                frame = client_reader.next() => {
+                    let frame = match frame {
+                        Ok(frame) => frame,
+                        Err(error) => {
+                            self.flush_client().await?;
+                            let fatal = error_response::fatal("08P01", &format!("warden: {error}"));
+                            let _ = self.client.write_all(&fatal).await;
+                            return Err(error);
+                        }
+                    };
+                    let Some(frame) = frame else { return Ok(End::Client) };
+                    if frame.tag() == b'X' {
+                        self.to_server.extend_from_slice(frame.bytes());
+                        self.flush_server().await?;
+                        return Ok(End::Client);
+                    }
+                    self.on_client(frame, server_reader).await?;
+                    if !client_reader.has_buffered() {
+                        self.flush_server().await?;
+                        // Refusals are answered by Warden itself.
+                        self.flush_client().await?;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_client<SR: AsyncRead + Unpin>(
+        &mut self,
+        frame: Frame,
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<(), PgError> {
+        if self.discard_until_sync {
+            if frame.tag() == b'S' {
+                self.discard_until_sync = false;
+                self.forward(frame, Expect::Sync);
+            }
+            return Ok(());
+        }
+        match frame.tag() {
+            b'Q' => {
+                let sql = query::decode(frame.body())?;
+                let action = self.statements.simple_query(sql);
+                match self
+                    .pipeline
+                    .evaluate(self.session, &action, sql.as_bytes())
+                    .await
+                {
+                    Ok(decision) => {
+                        self.statements.commit_simple_query(sql);
+                        let inflight = self.inflight(action, decision);
+                        self.forward(frame, Expect::Query(Some(inflight)));
+                    }
+                    Err(refusal) => {
+                        self.refuse(&refusal, server_reader).await?;
+                        self.to_client
+                            .extend_from_slice(&tagged(b'Z', &[self.status]));
+                    }
+                }
+            }
+            b'P' => {
+                let (name, sql) = parse::decode(frame.body())?;
+                let action = self.statements.simple_query(sql);
+                match self
+                    .pipeline
+                    .evaluate(self.session, &action, sql.as_bytes())
+                    .await
+                {
+                    Ok(decision) => {
+                        self.statements.parsed(name, sql, action, decision);
+                        self.forward(frame, Expect::ParseComplete);
+                    }
+                    Err(refusal) => {
+                        self.refuse(&refusal, server_reader).await?;
+                        self.discard_until_sync = true;
+                    }
+                }
+            }
+            b'B' => {
+                let (portal, statement) = bind::names(frame.body())?;
+                self.statements.bound(portal, statement);
+                self.forward(frame, Expect::BindComplete);
+            }
+            b'E' => {
+                let portal = crate::messages::cstr(frame.body())
+                    .map(|(p, _)| p)
+                    .ok_or_else(|| PgError::Malformed("execute portal name".into()))?;
+                let inflight = self
+                    .statements
+                    .portal(portal)
+                    .map(|(action, decision)| self.inflight(action, decision));
+                self.forward(frame, Expect::Execute(inflight));
+            }
+            b'D' => self.forward(frame, Expect::Describe),
+            b'C' => {
+                let kind = frame.body().first().copied();
+                if let Some((name, _)) = frame.body().get(1..).and_then(crate::messages::cstr) {
+                    self.statements.closed(kind == Some(b'S'), name);
+                }
+                self.forward(frame, Expect::CloseComplete);
+            }
+            b'S' if self.copy_in => self.to_server.extend_from_slice(frame.bytes()),
+            b'S' => self.forward(frame, Expect::Sync),
+            b'c' | b'f' if self.copy_in => {
+                self.copy_in = false;
+                self.to_server.extend_from_slice(frame.bytes());
+            }
+            b'c' | b'f' => self.forward(frame, Expect::CopyEnd),
+            b'H' | b'd' => self.to_server.extend_from_slice(frame.bytes()),
+            b'F' => {
+                // FunctionCall names a function by OID: it can call anything.
+                let action = Action::named("sql:unknown");
+                match self
+                    .pipeline
+                    .evaluate(self.session, &action, frame.body())
+                    .await
+                {
+                    Ok(decision) => {
+                        let inflight = self.inflight(action, decision);
+                        self.forward(frame, Expect::Query(Some(inflight)));
+                    }
+                    Err(refusal) => {
+                        self.refuse(&refusal, server_reader).await?;
+                        self.to_client
+                            .extend_from_slice(&tagged(b'Z', &[self.status]));
+                    }
+                }
+            }
+            other => {
+                return Err(PgError::Malformed(format!(
+                    "unexpected message type {:?} from the client",
+                    other as char
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_server(&mut self, frame: Frame) -> Result<(), PgError> {
+        while matches!(self.expect.front(), Some(Expect::CopyEnd)) {
+            self.expect.pop_front();
+        }
+        match frame.tag() {
+            b'G' => self.copy_in_started(),
+            b'1' | b'2' | b'3' => {
+                self.expect.pop_front();
+            }
+            b'n' | b'T' => {
+                if matches!(self.expect.front(), Some(Expect::Describe)) {
+                    self.expect.pop_front();
+                }
+            }
+            b'C' | b'I' | b's' => {
+                let rows = if frame.tag() == b'C' {
+                    command_complete::rows(frame.body())
+                } else {
+                    None
+                };
+                match self.expect.front_mut() {
+                    Some(Expect::Query(Some(inflight))) => {
+                        inflight.rows += rows.unwrap_or(0);
+                    }
+                    Some(Expect::Execute(_)) => {
+                        if let Some(Expect::Execute(inflight)) = self.expect.pop_front()
+                            && let Some(mut inflight) = inflight
+                        {
+                            inflight.rows += rows.unwrap_or(0);
+                            self.finish(*inflight).await?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            b'E' => {
+                let message = error_response::message(frame.body());
+                match self.expect.front_mut() {
+                    Some(Expect::Query(inflight)) => {
+                        if let Some(inflight) = inflight
+                            && inflight.error.is_none()
+                        {
+                            inflight.error = message;
+                        }
+                    }
+                    Some(_) => {
+                        // The server skips everything up to the next Sync.
+                        let mut first = true;
+                        while let Some(front) = self.expect.front() {
+                            if matches!(front, Expect::Sync) {
+                                break;
+                            }
+                            if let Some(Expect::Execute(Some(mut inflight))) =
+                                self.expect.pop_front()
+                            {
+                                inflight.error = Some(if first {
+                                    message.clone().unwrap_or_default()
+                                } else {
+                                    "not executed: an earlier message of the batch failed".into()
+                                });
+                                self.finish(*inflight).await?;
+                            }
+                            first = false;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            b'Z' => {
+                self.status = frame.body().first().copied().unwrap_or(b'I');
+                match self.expect.pop_front() {
+                    Some(Expect::Query(Some(inflight))) => self.finish(*inflight).await?,
+                    Some(Expect::Sync) | Some(Expect::Query(None)) | None => {}
+                    Some(_) => {
+                        return Err(PgError::Upstream(
+                            "ReadyForQuery arrived before the batch was answered".into(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.to_client.extend_from_slice(frame.bytes());
+        if self.to_client.len() >= 64 * 1024 {
+            self.flush_client().await?;
+        }
+        Ok(())
+    }
+
+    /// The server entered copy-in mode: Syncs the client sent since are ignored by the server
+    /// until the copy ends, so they are not waited for.
+    fn copy_in_started(&mut self) {
+        let mut index = 1;
+        while index < self.expect.len() {
+            match self.expect.get(index) {
+                Some(Expect::Sync) => {
+                    self.expect.remove(index);
+                }
+                Some(Expect::CopyEnd) => {
+                    self.expect.remove(index);
+                    return;
+                }
+                _ => index += 1,
+            }
+        }
+        self.copy_in = true;
+    }
+
+    fn forward(&mut self, frame: Frame, expect: Expect) {
+        self.to_server.extend_from_slice(frame.bytes());
+        self.expect.push_back(expect);
+    }
+
+    fn inflight(&mut self, action: Action, decision: Decision) -> Box<Inflight> {
+        self.totals.forwarded += 1;
+        Box::new(Inflight {
+            action,
+            decision,
+            started: Instant::now(),
+            rows: 0,
+            error: None,
+        })
+    }
+
+    /// Waits until the server has answered everything forwarded so far, then sends the refusal.
+    async fn refuse<SR: AsyncRead + Unpin>(
+        &mut self,
+        refusal: &GatewayError,
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<(), PgError> {
+        self.totals.refused += 1;
+        if !self.expect.is_empty() {
+            self.to_server.extend_from_slice(&tagged(b'H', &[]));
+            self.flush_server().await?;
+            while !self.expect.is_empty() {
+                let Some(frame) = server_reader.next().await? else {
+                    return Err(PgError::Upstream("the server closed the connection".into()));
+                };
+                self.on_server(frame).await?;
+            }
+        }
+        let code = match refusal.fault {
+            warden_core::Fault::Client => "42501",
+            _ => "58000",
+        };
+        self.to_client
+            .extend_from_slice(&error_response::error(code, &refusal.message));
+        Ok(())
+    }
+
+    async fn finish(&mut self, inflight: Inflight) -> Result<(), PgError> {
+        let outcome = Outcome {
+            duration: inflight.started.elapsed(),
+            rows: Some(inflight.rows),
+            error: inflight.error,
+        };
+        self.pipeline
+            .finish(self.session, &inflight.action, &inflight.decision, &outcome)
+            .await
+            .map_err(|e| PgError::Upstream(format!("audit: {e}")))
+    }
+
+    async fn flush_client(&mut self) -> Result<(), PgError> {
+        if !self.to_client.is_empty() {
+            self.client.write_all(&self.to_client).await?;
+            self.to_client.clear();
+        }
+        Ok(())
+    }
+
+    async fn flush_server(&mut self) -> Result<(), PgError> {
+        if !self.to_server.is_empty() {
+            self.server.write_all(&self.to_server).await?;
+            self.to_server.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Audits a protocol violation by the client before the connection is closed.
+pub async fn audit_protocol_error(pipeline: &Pipeline, session: Option<&Session>, error: &PgError) {
+    let mut record = AuditRecord::new(AuditKind::ProtocolError)
+        .with_detail(serde_json::json!({ "protocol": "postgres", "error": error.to_string() }));
+    if let Some(session) = session {
+        record = record.for_session(session);
+    }
+    if let Err(e) = pipeline.audit(record).await {
+        tracing::error!(error = %e, "cannot audit a protocol error");
+    }
+}

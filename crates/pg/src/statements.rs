@@ -1,0 +1,114 @@
+//! Per-session statement state: SQL-level prepared statements, protocol-level statements and
+//! portals, each with the action and decision it was admitted under.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use warden_core::{Action, Decision};
+use warden_sql::{Classification, Classifier};
+
+/// Danger rank of a SQL action name; a batch takes the highest.
+fn rank(action: &str) -> u8 {
+    match action {
+        "sql:read" => 0,
+        "sql:write" => 1,
+        "sql:ddl" => 2,
+        "sql:admin" => 3,
+        _ => 4,
+    }
+}
+
+/// Statement bookkeeping for one session.
+pub struct Statements<'a> {
+    classifier: &'a Classifier,
+    prepared: HashMap<String, Arc<Classification>>,
+    statements: HashMap<String, (Action, Decision)>,
+    portals: HashMap<String, (Action, Decision)>,
+}
+
+impl<'a> Statements<'a> {
+    /// Empty state using `classifier`.
+    pub fn new(classifier: &'a Classifier) -> Self {
+        Statements {
+            classifier,
+            prepared: HashMap::new(),
+            statements: HashMap::new(),
+            portals: HashMap::new(),
+        }
+    }
+
+    /// The action of a SQL text, with `EXECUTE name` resolved to what `name` was prepared as.
+    /// An EXECUTE of a name this session never prepared is `sql:unknown`.
+    pub fn simple_query(&self, sql: &str) -> Action {
+        let classification = self.classifier.classify(sql);
+        let mut action = classification.action();
+        for name in &classification.executes {
+            let executed = self
+                .prepared
+                .get(name)
+                .map(|c| c.action())
+                .unwrap_or_else(|| Action::named("sql:unknown"));
+            if rank(&executed.name) > rank(&action.name) {
+                action.name = executed.name;
+            }
+            for table in executed.tables {
+                if !action.tables.contains(&table) {
+                    action.tables.push(table);
+                }
+            }
+            for function in executed.functions {
+                if !action.functions.contains(&function) {
+                    action.functions.push(function);
+                }
+            }
+        }
+        action
+    }
+
+    /// Records the SQL-level PREPARE and DEALLOCATE of a statement that was allowed.
+    pub fn commit_simple_query(&mut self, sql: &str) {
+        let classification = self.classifier.classify(sql);
+        for name in &classification.deallocates {
+            match name {
+                Some(name) => {
+                    self.prepared.remove(name);
+                }
+                None => self.prepared.clear(),
+            }
+        }
+        for (name, inner) in &classification.prepares {
+            self.prepared.insert(name.clone(), inner.clone());
+        }
+    }
+
+    /// A protocol-level Parse was allowed.
+    pub fn parsed(&mut self, name: &str, sql: &str, action: Action, decision: Decision) {
+        self.commit_simple_query(sql);
+        self.statements.insert(name.to_owned(), (action, decision));
+    }
+
+    /// A Bind created `portal` from `statement`.
+    pub fn bound(&mut self, portal: &str, statement: &str) {
+        match self.statements.get(statement) {
+            Some(entry) => {
+                self.portals.insert(portal.to_owned(), entry.clone());
+            }
+            None => {
+                self.portals.remove(portal);
+            }
+        }
+    }
+
+    /// A Close of a statement (`is_statement`) or portal.
+    pub fn closed(&mut self, is_statement: bool, name: &str) {
+        if is_statement {
+            self.statements.remove(name);
+        } else {
+            self.portals.remove(name);
+        }
+    }
+
+    /// The action and decision a portal was admitted under.
+    pub fn portal(&self, name: &str) -> Option<(Action, Decision)> {
+        self.portals.get(name).cloned()
+    }
+}

@@ -1,0 +1,88 @@
+//! A socket that may have been upgraded to TLS, on either leg.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// Plain TCP, TLS accepted from a client, or TLS opened to an upstream.
+pub enum MaybeTls {
+    /// No encryption.
+    Plain(TcpStream),
+    /// Client leg after SSLRequest.
+    Server(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// Upstream leg after SSLRequest.
+    Client(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl MaybeTls {
+    /// Whether the stream is encrypted.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self, MaybeTls::Plain(_))
+    }
+}
+
+impl AsyncRead for MaybeTls {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            MaybeTls::Server(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            MaybeTls::Client(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for MaybeTls {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            MaybeTls::Server(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            MaybeTls::Client(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            MaybeTls::Server(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            MaybeTls::Client(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            MaybeTls::Plain(s) => s.is_write_vectored(),
+            MaybeTls::Server(s) => s.is_write_vectored(),
+            MaybeTls::Client(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => Pin::new(s).poll_flush(cx),
+            MaybeTls::Server(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            MaybeTls::Client(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            MaybeTls::Server(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            MaybeTls::Client(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The result of classifying one statement batch.
+
+use std::sync::Arc;
+
+use warden_core::Action;
+
+use crate::SqlClass;
+
+/// What a statement batch does, as far as policy is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// The most dangerous class among the batch's statements.
+    pub class: SqlClass,
+    /// Tables touched, deduplicated and sorted, lowercase, schema-qualified when written so.
+    /// CTE names are not tables and are left out.
+    pub tables: Vec<String>,
+    /// Functions called, deduplicated and sorted, lowercase, schema-qualified when written so.
+    pub functions: Vec<String>,
+    /// How many statements the batch holds (0 for empty or comment-only text).
+    pub statements: usize,
+    /// Why the batch has its class when the statement kind alone does not say so: always set for
+    /// `admin` and `unknown` (e.g. `calls pg_read_file`, `DO block`, `parse error: ...`), and for
+    /// hidden effects at lower classes (e.g. `DELETE inside a CTE`). The first statement that
+    /// reached the batch's class gives the reason.
+    pub reason: Option<String>,
+    /// `PREPARE name AS ...` in the batch: the name and the classification of the inner statement.
+    pub prepares: Vec<(String, Arc<Classification>)>,
+    /// `EXECUTE name` references. The batch's own class counts an `EXECUTE` as `read`; the
+    /// session must replace it with the class of the statement prepared under that name.
+    pub executes: Vec<String>,
+    /// `DEALLOCATE name` (`Some`) and `DEALLOCATE ALL` (`None`) in the batch.
+    pub deallocates: Vec<Option<String>>,
+    /// Whether the batch could turn off read-only mode (`SET default_transaction_read_only = off`,
+    /// `BEGIN READ WRITE`, `RESET ALL`, `set_config('transaction_read_only', ...)`, ...).
+    pub sets_read_only_bypass: bool,
+}
+
+impl Classification {
+    /// The policy action: `sql:<class>` with the tables and functions touched.
+    pub fn action(&self) -> Action {
+        let mut action = Action::named(self.class.action_name()).with_tables(self.tables.clone());
+        action.functions = self.functions.clone();
+        action
+    }
+
+    /// The classification of text that could not be parsed: `unknown`, with the reason.
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Classification {
+            class: SqlClass::Unknown,
+            tables: Vec::new(),
+            functions: Vec::new(),
+            statements: 0,
+            reason: Some(reason.into()),
+            prepares: Vec::new(),
+            executes: Vec::new(),
+            deallocates: Vec::new(),
+            sets_read_only_bypass: false,
+        }
+    }
+}

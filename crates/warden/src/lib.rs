@@ -1,0 +1,10 @@
+//! The Warden application: CLI commands and the wiring that turns a config into a running
+//! gateway. The `warden` binary is a thin `main` over this library; integration tests build
+//! gateways in-process with [`wiring::Gateway`].
+
+pub mod cli;
+pub mod commands;
+pub mod health;
+pub mod runtime;
+pub mod state;
+pub mod wiring;

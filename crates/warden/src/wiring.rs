@@ -1,0 +1,116 @@
+//! Builds the pipeline and the protocol gateways from a config.
+
+use crate::state;
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use warden_config::{Config, UpstreamTlsMode};
+use warden_core::pipeline::RefuseReviews;
+use warden_core::{ConnectionKind, Pipeline};
+use warden_identity::Authenticator;
+use warden_pg::{PgGateway, UpstreamTarget};
+use warden_policy::PolicyEngine;
+use warden_store::{AuditLog, DynStore};
+
+/// Everything a running gateway shares across listeners.
+pub struct Gateway {
+    /// The state store.
+    pub store: DynStore,
+    /// This node's audit chain.
+    pub audit: Arc<AuditLog>,
+    /// The pipeline every protocol calls.
+    pub pipeline: Pipeline,
+    /// Server TLS config.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// The development CA, when Warden generated the certificate.
+    pub dev_ca: Option<PathBuf>,
+    config: Config,
+}
+
+impl Gateway {
+    /// Opens the store and audit log and builds identity, policy and TLS.
+    pub async fn build(config: &Config) -> anyhow::Result<Gateway> {
+        let store = state::open_store(config).await?;
+        let audit = state::open_audit(config, store.clone()).await?;
+        let authenticator = Authenticator::new(&config.identity, &config.base_dir, store.clone())
+            .map_err(|e| anyhow::anyhow!("identity: {e}"))?;
+        let policy =
+            PolicyEngine::from_config(config).map_err(|e| anyhow::anyhow!("policy: {e}"))?;
+        let pipeline = Pipeline::new(
+            Arc::new(authenticator),
+            Arc::new(policy),
+            Arc::new(RefuseReviews),
+            audit.clone(),
+        );
+        let files = config
+            .gateway
+            .tls
+            .as_ref()
+            .map(|t| (config.base_dir.join(&t.cert), config.base_dir.join(&t.key)));
+        let tls = warden_tls::server_config(
+            files.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+            &state::data_dir(config),
+            &[state::node_name(config)],
+        )?;
+        Ok(Gateway {
+            store,
+            audit,
+            pipeline,
+            tls: tls.config,
+            dev_ca: tls.dev_ca,
+            config: config.clone(),
+        })
+    }
+
+    /// The PostgreSQL gateway over every `postgres` connection.
+    pub fn postgres(&self) -> anyhow::Result<Arc<PgGateway>> {
+        let mut targets = BTreeMap::new();
+        let mut kinds = BTreeMap::new();
+        for (name, connection) in &self.config.connections {
+            kinds.insert(name.clone(), connection.kind);
+            if connection.kind != ConnectionKind::Postgres {
+                continue;
+            }
+            let credentials = connection.credentials.as_ref();
+            let user = credentials
+                .and_then(|c| c.username.clone())
+                .with_context(|| format!("connections.{name}.credentials.username is required for postgres connections"))?;
+            let password = credentials
+                .and_then(|c| c.password.as_ref())
+                .map(|p| warden_identity::resolve_secret(p, &self.config.base_dir))
+                .transpose()
+                .with_context(|| format!("connections.{name}.credentials.password"))?;
+            let tls = match connection.tls.mode {
+                UpstreamTlsMode::Disable => None,
+                UpstreamTlsMode::Require => Some(warden_pg::upstream_tls::unverified()?),
+                UpstreamTlsMode::VerifyFull => {
+                    let ca = connection
+                        .tls
+                        .ca
+                        .as_ref()
+                        .map(|ca| self.config.base_dir.join(ca));
+                    Some(warden_pg::upstream_tls::verifying(ca.as_deref())?)
+                }
+            };
+            targets.insert(
+                name.clone(),
+                UpstreamTarget {
+                    address: connection.upstream.clone(),
+                    database: connection.database.clone(),
+                    user,
+                    password,
+                    tls,
+                },
+            );
+        }
+        Ok(Arc::new(PgGateway {
+            pipeline: self.pipeline.clone(),
+            classifier: Arc::new(warden_sql::Classifier::new(10_000)),
+            targets,
+            kinds,
+            tls: Some(self.tls.clone()),
+            cancels: Default::default(),
+        }))
+    }
+}

@@ -1,0 +1,199 @@
+//! A gateway in-process in front of a throwaway PostgreSQL, with API keys for three roles.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use warden_app::wiring::Gateway;
+use warden_testkit::PostgresServer;
+
+/// Demo data with personal data in it.
+pub const SEED: &str = r#"
+CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text, card text, password text);
+INSERT INTO customers (name, email, card, password) VALUES
+  ('Ada Lovelace', 'ada@example.com', '4111 1111 1111 1111', 'hunter2'),
+  ('Alan Turing', 'alan@example.org', '5500-0000-0000-0004', 'enigma'),
+  ('Grace Hopper', 'grace@example.net', '3400 000000 00009', 'cobol');
+CREATE TABLE orders (id serial PRIMARY KEY, customer_id int REFERENCES customers(id), amount numeric(10,2), placed timestamptz DEFAULT now());
+INSERT INTO orders (customer_id, amount) VALUES (1, 10.50), (1, 99.99), (2, 5.00), (3, 42.00);
+CREATE TABLE secrets (id int);
+"#;
+
+/// A running gateway and its upstream.
+pub struct Harness {
+    /// The real PostgreSQL behind the gateway.
+    pub pg: PostgresServer,
+    /// Config and data dir.
+    pub dir: TempDir,
+    /// The gateway's PostgreSQL listener.
+    pub addr: SocketAddr,
+    /// The shared gateway state.
+    pub gateway: Arc<Gateway>,
+    /// API key of `demo-agent` (group agents: read only).
+    pub agent_key: String,
+    /// API key of `eng` (group engineering: read and write, no DDL or admin).
+    pub engineer_key: String,
+    /// API key of `dba` (group dba: everything).
+    pub dba_key: String,
+    /// Path of the config file.
+    pub config_path: PathBuf,
+}
+
+impl Harness {
+    /// Starts PostgreSQL (SCRAM), seeds it, and runs a gateway with plaintext allowed on loopback.
+    pub async fn start() -> Harness {
+        warden_tls::install_crypto_provider();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
+        let pg = PostgresServer::start().await.unwrap();
+        pg.create_database("app").await.unwrap();
+        pg.psql("app", SEED).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pg-password"), pg.password()).unwrap();
+        let config_path = dir.path().join("warden.toml");
+        std::fs::write(&config_path, config_text(pg.port())).unwrap();
+        let config = warden_app::state::load_config(&config_path).unwrap();
+        let gateway = Arc::new(Gateway::build(&config).await.unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let pg_gateway = gateway.postgres().unwrap();
+        tokio::spawn(pg_gateway.serve(
+            listener,
+            warden_pg::PgListenerConfig {
+                allow_plaintext_loopback: true,
+            },
+        ));
+        let key = |name: &'static str, group: &'static str| {
+            let store = gateway.store.clone();
+            async move {
+                let (_, key) = warden_identity::create_api_key(
+                    store.as_ref(),
+                    name,
+                    vec![group.into()],
+                    vec![],
+                    None,
+                )
+                .await
+                .unwrap();
+                key.expose().clone()
+            }
+        };
+        let agent_key = key("demo-agent", "agents").await;
+        let engineer_key = key("eng", "engineering").await;
+        let dba_key = key("dba", "dba").await;
+        Harness {
+            pg,
+            dir,
+            addr,
+            gateway,
+            agent_key,
+            engineer_key,
+            dba_key,
+            config_path,
+        }
+    }
+
+    /// A libpq connection string through the gateway (plaintext on loopback).
+    pub fn conninfo(&self, database: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} dbname={database} user=whoever sslmode=disable",
+            self.addr.port()
+        )
+    }
+
+    /// Connects tokio-postgres through the gateway with `key` as the password.
+    pub async fn client(&self, key: &str) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(
+            &format!("{} password={key}", self.conninfo("pg-test/app")),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Runs real `psql` through the gateway with `key`; returns (status ok, stdout, stderr).
+    pub async fn psql(&self, key: &str, sql: &str) -> (bool, String, String) {
+        let output = tokio::process::Command::new(self.pg.bin_dir().join("psql"))
+            .arg("-X")
+            .arg("-At")
+            .arg("-v")
+            .arg("ON_ERROR_STOP=0")
+            .arg(self.conninfo("pg-test/app"))
+            .env("PGPASSWORD", key)
+            .env("PGCONNECT_TIMEOUT", "10")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use tokio::io::AsyncWriteExt;
+        let mut child = output;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(sql.as_bytes()).await.unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().await.unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs SQL directly on the upstream as superuser (to check what really happened).
+    pub async fn upstream(&self, sql: &str) -> String {
+        self.pg.psql("app", sql).await.unwrap().trim().to_owned()
+    }
+
+    /// Audit events matching a filter, as JSON.
+    pub async fn audit(&self, filter: warden_store::AuditFilter) -> Vec<serde_json::Value> {
+        warden_store::audit::search(self.gateway.store.as_ref(), &filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect()
+    }
+}
+
+fn config_text(port: u16) -> String {
+    format!(
+        r#"
+[gateway]
+data_dir = "data"
+node = "test-node"
+
+[connections.pg-test]
+kind = "postgres"
+upstream = "127.0.0.1:{port}"
+database = "app"
+tls = {{ mode = "disable" }}
+credentials = {{ username = "postgres", password = {{ file = "pg-password" }} }}
+
+[connections.web]
+kind = "http"
+upstream = "http://127.0.0.1:1"
+
+[roles.agents]
+groups = ["agents"]
+connections = ["pg-*"]
+allow = ["sql:read"]
+
+[roles.engineers]
+groups = ["engineering"]
+connections = ["pg-test"]
+allow = ["sql:read", "sql:write"]
+deny = ["sql:admin", "sql:ddl", "sql:unknown"]
+
+[roles.dba]
+groups = ["dba"]
+connections = ["pg-test"]
+allow = ["sql:*"]
+"#
+    )
+}
