@@ -1,4 +1,5 @@
 //! Every config error names the file, the line and the key at fault.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use warden_config::{ConfigError, parse};

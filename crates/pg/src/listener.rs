@@ -116,7 +116,8 @@ impl PgGateway {
                 .write_all(&startup::negotiate_protocol_version(0, &unsupported))
                 .await?;
         }
-        if !is_tls && !(config.allow_plaintext_loopback && peer.ip().is_loopback()) {
+        let plaintext_ok = config.allow_plaintext_loopback && peer.ip().is_loopback();
+        if !is_tls && !plaintext_ok {
             return fatal(
                 &mut write,
                 "28000",

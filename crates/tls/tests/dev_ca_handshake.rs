@@ -1,4 +1,5 @@
 //! A client that trusts only the generated development CA completes a TLS handshake with the
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! server certificate it signed; a second start reuses the same CA.
 
 use rustls::pki_types::ServerName;

@@ -20,7 +20,7 @@ async fn cancel_reaches_the_real_backend() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     token.cancel_query(tokio_postgres::NoTls).await.unwrap();
     let (result, client) = sleeper.await.unwrap();
-    let error = result.err().expect("the sleep was cancelled");
+    let error = result.expect_err("the sleep was cancelled");
     assert_eq!(error.as_db_error().unwrap().code().code(), "57014");
     assert!(started.elapsed() < Duration::from_secs(10));
     // The session survives the cancel.

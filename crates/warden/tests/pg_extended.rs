@@ -58,7 +58,7 @@ async fn denial_mid_pipeline_keeps_order_and_session() {
     let after = client.query_one("select 'after'", &[]);
     let (first, denied, after) = tokio::join!(first, denied, after);
     assert_eq!(first.unwrap().get::<_, i32>(0), 42);
-    let error = denied.err().expect("drop must be refused");
+    let error = denied.expect_err("drop must be refused");
     assert_eq!(error.as_db_error().unwrap().code().code(), "42501");
     assert_eq!(after.unwrap().get::<_, String>(0), "after");
     // The transaction is still open on the server: commit works and the table survives.
