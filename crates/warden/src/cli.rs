@@ -37,6 +37,15 @@ pub struct ConfigArg {
 pub enum Command {
     /// Run the gateway.
     Gateway(ConfigArg),
+    /// Start a sandbox PostgreSQL with demo data behind a gateway, and print how to connect.
+    Quickstart {
+        /// Directory for the generated config, keys and audit log.
+        #[arg(long, default_value = "warden-quickstart")]
+        dir: PathBuf,
+        /// Port of the gateway's PostgreSQL listener (a free one is used if it is taken).
+        #[arg(long, default_value_t = 6432)]
+        port: u16,
+    },
     /// Work with config files.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -5,6 +5,7 @@ mod config;
 mod gateway;
 mod keys;
 mod policy;
+mod quickstart;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(command) => config::run(command),
         Command::Gateway(args) => gateway::run(&args.config).await,
+        Command::Quickstart { dir, port } => quickstart::run(&dir, port).await,
         Command::Keys(command) => keys::run(command).await,
         Command::Policy(command) => policy::run(command),
         Command::Audit(command) => audit::run(command).await,
