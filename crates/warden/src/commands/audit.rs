@@ -57,8 +57,16 @@ async fn search(query: AuditQuery) -> anyhow::Result<ExitCode> {
         until: query.until.as_deref().map(when).transpose()?,
         limit: Some(query.limit),
     };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     for event in warden_store::audit::search(store.as_ref(), &filter).await? {
-        println!("{}", serde_json::to_string(&event)?);
+        let line = serde_json::to_string(&event)?;
+        match writeln!(out, "{line}") {
+            Ok(()) => {}
+            // The reader went away (`| head`): stop quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,160 @@
+//! The `warden` binary as an operator uses it: config check, keys, policy check, audit verify
+//! and search, end to end on the embedded store.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn warden(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const CONFIG: &str = r#"
+[gateway]
+data_dir = "data"
+node = "cli-node"
+
+[gateway.audit]
+checkpoint_every = 2
+
+[connections.pg-prod]
+kind = "postgres"
+upstream = "127.0.0.1:5999"
+tags = { env = "prod" }
+
+[review_policies.dba]
+approvers = ["dba"]
+
+[roles.agents]
+groups = ["agents"]
+connections = ["pg-*"]
+allow = ["sql:read"]
+review = ["sql:write"]
+deny = ["sql:admin"]
+review_policy = "dba"
+
+[policy]
+cedar = ["rules.cedar"]
+"#;
+
+const CEDAR: &str = r#"
+@id("no-pii-tables-for-machines")
+forbid (principal, action, resource)
+when { principal.kind == "machine" && context.tables.contains("public.cards") };
+"#;
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("warden.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("rules.cedar"), CEDAR).unwrap();
+    dir
+}
+
+#[test]
+fn config_check_names_line_and_key() {
+    let dir = setup();
+    let ok = warden(&["config", "check", "warden.toml"], dir.path());
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("ok (1 connections, 1 roles"));
+
+    let broken = CONFIG.replace("review_policy = \"dba\"", "review_policy = \"dbas\"");
+    std::fs::write(dir.path().join("broken.toml"), &broken).unwrap();
+    let out = warden(&["config", "check", "broken.toml"], dir.path());
+    assert!(!out.status.success());
+    let line = broken.lines().position(|l| l.contains("dbas")).unwrap() + 1;
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("broken.toml:{line}:")),
+        "line {line} expected: {err}"
+    );
+    assert!(err.contains("key `roles.agents.review_policy`"), "{err}");
+}
+
+#[test]
+fn policy_check_exit_codes_and_rules() {
+    let dir = setup();
+    let check = |action: &str, extra: &[&str]| {
+        let mut args = vec![
+            "policy", "check", "--subject", "bot", "--group", "agents", "--connection", "pg-prod",
+            "--action", action,
+        ];
+        args.extend_from_slice(extra);
+        warden(&args, dir.path())
+    };
+    let allow = check("sql:read", &[]);
+    assert_eq!(allow.status.code(), Some(0));
+    assert!(text(&allow.stdout).contains("rule:    role:agents/allow[0]"));
+    let review = check("sql:write", &[]);
+    assert_eq!(review.status.code(), Some(2));
+    let deny = check("sql:admin", &[]);
+    assert_eq!(deny.status.code(), Some(1));
+    assert!(text(&deny.stdout).contains("role:agents/deny[0]"));
+    let nothing = check("sql:ddl", &[]);
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(text(&nothing.stdout).contains("default-deny"));
+    let cedar = check("sql:read", &["--machine", "--table", "public.cards"]);
+    assert_eq!(cedar.status.code(), Some(1), "{}", text(&cedar.stdout));
+    assert!(text(&cedar.stdout).contains("cedar:no-pii-tables-for-machines"));
+}
+
+#[test]
+fn keys_lifecycle_and_audit_verify_detects_tampering() {
+    let dir = setup();
+    let created = warden(
+        &["keys", "create", "--name", "ci-bot", "--group", "agents", "--scope", "db:read", "--expires", "30d"],
+        dir.path(),
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let key = text(&created.stdout).trim().to_owned();
+    assert!(key.starts_with("wdn_"), "{key}");
+    assert!(text(&created.stderr).contains("shown once"));
+
+    let list = warden(&["keys", "list"], dir.path());
+    let listing = text(&list.stdout);
+    assert!(listing.contains("ci-bot") && listing.contains("active"), "{listing}");
+    assert!(!listing.contains(&key[21..]), "the secret is never listed");
+
+    let revoke = warden(&["keys", "revoke", "ci-bot"], dir.path());
+    assert!(revoke.status.success(), "{}", text(&revoke.stderr));
+    assert!(text(&warden(&["keys", "list"], dir.path()).stdout).contains("revoked"));
+    let again = warden(&["keys", "revoke", "ci-bot"], dir.path());
+    assert!(!again.status.success());
+
+    // The database file never holds the key.
+    let db = std::fs::read(dir.path().join("data/warden.db")).unwrap();
+    assert!(!db.windows(key.len() - 21).any(|w| w == key[21..].as_bytes()));
+
+    let verify = warden(&["audit", "verify"], dir.path());
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(text(&verify.stdout).contains("node cli-node: 2 events intact"));
+
+    let search = warden(&["audit", "search", "--kind", "key_revoked"], dir.path());
+    let events: Vec<serde_json::Value> = text(&search.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["identity"], "ci-bot");
+
+    // Edit one event directly in the database: verify fails naming it.
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update audit_events set identity='someone-else' where seq=1\"); c.commit()")
+        .arg(dir.path().join("data/warden.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tampered = warden(&["audit", "verify"], dir.path());
+    assert_eq!(tampered.status.code(), Some(1));
+    let err = text(&tampered.stderr);
+    assert!(err.contains("FAILED") && err.contains("event 1"), "{err}");
+}
