@@ -20,8 +20,18 @@ have pgbouncer || need+=(pgbouncer)
 ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
 have python3 || need+=(python3)
 
+install_python_packages() {
+  # Python clients the tests drive (psycopg through the PostgreSQL gateway).
+  if ! python3 -c 'import psycopg' >/dev/null 2>&1; then
+    echo "install-test-deps: installing psycopg from PyPI"
+    python3 -m pip install --quiet 'psycopg[binary]==3.3.9' \
+      || python3 -m pip install --quiet --break-system-packages 'psycopg[binary]==3.3.9'
+  fi
+}
+
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: everything is present"
+  echo "install-test-deps: system packages are present"
+  install_python_packages
   exit 0
 fi
 
@@ -33,3 +43,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 # Debian starts packaged services on install; the tests start their own on free ports, so the
 # packaged ones are left as they are.
+install_python_packages

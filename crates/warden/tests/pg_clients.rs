@@ -1,0 +1,115 @@
+//! Real clients through the gateway: pgbench in simple, extended and prepared modes, and
+//! Python psycopg.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::Harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbench_in_every_query_mode() {
+    let h = Harness::start().await;
+    let pgbench = h.pg.bin_dir().join("pgbench");
+    // Initialise directly upstream (DDL), then run the read/write TPC-B-like script through Warden.
+    let init = tokio::process::Command::new(&pgbench)
+        .args(["-i", "-s", "1", "-q", &h.pg.url("app")])
+        .output()
+        .await
+        .unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    for mode in ["simple", "extended", "prepared"] {
+        let out = tokio::process::Command::new(&pgbench)
+            .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "50"])
+            .arg(h.conninfo("pg-test/app"))
+            .env("PGPASSWORD", &h.dba_key)
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{mode}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("number of transactions actually processed: 200/200"), "{mode}: {stdout}");
+    }
+    let history = h.upstream("select count(*) from pgbench_history").await;
+    assert_eq!(history, "600", "every transaction wrote through the gateway");
+    // The read-only role cannot run the TPC-B script: its first UPDATE is refused.
+    let out = tokio::process::Command::new(&pgbench)
+        .args(["-n", "-c", "1", "-t", "1"])
+        .arg(h.conninfo("pg-test/app"))
+        .env("PGPASSWORD", &h.agent_key)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sql:write denied"));
+    assert_eq!(h.upstream("select count(*) from pgbench_history").await, "600");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_psycopg() {
+    let h = Harness::start().await;
+    let script = r#"
+import os, sys, psycopg
+conninfo = sys.argv[1]
+with psycopg.connect(conninfo, password=os.environ["KEY"], autocommit=True) as conn:
+    rows = conn.execute("select name from customers where id = %s", (1,)).fetchall()
+    assert rows == [("Ada Lovelace",)], rows
+    # server-side binding and prepared statements (extended protocol)
+    for i in range(3):
+        conn.execute("select %s::int + 1", (i,), prepare=True).fetchone()
+    with conn.pipeline():
+        a = conn.execute("select 1")
+        b = conn.execute("select 2")
+    assert a.fetchone() == (1,) and b.fetchone() == (2,)
+    try:
+        conn.execute("delete from orders")
+        print("DELETE-ALLOWED")
+    except psycopg.errors.InsufficientPrivilege as e:
+        print("DENIED", e.sqlstate)
+    print(conn.execute("select count(*) from orders").fetchone()[0])
+"#;
+    let out = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(h.conninfo("pg-test/app"))
+        .env("KEY", &h.agent_key)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), vec!["DENIED 42501", "4"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_is_refused_unless_allowed_on_loopback() {
+    let h = Harness::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(h.gateway.postgres().unwrap().serve(
+        listener,
+        warden_pg::PgListenerConfig {
+            allow_plaintext_loopback: false,
+        },
+    ));
+    let result = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} dbname=pg-test user=x sslmode=disable password={}",
+            addr.port(),
+            h.agent_key
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await;
+    let error = result.err().expect("plaintext refused");
+    let db = error.as_db_error().expect("server error");
+    assert_eq!(db.code().code(), "28000");
+    assert!(db.message().contains("requires TLS"));
+}
