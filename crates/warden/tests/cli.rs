@@ -84,8 +84,16 @@ fn policy_check_exit_codes_and_rules() {
     let dir = setup();
     let check = |action: &str, extra: &[&str]| {
         let mut args = vec![
-            "policy", "check", "--subject", "bot", "--group", "agents", "--connection", "pg-prod",
-            "--action", action,
+            "policy",
+            "check",
+            "--subject",
+            "bot",
+            "--group",
+            "agents",
+            "--connection",
+            "pg-prod",
+            "--action",
+            action,
         ];
         args.extend_from_slice(extra);
         warden(&args, dir.path())
@@ -110,7 +118,18 @@ fn policy_check_exit_codes_and_rules() {
 fn keys_lifecycle_and_audit_verify_detects_tampering() {
     let dir = setup();
     let created = warden(
-        &["keys", "create", "--name", "ci-bot", "--group", "agents", "--scope", "db:read", "--expires", "30d"],
+        &[
+            "keys",
+            "create",
+            "--name",
+            "ci-bot",
+            "--group",
+            "agents",
+            "--scope",
+            "db:read",
+            "--expires",
+            "30d",
+        ],
         dir.path(),
     );
     assert!(created.status.success(), "{}", text(&created.stderr));
@@ -120,7 +139,10 @@ fn keys_lifecycle_and_audit_verify_detects_tampering() {
 
     let list = warden(&["keys", "list"], dir.path());
     let listing = text(&list.stdout);
-    assert!(listing.contains("ci-bot") && listing.contains("active"), "{listing}");
+    assert!(
+        listing.contains("ci-bot") && listing.contains("active"),
+        "{listing}"
+    );
     assert!(!listing.contains(&key[21..]), "the secret is never listed");
 
     let revoke = warden(&["keys", "revoke", "ci-bot"], dir.path());
@@ -131,7 +153,10 @@ fn keys_lifecycle_and_audit_verify_detects_tampering() {
 
     // The database file never holds the key.
     let db = std::fs::read(dir.path().join("data/warden.db")).unwrap();
-    assert!(!db.windows(key.len() - 21).any(|w| w == key[21..].as_bytes()));
+    assert!(
+        !db.windows(key.len() - 21)
+            .any(|w| w == key[21..].as_bytes())
+    );
 
     let verify = warden(&["audit", "verify"], dir.path());
     assert!(verify.status.success(), "{}", text(&verify.stderr));

@@ -16,7 +16,11 @@ async fn pgbench_in_every_query_mode() {
         .output()
         .await
         .unwrap();
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     for mode in ["simple", "extended", "prepared"] {
         let out = tokio::process::Command::new(&pgbench)
             .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "50"])
@@ -31,10 +35,16 @@ async fn pgbench_in_every_query_mode() {
             "{mode}: {stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("number of transactions actually processed: 200/200"), "{mode}: {stdout}");
+        assert!(
+            stdout.contains("number of transactions actually processed: 200/200"),
+            "{mode}: {stdout}"
+        );
     }
     let history = h.upstream("select count(*) from pgbench_history").await;
-    assert_eq!(history, "600", "every transaction wrote through the gateway");
+    assert_eq!(
+        history, "600",
+        "every transaction wrote through the gateway"
+    );
     // The read-only role cannot run the TPC-B script: its first UPDATE is refused.
     let out = tokio::process::Command::new(&pgbench)
         .args(["-n", "-c", "1", "-t", "1"])
@@ -45,7 +55,10 @@ async fn pgbench_in_every_query_mode() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("sql:write denied"));
-    assert_eq!(h.upstream("select count(*) from pgbench_history").await, "600");
+    assert_eq!(
+        h.upstream("select count(*) from pgbench_history").await,
+        "600"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +98,10 @@ with psycopg.connect(conninfo, password=os.environ["KEY"], autocommit=True) as c
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.lines().collect::<Vec<_>>(), vec!["DENIED 42501", "4"]);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        vec!["DENIED 42501", "4"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,3 +69,29 @@ async fn denial_mid_pipeline_keeps_order_and_session() {
         "t"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_rows_and_results_stream_through() {
+    let h = Harness::start().await;
+    let client = h.client(&h.agent_key).await;
+    // One 24 MB value: larger than any client message Warden accepts, but results stream.
+    let row = client
+        .query_one(
+            "select length(repeat('x', 24000000)), repeat('y', 24000000)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 24_000_000);
+    assert_eq!(row.get::<_, String>(1).len(), 24_000_000);
+    // Many rows.
+    let rows = client
+        .query(
+            "select i, md5(i::text) from generate_series(1, 200000) i",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 200_000);
+    assert_eq!(rows[199_999].get::<_, i32>(0), 200_000);
+}

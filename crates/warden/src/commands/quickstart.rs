@@ -32,9 +32,9 @@ pub async fn run(dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     println!("starting a sandbox PostgreSQL from the installed binaries…");
-    let pg = PostgresServer::start()
-        .await
-        .context("cannot start the sandbox PostgreSQL (install it with: apt-get install postgresql)")?;
+    let pg = PostgresServer::start().await.context(
+        "cannot start the sandbox PostgreSQL (install it with: apt-get install postgresql)",
+    )?;
     pg.create_database("shop").await?;
     pg.psql("shop", SEED).await?;
     write_private(&dir.join("pg-password"), pg.password())?;
@@ -85,24 +85,30 @@ pub async fn run(dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
             serde_json::json!({ "quickstart": true, "listener": address.to_string() }),
         ))
         .await?;
-    print_instructions(&dir, &config_path, address.port(), &keys, gateway.dev_ca.as_deref());
+    print_instructions(
+        &dir,
+        &config_path,
+        address.port(),
+        &keys,
+        gateway.dev_ca.as_deref(),
+    );
 
     tokio::signal::ctrl_c().await?;
     serving.abort();
-    gateway.audit.record(AuditRecord::new(AuditKind::GatewayStop)).await?;
+    gateway
+        .audit
+        .record(AuditRecord::new(AuditKind::GatewayStop))
+        .await?;
     gateway.audit.checkpoint().await?;
-    println!("\nstopped; the audit log stays in {}", dir.join("data").display());
+    println!(
+        "\nstopped; the audit log stays in {}",
+        dir.join("data").display()
+    );
     drop(pg);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_instructions(
-    dir: &Path,
-    config: &Path,
-    port: u16,
-    keys: &[String],
-    ca: Option<&Path>,
-) {
+fn print_instructions(dir: &Path, config: &Path, port: u16, keys: &[String], ca: Option<&Path>) {
     let agent = keys.first().map(String::as_str).unwrap_or_default();
     let engineer = keys.get(1).map(String::as_str).unwrap_or_default();
     let conn = |db: &str| format!("host=127.0.0.1 port={port} dbname={db} user=me");
@@ -190,4 +196,3 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
-

@@ -44,18 +44,31 @@ pub struct Harness {
 impl Harness {
     /// Starts PostgreSQL (SCRAM), seeds it, and runs a gateway with plaintext allowed on loopback.
     pub async fn start() -> Harness {
+        Harness::start_with(warden_testkit::PostgresOptions::default()).await
+    }
+
+    /// Like [`Harness::start`] with upstream auth method and TLS chosen by `options`; a TLS
+    /// upstream is verified against the test CA (`verify-full`).
+    pub async fn start_with(options: warden_testkit::PostgresOptions) -> Harness {
         warden_tls::install_crypto_provider();
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .with_test_writer()
             .try_init();
-        let pg = PostgresServer::start().await.unwrap();
+        let pg = PostgresServer::start_with(options).await.unwrap();
         pg.create_database("app").await.unwrap();
         pg.psql("app", SEED).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pg-password"), pg.password()).unwrap();
         let config_path = dir.path().join("warden.toml");
-        std::fs::write(&config_path, config_text(pg.port())).unwrap();
+        let tls = match pg.ca_cert_pem() {
+            Some(ca) => {
+                std::fs::write(dir.path().join("upstream-ca.pem"), ca).unwrap();
+                r#"{ mode = "verify-full", ca = "upstream-ca.pem" }"#
+            }
+            None => r#"{ mode = "disable" }"#,
+        };
+        std::fs::write(&config_path, config_text(pg.port(), tls)).unwrap();
         let config = warden_app::state::load_config(&config_path).unwrap();
         let gateway = Arc::new(Gateway::build(&config).await.unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -161,7 +174,7 @@ impl Harness {
     }
 }
 
-fn config_text(port: u16) -> String {
+fn config_text(port: u16, tls: &str) -> String {
     format!(
         r#"
 [gateway]
@@ -172,7 +185,7 @@ node = "test-node"
 kind = "postgres"
 upstream = "127.0.0.1:{port}"
 database = "app"
-tls = {{ mode = "disable" }}
+tls = {tls}
 credentials = {{ username = "postgres", password = {{ file = "pg-password" }} }}
 
 [connections.web]
