@@ -155,7 +155,7 @@ fn keys_lifecycle_and_audit_verify_detects_tampering() {
     let db = std::fs::read(dir.path().join("data/warden.db")).unwrap();
     assert!(
         !db.windows(key.len() - 21)
-            .any(|w| w == key[21..].as_bytes())
+            .any(|w| w == &key.as_bytes()[21..])
     );
 
     let verify = warden(&["audit", "verify"], dir.path());

@@ -15,21 +15,6 @@ async fn read_all(stream: &mut TcpStream) -> Vec<u8> {
     out
 }
 
-fn startup(database: &str) -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(&196608u32.to_be_bytes());
-    for (k, v) in [("user", "x"), ("database", database)] {
-        body.extend_from_slice(k.as_bytes());
-        body.push(0);
-        body.extend_from_slice(v.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
-    packet.extend_from_slice(&body);
-    packet
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_and_oversized_messages() {
     let h = Harness::start().await;
@@ -44,7 +29,9 @@ async fn garbage_and_oversized_messages() {
 
     // A logged-in session that then declares a 1 GiB message.
     let mut big = TcpStream::connect(h.addr).await.unwrap();
-    big.write_all(&startup("pg-test")).await.unwrap();
+    big.write_all(&common::startup_packet(196608, "pg-test", &[]))
+        .await
+        .unwrap();
     let mut buf = [0u8; 9];
     big.read_exact(&mut buf).await.unwrap();
     assert_eq!(buf[0], b'R', "asked for a password");

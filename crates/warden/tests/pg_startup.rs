@@ -8,24 +8,6 @@ use common::Harness;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-fn startup(version: u32, database: &str) -> Vec<u8> {
-    let mut body = version.to_be_bytes().to_vec();
-    for (k, v) in [
-        ("user", "x"),
-        ("database", database),
-        ("_pq_.test_option", "1"),
-    ] {
-        body.extend_from_slice(k.as_bytes());
-        body.push(0);
-        body.extend_from_slice(v.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
-    packet.extend_from_slice(&body);
-    packet
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gssenc_refused_then_protocol_3_2_negotiated() {
     let h = Harness::start().await;
@@ -37,9 +19,13 @@ async fn gssenc_refused_then_protocol_3_2_negotiated() {
     let mut answer = [0u8; 1];
     tcp.read_exact(&mut answer).await.unwrap();
     assert_eq!(answer[0], b'N');
-    tcp.write_all(&startup((3 << 16) | 2, "pg-test"))
-        .await
-        .unwrap();
+    tcp.write_all(&common::startup_packet(
+        (3 << 16) | 2,
+        "pg-test",
+        &[("_pq_.test_option", "1")],
+    ))
+    .await
+    .unwrap();
     let mut header = [0u8; 5];
     tcp.read_exact(&mut header).await.unwrap();
     assert_eq!(header[0], b'v', "NegotiateProtocolVersion comes first");

@@ -210,3 +210,20 @@ allow = ["sql:*"]
 "#
     )
 }
+
+/// An untagged StartupMessage packet with `user`, `database` and extra parameters.
+pub fn startup_packet(version: u32, database: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
+    let mut parameters = vec![("user", "x"), ("database", database)];
+    parameters.extend_from_slice(extra);
+    for (k, v) in parameters {
+        body.extend_from_slice(k.as_bytes());
+        body.push(0);
+        body.extend_from_slice(v.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+    packet.extend_from_slice(&body);
+    packet
+}

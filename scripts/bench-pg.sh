@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# PostgreSQL throughput benchmark of Warden's PostgreSQL gateway, in one invocation.
+#
+# Builds `warden` (release) and a zero-logic tokio relay, starts a throwaway PostgreSQL with a
+# pgbench database, a PgBouncer (session mode), the relay and a Warden gateway in front of it, then
+# runs `pgbench -S` against direct / relay / pgbouncer / warden interleaved per round (the order
+# rotates every round) and prints paired ratios: each proxy's TPS ÷ direct TPS of the same round.
+# Why paired: on a small, noisy machine absolute TPS drifts by ±40%; see docs/benchmarks.md.
+#
+# Usage: scripts/bench-pg.sh
+# Environment (all optional):
+#   BENCH_T=20              seconds per pgbench run
+#   BENCH_ROUNDS=3          rounds for -M simple
+#   BENCH_MODES_ROUNDS=2    rounds for -M extended and -M prepared (0 skips them)
+#   BENCH_CLIENTS=16        pgbench -c
+#   BENCH_THREADS=2         pgbench -j
+#   BENCH_SCALE=10          pgbench -i -s
+#   BENCH_RELAY_THREADS=2   worker threads of the relay (1 = current-thread runtime)
+#   BENCH_SHARED_BUFFERS=512MB
+#   BENCH_KEEP=1            keep the temp dir (logs, configs, results.csv) after exit
+#   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
+#   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
+#   WARDEN_PG_BIN_DIR       directory holding initdb and postgres
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+BENCH_T=${BENCH_T:-20}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_MODES_ROUNDS=${BENCH_MODES_ROUNDS:-2}
+BENCH_CLIENTS=${BENCH_CLIENTS:-16}
+BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_SCALE=${BENCH_SCALE:-10}
+BENCH_RELAY_THREADS=${BENCH_RELAY_THREADS:-2}
+BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-512MB}
+BENCH_KEEP=${BENCH_KEEP:-0}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
+export CARGO_TERM_COLOR=never
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench-pg: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------------
+pg_bin_dir() {
+  local dir
+  for dir in "${WARDEN_PG_BIN_DIR:-}" "$(pg_config --bindir 2>/dev/null || true)" \
+             $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/postgres" ] && { echo "$dir"; return; }
+  done
+  local initdb; initdb=$(command -v initdb || true)
+  [ -n "$initdb" ] && dirname "$(readlink -f "$initdb")"
+}
+PG_BIN=$(pg_bin_dir)
+[ -n "$PG_BIN" ] || die "initdb/postgres not found: run scripts/install-test-deps.sh or set WARDEN_PG_BIN_DIR"
+for tool in pgbench psql pgbouncer python3 cargo setpriv timeout; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-test-deps.sh"
+done
+PGBENCH=$(command -v pgbench)
+PSQL=$(command -v psql)
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------------------------
+# Clean-up: every process we start is recorded; every wait is bounded.
+# ---------------------------------------------------------------------------------------------
+WORK=""
+PIDS=()           # name:pid of every server we started, stopped in reverse order
+PG_PID=""
+
+stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGKILL
+  local name=$1 pid=$2 sig=$3 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "$name (pid $pid) did not stop within 15s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$? entry i
+  trap - EXIT INT TERM
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    entry=${PIDS[$i]}
+    stop_pid "${entry%%:*}" "${entry##*:}" TERM
+  done
+  # SIGINT is PostgreSQL's "fast" shutdown: it closes sessions and checkpoints.
+  [ -n "$PG_PID" ] && stop_pid postgres "$PG_PID" INT
+  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+    if [ "$BENCH_KEEP" = 1 ]; then
+      log "kept $WORK"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# 1. Build
+# ---------------------------------------------------------------------------------------------
+if [ -n "${BENCH_WARDEN_BIN:-}" ]; then
+  WARDEN=$BENCH_WARDEN_BIN
+else
+  log "building warden (release) into $CARGO_TARGET_DIR"
+  nice -n 10 cargo build --release --locked -p warden
+  WARDEN="$CARGO_TARGET_DIR/release/warden"
+fi
+if [ -n "${BENCH_RELAY_BIN:-}" ]; then
+  RELAY=$BENCH_RELAY_BIN
+else
+  log "building the zero-logic relay (scripts/bench/relay)"
+  nice -n 10 cargo build --release --locked --manifest-path scripts/bench/relay/Cargo.toml
+  RELAY="$CARGO_TARGET_DIR/release/warden-bench-relay"
+fi
+[ -x "$WARDEN" ] && [ -x "$RELAY" ] || die "build finished but $WARDEN or $RELAY is missing"
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+# Under /tmp so the unprivileged service user can reach it and socket paths stay short.
+WORK=$(mktemp -d /tmp/warden-bench-XXXXXX)
+chmod 755 "$WORK"
+
+# Servers refuse (PostgreSQL, PgBouncer) or should not need root: run them as a service user.
+AS_SVC=()
+SVC_USER=""
+if [ "$(id -u)" -eq 0 ]; then
+  for candidate in postgres nobody; do
+    if id -u "$candidate" >/dev/null 2>&1; then SVC_USER=$candidate; break; fi
+  done
+  [ -n "$SVC_USER" ] || die "running as root but neither user postgres nor nobody exists"
+  # setpriv execs, so $! is the server's own pid (needed for /proc/PID/stat).
+  AS_SVC=(setpriv --reuid="$SVC_USER" --regid="$(id -g "$SVC_USER")" --clear-groups)
+fi
+own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+random_hex() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# wait_port NAME PID PORT LOG: until PORT accepts TCP, the process dies, or 60 s pass.
+wait_port() {
+  local name=$1 pid=$2 port=$3 logfile=$4 i
+  for ((i = 0; i < 600; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name exited during start-up (log above: $logfile)"
+    fi
+    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 30 "$logfile" >&2 || true
+  die "$name did not accept connections on port $port within 60s"
+}
+
+# cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
+cpu_ticks() {
+  # Field 2 (comm) may contain spaces: cut everything up to the last ')'.
+  local stat rest
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo ""; return; }
+  rest=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $rest
+  echo $(( ${12} + ${13} ))   # fields 14 and 15 of the full line
+}
+
+# The same libpq settings for every target: no TLS (PostgreSQL here has none; Warden would
+# otherwise negotiate TLS and pay for it alone), no GSS encryption, bounded connect.
+export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10
+unset PGSERVICE PGOPTIONS PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD 2>/dev/null || true
+
+# ---------------------------------------------------------------------------------------------
+# 2. PostgreSQL
+# ---------------------------------------------------------------------------------------------
+PG_DATA="$WORK/pg/data"
+mkdir -p "$WORK/pg"
+own "$WORK/pg"
+log "initdb ($PG_BIN) into $PG_DATA"
+(cd "$WORK/pg" && LC_ALL=C timeout 300 "${AS_SVC[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -U postgres \
+  -A trust -E UTF8 --no-locale -N >"$WORK/pg/initdb.log" 2>&1) \
+  || { cat "$WORK/pg/initdb.log" >&2; die "initdb failed"; }
+printf 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n' >"$PG_DATA/pg_hba.conf"
+own "$PG_DATA/pg_hba.conf"
+
+PG_PORT=$(free_port)
+log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+(cd "$WORK/pg" && exec env LC_ALL=C "${AS_SVC[@]}" "$PG_BIN/postgres" -D "$PG_DATA" -p "$PG_PORT" \
+  -k "$WORK/pg" -c listen_addresses=127.0.0.1 -c max_connections=300 \
+  -c shared_buffers="$BENCH_SHARED_BUFFERS" -c synchronous_commit=off \
+  -c password_encryption=scram-sha-256 -c ssl=off) >"$WORK/pg/postgres.log" 2>&1 &
+PG_PID=$!
+wait_port postgres "$PG_PID" "$PG_PORT" "$WORK/pg/postgres.log"
+for ((i = 0; i < 600; i++)); do
+  timeout 5 "$PG_BIN/pg_isready" -q -h "$WORK/pg" -p "$PG_PORT" -U postgres -d postgres && break
+  kill -0 "$PG_PID" 2>/dev/null || die "postgres exited during start-up (see $WORK/pg/postgres.log)"
+  sleep 0.1
+done
+
+pg_admin() {   # SQL on stdin, as the superuser over the unix socket (trust)
+  timeout 120 "$PSQL" -XAtq -v ON_ERROR_STOP=1 -h "$WORK/pg" -p "$PG_PORT" -U postgres -d "${1:-postgres}"
+}
+PG_PASSWORD=$(random_hex)
+# Through stdin so the password never shows in the process list.
+echo "ALTER ROLE postgres PASSWORD '$PG_PASSWORD'" | pg_admin
+echo "CREATE DATABASE bench" | pg_admin
+log "pgbench -i -s $BENCH_SCALE"
+timeout 900 "$PGBENCH" -h "$WORK/pg" -p "$PG_PORT" -U postgres -i -q -s "$BENCH_SCALE" bench \
+  >"$WORK/pg/pgbench-init.log" 2>&1 || { cat "$WORK/pg/pgbench-init.log" >&2; die "pgbench -i failed"; }
+
+# ---------------------------------------------------------------------------------------------
+# 3. Proxies: relay, PgBouncer (session mode), Warden
+# ---------------------------------------------------------------------------------------------
+mkdir -p "$WORK/relay"
+RELAY_PORT=$(free_port)
+log "starting the relay on 127.0.0.1:$RELAY_PORT ($BENCH_RELAY_THREADS worker threads)"
+"${AS_SVC[@]}" "$RELAY" "127.0.0.1:$RELAY_PORT" "127.0.0.1:$PG_PORT" "$BENCH_RELAY_THREADS" \
+  >"$WORK/relay/relay.log" 2>&1 &
+RELAY_PID=$!
+PIDS+=("relay:$RELAY_PID")
+wait_port relay "$RELAY_PID" "$RELAY_PORT" "$WORK/relay/relay.log"
+
+mkdir -p "$WORK/pgbouncer"
+BOUNCER_PORT=$(free_port)
+umask_old=$(umask); umask 077
+printf '"postgres" "%s"\n' "$PG_PASSWORD" >"$WORK/pgbouncer/userlist.txt"
+umask "$umask_old"
+cat >"$WORK/pgbouncer/pgbouncer.ini" <<EOF
+[databases]
+bench = host=127.0.0.1 port=$PG_PORT dbname=bench
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $WORK/pgbouncer/userlist.txt
+pool_mode = session
+default_pool_size = 64
+max_client_conn = 500
+server_idle_timeout = 60
+ignore_startup_parameters = extra_float_digits
+logfile = $WORK/pgbouncer/pgbouncer.log
+pidfile = $WORK/pgbouncer/pgbouncer.pid
+EOF
+own "$WORK/pgbouncer"
+log "starting PgBouncer (session mode) on 127.0.0.1:$BOUNCER_PORT"
+"${AS_SVC[@]}" pgbouncer "$WORK/pgbouncer/pgbouncer.ini" >"$WORK/pgbouncer/stderr.log" 2>&1 &
+BOUNCER_PID=$!
+PIDS+=("pgbouncer:$BOUNCER_PID")
+wait_port pgbouncer "$BOUNCER_PID" "$BOUNCER_PORT" "$WORK/pgbouncer/stderr.log"
+
+mkdir -p "$WORK/warden"
+WARDEN_PORT=$(free_port)
+umask 077
+printf '%s' "$PG_PASSWORD" >"$WORK/warden/pg-password"
+umask "$umask_old"
+cat >"$WORK/warden/warden.toml" <<EOF
+# Generated by scripts/bench-pg.sh.
+[gateway]
+data_dir = "data"
+node = "bench"
+
+[[gateway.listeners]]
+protocol = "postgres"
+address = "127.0.0.1:$WARDEN_PORT"
+allow_plaintext_loopback = true
+
+[identity.api_keys]
+enabled = true
+
+[connections.pg-bench]
+kind = "postgres"
+upstream = "127.0.0.1:$PG_PORT"
+database = "bench"
+tls = { mode = "disable" }
+credentials = { username = "postgres", password = { file = "pg-password" } }
+
+[roles.dba]
+groups = ["dba"]
+connections = ["pg-bench"]
+allow = ["sql:*"]
+EOF
+timeout 60 "$WARDEN" config check "$WORK/warden/warden.toml" >"$WORK/warden/config-check.log" 2>&1 \
+  || { cat "$WORK/warden/config-check.log" >&2; die "warden config check failed"; }
+umask 077
+timeout 60 "$WARDEN" keys create --config "$WORK/warden/warden.toml" --name bench --group dba \
+  >"$WORK/warden/api-key" 2>"$WORK/warden/keys.log" \
+  || { cat "$WORK/warden/keys.log" >&2; die "warden keys create failed"; }
+umask "$umask_old"
+WARDEN_KEY=$(head -n1 "$WORK/warden/api-key")
+[ -n "$WARDEN_KEY" ] || die "warden keys create printed no key (see $WORK/warden/keys.log)"
+log "starting Warden on 127.0.0.1:$WARDEN_PORT"
+RUST_LOG=${RUST_LOG:-warn} "$WARDEN" gateway --config "$WORK/warden/warden.toml" \
+  >"$WORK/warden/warden.log" 2>&1 &
+WARDEN_PID=$!
+PIDS+=("warden:$WARDEN_PID")
+wait_port warden "$WARDEN_PID" "$WARDEN_PORT" "$WORK/warden/warden.log"
+
+# ---------------------------------------------------------------------------------------------
+# 4. Runs
+# ---------------------------------------------------------------------------------------------
+TARGETS=(direct relay pgbouncer warden)
+
+# target_conn TARGET: prints "PORT USER DBNAME PASSWORD PID" (PID empty for direct).
+target_conn() {
+  case $1 in
+    direct)    echo "$PG_PORT postgres bench $PG_PASSWORD -" ;;
+    relay)     echo "$RELAY_PORT postgres bench $PG_PASSWORD $RELAY_PID" ;;
+    pgbouncer) echo "$BOUNCER_PORT postgres bench $PG_PASSWORD $BOUNCER_PID" ;;
+    warden)    echo "$WARDEN_PORT bench pg-bench $WARDEN_KEY $WARDEN_PID" ;;
+  esac
+}
+
+log "smoke test: one query through every target"
+for target in "${TARGETS[@]}"; do
+  read -r port user db password _ <<<"$(target_conn "$target")"
+  if out=$(PGPASSWORD=$password timeout 30 "$PSQL" -XAtq -h 127.0.0.1 -p "$port" -U "$user" -d "$db" \
+      -c 'select count(*) from pgbench_branches' 2>&1); then
+    log "  $target: ok (pgbench_branches rows: $out)"
+  else
+    log "  $target: FAILED: $out"
+  fi
+done
+
+RESULTS="$WORK/results.csv"
+echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck" >"$RESULTS"
+mkdir -p "$WORK/logs"
+
+run_one() {   # run_one MODE ROUND POSITION TARGET
+  local mode=$1 round=$2 position=$3 target=$4 port user db password pid
+  read -r port user db password pid <<<"$(target_conn "$target")"
+  local logfile="$WORK/logs/$mode-r$round-$target.log" before="" after="" rc=0
+  if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then
+    log "  $target is not running any more; its log tail:"
+    tail -n 20 "$WORK/$target/$target.log" >&2 2>/dev/null || true
+  fi
+  [ "$pid" = - ] || before=$(cpu_ticks "$pid")
+  PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
+    -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 || rc=$?
+  [ "$pid" = - ] || after=$(cpu_ticks "$pid")
+  local tps txns lat cpu=""
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$logfile" | tail -n1)
+  txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$logfile" | tail -n1)
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$logfile" | tail -n1)
+  [ -n "$before" ] && [ -n "$after" ] && cpu=$((after - before))
+  if [ "$rc" -ne 0 ] || [ -z "$tps" ]; then
+    log "  $mode round $round $target: FAILED (pgbench rc=$rc); output tail:"
+    tail -n 15 "$logfile" | sed 's/^/      /' >&2
+    tps=""
+  else
+    log "  $mode round $round $target: tps=$tps txns=$txns latency=${lat}ms cpu_ticks=${cpu:-}"
+  fi
+  echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK" >>"$RESULTS"
+}
+
+run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round
+  local mode=$1 rounds=$2 round k n=${#TARGETS[@]}
+  for ((round = 1; round <= rounds; round++)); do
+    log "$mode round $round/$rounds"
+    for ((k = 0; k < n; k++)); do
+      run_one "$mode" "$round" "$k" "${TARGETS[$(((round - 1 + k) % n))]}"
+    done
+  done
+}
+
+log "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T; $BENCH_ROUNDS simple rounds, $BENCH_MODES_ROUNDS extended/prepared rounds"
+run_mode simple "$BENCH_ROUNDS"
+if [ "$BENCH_MODES_ROUNDS" -gt 0 ]; then
+  run_mode extended "$BENCH_MODES_ROUNDS"
+  run_mode prepared "$BENCH_MODES_ROUNDS"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 5. Report
+# ---------------------------------------------------------------------------------------------
+echo
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
+echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
+python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Summarises the results.csv written by scripts/bench-pg.sh (stdlib only).
+
+Prints one table per pgbench mode -- TPS per round, the paired ratio per round (the proxy's TPS
+divided by the direct TPS of the same round), the median paired ratio and the proxy's CPU time per
+transaction -- and ends with one RESULT line for the simple mode.
+
+Usage: summarize.py results.csv
+"""
+
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+TARGETS = ["direct", "relay", "pgbouncer", "warden"]
+MODES = ["simple", "extended", "prepared"]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, spec):
+    return "NA" if value is None else format(value, spec)
+
+
+def load(path):
+    """Returns {mode: {round: {target: row}}} with tps/cpu_us as floats or None."""
+    runs = defaultdict(lambda: defaultdict(dict))
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            tps = float(row["tps"]) if row["tps"] else None
+            txns = int(row["txns"]) if row["txns"] else None
+            cpu_us = None
+            if row["cpu_ticks"] and txns:
+                seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
+                cpu_us = seconds * 1e6 / txns
+            runs[row["mode"]][int(row["round"])][row["target"]] = {
+                "tps": tps,
+                "cpu_us": cpu_us,
+                "rc": int(row["rc"]),
+                "position": int(row["position"]),
+            }
+    return runs
+
+
+def ratio(rounds, numerator, denominator):
+    """Per-round TPS ratios numerator / denominator (None where either run failed)."""
+    out = []
+    for rnd in sorted(rounds):
+        top = rounds[rnd].get(numerator, {}).get("tps")
+        bottom = rounds[rnd].get(denominator, {}).get("tps")
+        out.append(top / bottom if top and bottom else None)
+    return out
+
+
+def print_table(mode, rounds):
+    numbers = sorted(rounds)
+    print()
+    print(f"## -M {mode} ({len(numbers)} rounds)")
+    orders = []
+    for rnd in numbers:
+        order = sorted(rounds[rnd], key=lambda t: rounds[rnd][t]["position"])
+        orders.append(f"r{rnd}: {' '.join(order)}")
+    print("order: " + "; ".join(orders))
+    header = (
+        ["target"]
+        + [f"r{r} TPS" for r in numbers]
+        + [f"r{r} ÷direct" for r in numbers]
+        + ["median ÷direct", "CPU µs/txn med"]
+    )
+    rows = []
+    for target in TARGETS:
+        tps = [rounds[r].get(target, {}).get("tps") for r in numbers]
+        if all(v is None for v in tps) and not any(target in rounds[r] for r in numbers):
+            continue
+        tps_cells = [
+            fmt(v, ".0f") if v is not None else ("FAILED" if target in rounds[r] else "–")
+            for v, r in zip(tps, numbers)
+        ]
+        if target == "direct":
+            ratio_cells = [""] * len(numbers)
+            med = ""
+            cpu = "–"
+        else:
+            ratios = ratio(rounds, target, "direct")
+            ratio_cells = [fmt(v, ".2f") for v in ratios]
+            med = fmt(median(ratios), ".2f")
+            cpu = fmt(median([rounds[r].get(target, {}).get("cpu_us") for r in numbers]), ".1f")
+        rows.append([target] + tps_cells + ratio_cells + [med, cpu])
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
+    for other in ("pgbouncer", "relay"):
+        ratios = ratio(rounds, "warden", other)
+        print(
+            f"warden ÷ {other} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
+            f"  (median {fmt(median(ratios), '.2f')})"
+        )
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: summarize.py results.csv")
+    runs = load(sys.argv[1])
+    for mode in MODES:
+        if mode in runs:
+            print_table(mode, runs[mode])
+    simple = runs.get("simple", {})
+    numbers = sorted(simple)
+    result = {
+        "warden/direct": median(ratio(simple, "warden", "direct")),
+        "warden/pgbouncer": median(ratio(simple, "warden", "pgbouncer")),
+        "warden/relay": median(ratio(simple, "warden", "relay")),
+    }
+    cpu = {
+        "warden_cpu_us": median([simple[r].get("warden", {}).get("cpu_us") for r in numbers]),
+        "pgbouncer_cpu_us": median(
+            [simple[r].get("pgbouncer", {}).get("cpu_us") for r in numbers]
+        ),
+    }
+    print()
+    print(
+        "RESULT "
+        + " ".join(f"{k}={fmt(v, '.2f')}" for k, v in result.items())
+        + " "
+        + " ".join(f"{k}={fmt(v, '.1f')}" for k, v in cpu.items())
+    )
+    failed = sum(1 for m in runs.values() for r in m.values() for t in r.values() if t["tps"] is None)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
