@@ -104,6 +104,13 @@ pub trait HoldForReview: Send + Sync {
 pub trait Audit: Send + Sync {
     /// Appends one event durably; an `Err` means the event is not in the log.
     async fn append(&self, record: AuditRecord) -> Result<(), GatewayError>;
+
+    /// Appends one event that may be committed with others within a short, bounded window
+    /// (allowed reads and request outcomes). It takes its place in the chain at once; an `Err`
+    /// means the log cannot take events now.
+    async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
+        self.append(record).await
+    }
 }
 
 /// The review hook used until approvals are configured: refuses, saying approval is required.
@@ -237,7 +244,13 @@ impl Pipeline {
                 "tables": action.tables,
                 "functions": action.functions,
             }));
-        self.audit.append(record).await?;
+        // Decisions that let data change, and every refusal, are durable before anything is
+        // forwarded; allowed reads are committed in groups.
+        if decision.verdict == Verdict::Allow && action.read_only {
+            self.audit.append_grouped(record).await?;
+        } else {
+            self.audit.append(record).await?;
+        }
         match decision.verdict {
             Verdict::Allow => Ok(decision),
             Verdict::Deny => Err(GatewayError::client(
@@ -288,7 +301,7 @@ impl Pipeline {
                 "rows": outcome.rows,
                 "error": outcome.error,
             }));
-        self.audit.append(record).await
+        self.audit.append_grouped(record).await
     }
 
     /// Audits the end of a session.

@@ -50,6 +50,7 @@ impl<'a> Statements<'a> {
             if rank(&executed.name) > rank(&action.name) {
                 action.name = executed.name;
             }
+            action.read_only &= executed.read_only;
             for table in executed.tables {
                 if !action.tables.contains(&table) {
                     action.tables.push(table);

@@ -40,6 +40,7 @@ impl Classification {
     pub fn action(&self) -> Action {
         let mut action = Action::named(self.class.action_name()).with_tables(self.tables.clone());
         action.functions = self.functions.clone();
+        action.read_only = self.class == SqlClass::Read;
         action
     }
 
