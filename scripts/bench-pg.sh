@@ -67,6 +67,7 @@ CLK_TCK=$(getconf CLK_TCK)
 WORK=""
 PIDS=()           # name:pid of every server we started, stopped in reverse order
 PG_PID=""
+CLIENT_PID=""     # the running pgbench (under timeout), if any
 
 stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGKILL
   local name=$1 pid=$2 sig=$3 i
@@ -83,6 +84,7 @@ stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGK
 cleanup() {
   local rc=$? entry i
   trap - EXIT INT TERM
+  [ -n "$CLIENT_PID" ] && stop_pid pgbench "$CLIENT_PID" TERM
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     entry=${PIDS[$i]}
     stop_pid "${entry%%:*}" "${entry##*:}" TERM
@@ -332,7 +334,7 @@ for target in "${TARGETS[@]}"; do
 done
 
 RESULTS="$WORK/results.csv"
-echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck" >"$RESULTS"
+echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck,duration_s" >"$RESULTS"
 mkdir -p "$WORK/logs"
 
 run_one() {   # run_one MODE ROUND POSITION TARGET
@@ -344,8 +346,12 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     tail -n 20 "$WORK/$target/$target.log" >&2 2>/dev/null || true
   fi
   [ "$pid" = - ] || before=$(cpu_ticks "$pid")
+  # In the background and waited for, so a signal to this script stops the run at once.
   PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
-    -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 || rc=$?
+    -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 &
+  CLIENT_PID=$!
+  wait "$CLIENT_PID" || rc=$?
+  CLIENT_PID=""
   [ "$pid" = - ] || after=$(cpu_ticks "$pid")
   local tps txns lat cpu=""
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$logfile" | tail -n1)
@@ -359,7 +365,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   else
     log "  $mode round $round $target: tps=$tps txns=$txns latency=${lat}ms cpu_ticks=${cpu:-}"
   fi
-  echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK" >>"$RESULTS"
+  echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round
@@ -383,6 +389,6 @@ fi
 # 5. Report
 # ---------------------------------------------------------------------------------------------
 echo
-echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
 echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
 python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"

@@ -3,7 +3,7 @@
 
 Prints one table per pgbench mode -- TPS per round, the paired ratio per round (the proxy's TPS
 divided by the direct TPS of the same round), the median paired ratio and the proxy's CPU time per
-transaction -- and ends with one RESULT line for the simple mode.
+transaction (and its CPU use as a share of one core over the run's duration) -- and ends with one RESULT line for the simple mode.
 
 Usage: summarize.py results.csv
 """
@@ -33,13 +33,16 @@ def load(path):
         for row in csv.DictReader(handle):
             tps = float(row["tps"]) if row["tps"] else None
             txns = int(row["txns"]) if row["txns"] else None
-            cpu_us = None
-            if row["cpu_ticks"] and txns:
+            cpu_us = cpu_share = None
+            if row["cpu_ticks"]:
                 seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
-                cpu_us = seconds * 1e6 / txns
+                cpu_share = 100 * seconds / float(row["duration_s"])
+                if txns:
+                    cpu_us = seconds * 1e6 / txns
             runs[row["mode"]][int(row["round"])][row["target"]] = {
                 "tps": tps,
                 "cpu_us": cpu_us,
+                "cpu_share": cpu_share,
                 "rc": int(row["rc"]),
                 "position": int(row["position"]),
             }
@@ -69,7 +72,7 @@ def print_table(mode, rounds):
         ["target"]
         + [f"r{r} TPS" for r in numbers]
         + [f"r{r} ÷direct" for r in numbers]
-        + ["median ÷direct", "CPU µs/txn med"]
+        + ["median ÷direct", "CPU µs/txn med", "CPU % of a core med"]
     )
     rows = []
     for target in TARGETS:
@@ -83,13 +86,16 @@ def print_table(mode, rounds):
         if target == "direct":
             ratio_cells = [""] * len(numbers)
             med = ""
-            cpu = "–"
+            cpu = share = "–"
         else:
             ratios = ratio(rounds, target, "direct")
             ratio_cells = [fmt(v, ".2f") for v in ratios]
             med = fmt(median(ratios), ".2f")
             cpu = fmt(median([rounds[r].get(target, {}).get("cpu_us") for r in numbers]), ".1f")
-        rows.append([target] + tps_cells + ratio_cells + [med, cpu])
+            share = fmt(
+                median([rounds[r].get(target, {}).get("cpu_share") for r in numbers]), ".0f"
+            )
+        rows.append([target] + tps_cells + ratio_cells + [med, cpu, share])
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
     print(line(header))

@@ -15,9 +15,14 @@ fn main() -> std::io::Result<()> {
     };
     let listen: SocketAddr = listen.parse().map_err(std::io::Error::other)?;
     let upstream: SocketAddr = upstream.parse().map_err(std::io::Error::other)?;
-    let threads: usize = args.next().map_or(Ok(2), |t| t.parse()).map_err(std::io::Error::other)?;
+    let threads: usize = args
+        .next()
+        .map_or(Ok(2), |t| t.parse())
+        .map_err(std::io::Error::other)?;
     let runtime = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_io().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
