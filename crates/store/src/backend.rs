@@ -128,6 +128,58 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn insert_audit_events(
+                &self,
+                events: &[$crate::ChainedEvent],
+            ) -> Result<(), $crate::StoreError> {
+                let (Some(first), Some(last)) = (events.first(), events.last()) else {
+                    return Ok(());
+                };
+                let failed = |e: sqlx::Error| {
+                    $crate::StoreError::from_sqlx($backend, e, || {
+                        let events = if first.seq == last.seq {
+                            format!("audit event {}", first.seq)
+                        } else {
+                            format!("one of audit events {} to {}", first.seq, last.seq)
+                        };
+                        format!(
+                            "{events} of node {} already exists: another process is writing this node's chain; give every gateway node its own name",
+                            first.node
+                        )
+                    })
+                };
+                let rows = events
+                    .iter()
+                    .map($crate::rows::EventRow::from_event)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
+                for chunk in rows.chunks($crate::rows::EVENT_ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO audit_events ({}) ",
+                        $crate::rows::EVENT_COLUMNS
+                    ));
+                    insert.push_values(chunk, |mut values, row| {
+                        values
+                            .push_bind(row.node.as_str())
+                            .push_bind(row.seq)
+                            .push_bind(row.time.as_str())
+                            .push_bind(row.kind.as_str())
+                            .push_bind(row.identity.as_deref())
+                            .push_bind(row.connection.as_deref())
+                            .push_bind(row.session.as_deref())
+                            .push_bind(row.action.as_deref())
+                            .push_bind(row.verdict.as_deref())
+                            .push_bind(row.rule.as_deref())
+                            .push_bind(row.detail.as_str())
+                            .push_bind(row.prev_hash.as_str())
+                            .push_bind(row.hash.as_str());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(failed)?;
+                }
+                tx.commit().await.map_err(failed)?;
+                Ok(())
+            }
+
             async fn audit_events(
                 &self,
                 node: &str,

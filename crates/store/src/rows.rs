@@ -53,6 +53,10 @@ pub(crate) struct CheckpointRow {
 /// Column list of `audit_events`, in [`EventRow`] order.
 pub(crate) const EVENT_COLUMNS: &str = "node, seq, time, kind, identity, connection, session, action, verdict, rule, detail, prev_hash, hash";
 
+/// Rows per `INSERT` when storing a batch of events: 13 parameters each stays well below
+/// SQLite's 32766 and PostgreSQL's 65535 parameters per statement.
+pub(crate) const EVENT_ROWS_PER_INSERT: usize = 1000;
+
 /// A sequence number as stored (SQL integers are signed 64-bit).
 pub(crate) fn seq_to_sql(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::Corrupt {

@@ -19,6 +19,19 @@ struct LostAcknowledgement {
     armed: AtomicBool,
 }
 
+impl LostAcknowledgement {
+    /// After a committed insert: reports an outage once, if armed.
+    fn lose_acknowledgement(&self) -> Result<(), StoreError> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                backend: "test",
+                message: "connection reset before the commit was acknowledged".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for LostAcknowledgement {
     fn backend(&self) -> &'static str {
@@ -45,13 +58,11 @@ impl Store for LostAcknowledgement {
     }
     async fn insert_audit_event(&self, event: &ChainedEvent) -> Result<(), StoreError> {
         self.inner.insert_audit_event(event).await?;
-        if self.armed.swap(false, Ordering::SeqCst) {
-            return Err(StoreError::Unavailable {
-                backend: "test",
-                message: "connection reset before the commit was acknowledged".into(),
-            });
-        }
-        Ok(())
+        self.lose_acknowledgement()
+    }
+    async fn insert_audit_events(&self, events: &[ChainedEvent]) -> Result<(), StoreError> {
+        self.inner.insert_audit_events(events).await?;
+        self.lose_acknowledgement()
     }
     async fn audit_events(
         &self,
@@ -127,5 +138,73 @@ async fn append_cancelled_mid_insert_does_not_wedge_the_chain() {
             .await
             .unwrap();
         assert_eq!(report.nodes[0].last_seq, next.seq);
+    }
+}
+
+#[tokio::test]
+async fn committed_but_unacknowledged_batch_is_not_written_twice() {
+    for backend in backends().await {
+        eprintln!("backend: {}", backend.name);
+        let flaky = Arc::new(LostAcknowledgement {
+            inner: backend.store.clone(),
+            armed: AtomicBool::new(false),
+        });
+        let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
+        let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
+            .await
+            .unwrap();
+        for i in 1..=10 {
+            log.record_grouped(decision(i)).await.unwrap();
+        }
+        flaky.armed.store(true, Ordering::SeqCst);
+        let err = log.flush().await.unwrap_err();
+        assert!(err.to_string().contains("acknowledged"), "{err}");
+        assert_eq!(
+            backend.store.audit_head("n1").await.unwrap().unwrap().seq,
+            10
+        );
+
+        // The next write asks the store first, finds the batch, and goes on after it.
+        log.record_grouped(decision(11)).await.unwrap();
+        let durable = log.record(decision(12)).await.unwrap();
+        assert_eq!(durable.seq, 12);
+        let report = audit::verify(backend.store.as_ref(), Some(&key.verifying_key()))
+            .await
+            .unwrap();
+        assert_eq!((report.nodes[0].events, report.nodes[0].last_seq), (12, 12));
+    }
+}
+
+#[tokio::test]
+async fn unacknowledged_durable_event_is_adopted_before_grouped_ones_follow() {
+    for backend in backends().await {
+        eprintln!("backend: {}", backend.name);
+        let flaky = Arc::new(LostAcknowledgement {
+            inner: backend.store.clone(),
+            armed: AtomicBool::new(false),
+        });
+        let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
+        let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
+            .await
+            .unwrap();
+        for i in 1..=5 {
+            log.record_grouped(decision(i)).await.unwrap();
+        }
+        flaky.armed.store(true, Ordering::SeqCst);
+        log.record(decision(6)).await.unwrap_err();
+        assert_eq!(
+            log.head().await.0,
+            5,
+            "the head moves only on a clear success"
+        );
+
+        // Event 6 is in the store: a grouped append finds it and is numbered after it.
+        let next = log.record_grouped(decision(7)).await.unwrap();
+        assert_eq!(next.seq, 7);
+        log.flush().await.unwrap();
+        let report = audit::verify(backend.store.as_ref(), Some(&key.verifying_key()))
+            .await
+            .unwrap();
+        assert_eq!((report.nodes[0].events, report.nodes[0].last_seq), (7, 7));
     }
 }

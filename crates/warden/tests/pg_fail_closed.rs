@@ -42,6 +42,7 @@ async fn audit_failure_refuses_statements() {
         .await
         .unwrap();
     assert_eq!(h.upstream("select count(*) from orders").await, "5");
+    h.gateway.audit.flush().await.unwrap();
     let report = warden_store::audit::verify(h.gateway.store.as_ref(), None)
         .await
         .unwrap();

@@ -3,12 +3,16 @@
 
 mod chain;
 mod checkpoint;
+mod flusher;
+mod group_commit;
 mod log;
 mod signing_key;
 mod verify;
 
 pub use chain::{GENESIS_HASH, canonical_event, compute_hash, event_hash};
 pub use checkpoint::checkpoint_message;
+pub use flusher::GROUP_WINDOW;
+pub use group_commit::{GROUP_SIZE, UNSTORED_LIMIT};
 pub use log::AuditLog;
 pub use signing_key::{
     SIGNING_KEY_FILE, VERIFYING_KEY_FILE, load_or_create_signing_key, load_verifying_key,

@@ -227,3 +227,53 @@ pub async fn broken(
         }
     }
 }
+
+/// Opens `node`'s chain in the backend's store with the backend's signing key.
+pub async fn open_log(
+    backend: &Backend,
+    node: &str,
+    checkpoint_every: u64,
+) -> (warden_store::AuditLog, ed25519_dalek::SigningKey) {
+    let key = warden_store::audit::load_or_create_signing_key(backend.data_dir()).unwrap();
+    let log = warden_store::AuditLog::open(
+        backend.store.clone(),
+        node.to_owned(),
+        key.clone(),
+        checkpoint_every,
+    )
+    .await
+    .unwrap();
+    (log, key)
+}
+
+/// Sequence number of the last stored event of `node` (0 if none).
+pub async fn stored_head(store: &DynStore, node: &str) -> u64 {
+    store.audit_head(node).await.unwrap().map_or(0, |e| e.seq)
+}
+
+/// Waits until `node`'s stored chain reaches `seq`; returns how long that took. Panics after
+/// `limit`.
+pub async fn wait_stored(
+    store: &DynStore,
+    node: &str,
+    seq: u64,
+    limit: std::time::Duration,
+) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let stored = stored_head(store, node).await;
+        if stored >= seq {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < limit,
+            "event {seq} of node {node} not stored after {limit:?} (the store ends at {stored})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+/// Every stored event of `node`, in order of `seq`.
+pub async fn stored_events(store: &DynStore, node: &str) -> Vec<warden_store::ChainedEvent> {
+    store.audit_events(node, 0, 1_000_000).await.unwrap()
+}

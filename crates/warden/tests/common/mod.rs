@@ -165,6 +165,8 @@ impl Harness {
 
     /// Audit events matching a filter, as JSON.
     pub async fn audit(&self, filter: warden_store::AuditFilter) -> Vec<serde_json::Value> {
+        // Reads and outcomes are committed in groups; store them before looking.
+        self.gateway.audit.flush().await.unwrap();
         warden_store::audit::search(self.gateway.store.as_ref(), &filter)
             .await
             .unwrap()

@@ -1,0 +1,400 @@
+//! The state behind [`AuditLog`](super::AuditLog): the end of the chain in memory, the events
+//! chained but not yet stored, and the single writer that stores them in order of `seq`.
+//!
+//! Two locks, always taken in this order: `writer` (one store write at a time, so the store
+//! receives events in order of `seq`), then `head` (numbering). Grouped appends take only `head`
+//! and never wait for the database; durable appends hold both until their batch is stored, so
+//! nothing is chained after an event that may still have to be taken back.
+
+use super::{chain, checkpoint};
+use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, timestamp};
+use ed25519_dalek::SigningKey;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::{Mutex, Notify};
+use warden_core::AuditRecord;
+
+/// A pending batch this large is written at once instead of at the end of the window.
+pub const GROUP_SIZE: usize = 256;
+
+/// Grouped appends are refused while this many events wait for the store (it refuses them).
+pub const UNSTORED_LIMIT: usize = 10_000;
+
+/// One node's chain: numbering in memory, writes to the store in order.
+pub(super) struct Chain {
+    pub(super) store: DynStore,
+    pub(super) node: String,
+    pub(super) signing_key: SigningKey,
+    pub(super) checkpoint_every: u64,
+    head: Mutex<Head>,
+    writer: Mutex<Writer>,
+    /// Signalled when the pending batch goes from empty to one event.
+    pub(super) first_pending: Notify,
+    /// Signalled when the pending batch reaches [`GROUP_SIZE`].
+    pub(super) batch_full: Notify,
+    /// Signalled when the last [`AuditLog`](super::AuditLog) clone is dropped.
+    pub(super) closing: Notify,
+    closed: AtomicBool,
+}
+
+/// The end of the chain, stored or not.
+struct Head {
+    /// Sequence number of the last event chained (0 before the first).
+    seq: u64,
+    /// Its hash ([`chain::GENESIS_HASH`] before the first).
+    hash: String,
+    /// Events chained since the writer last took them, in order of `seq`.
+    pending: Vec<ChainedEvent>,
+    /// Events chained but not known to be stored: `pending` plus the writer's `unstored`.
+    unstored: usize,
+    /// A durable event was taken back after an unclear failure: find out whether the store has
+    /// it before chaining anything after the head.
+    settle_first: bool,
+    /// Why the last write failed, while it has not succeeded since.
+    last_failure: Option<String>,
+}
+
+/// What the store holds, as far as this process knows.
+struct Writer {
+    /// Events taken from `pending` and not yet stored, in order of `seq`, following `stored_seq`.
+    unstored: Vec<ChainedEvent>,
+    /// Sequence number of the last event known to be stored.
+    stored_seq: u64,
+    /// Its hash.
+    stored_hash: String,
+    /// Sequence number of the last stored checkpoint.
+    checkpointed: u64,
+    /// `(seq, hash)` of the last event of a batch whose insert failed without a clear answer
+    /// (the store may have committed it); the next write first looks at the store to find out.
+    in_doubt: Option<(u64, String)>,
+}
+
+/// What a grouped append did.
+pub(super) enum Grouped {
+    /// The event took its place in the chain and waits in the pending batch.
+    Chained(ChainedEvent),
+    /// The chain must be settled with the store first (see [`Head::settle_first`]).
+    SettleFirst(AuditRecord),
+}
+
+impl Chain {
+    /// A chain whose stored end is event `seq` with `hash`, checkpointed up to `checkpointed`.
+    pub(super) fn new(
+        store: DynStore,
+        node: String,
+        signing_key: SigningKey,
+        checkpoint_every: u64,
+        (seq, hash): (u64, String),
+        checkpointed: u64,
+    ) -> Chain {
+        Chain {
+            store,
+            node,
+            signing_key,
+            checkpoint_every,
+            head: Mutex::new(Head {
+                seq,
+                hash: hash.clone(),
+                pending: Vec::new(),
+                unstored: 0,
+                settle_first: false,
+                last_failure: None,
+            }),
+            writer: Mutex::new(Writer {
+                unstored: Vec::new(),
+                stored_seq: seq,
+                stored_hash: hash,
+                checkpointed,
+                in_doubt: None,
+            }),
+            first_pending: Notify::new(),
+            batch_full: Notify::new(),
+            closing: Notify::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Sequence number and hash of the last event chained, stored or not.
+    pub(super) async fn head(&self) -> (u64, String) {
+        let head = self.head.lock().await;
+        (head.seq, head.hash.clone())
+    }
+
+    /// Whether the flusher has something to do: events to store or a doubt to settle.
+    pub(super) async fn has_work(&self) -> bool {
+        let head = self.head.lock().await;
+        head.unstored > 0 || head.settle_first
+    }
+
+    /// Events chained but not known to be stored.
+    pub(super) async fn unstored(&self) -> usize {
+        self.head.lock().await.unstored
+    }
+
+    /// Tells the flusher to store what is left and stop.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.closing.notify_one();
+    }
+
+    /// Whether [`Self::close`] was called.
+    pub(super) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// See [`AuditLog::record`](super::AuditLog::record): stores every pending event, then
+    /// `record`, in one transaction. On error the head is unchanged.
+    pub(super) async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+        let mut writer = self.writer.lock().await;
+        if let Err(error) = self.settle(&mut writer).await {
+            self.head.lock().await.last_failure = Some(error.to_string());
+            return Err(error);
+        }
+        let mut head = self.head.lock().await;
+        // Settled above: nothing is in doubt.
+        head.settle_first = false;
+        let event = self.chain_next(&mut head, record)?;
+        writer.unstored.append(&mut head.pending);
+        match self.write_unstored(&mut writer).await {
+            Ok(written) => {
+                head.unstored = head.unstored.saturating_sub(written);
+                head.last_failure = None;
+            }
+            Err(error) => {
+                // Nothing was chained after this event (the head lock is held), so it can be
+                // taken back; the grouped events before it stay for the next write.
+                writer.unstored.pop();
+                head.seq = event.seq.saturating_sub(1);
+                head.hash.clone_from(&event.prev_hash);
+                head.unstored = head.unstored.saturating_sub(1);
+                // Unclear whether the batch reached the store: it may hold this event, so the
+                // next number must wait until the store has been asked.
+                head.settle_first = writer.in_doubt.is_some();
+                head.last_failure = Some(error.to_string());
+                return Err(error);
+            }
+        }
+        drop(head);
+        self.checkpoint_if_due(&mut writer).await;
+        Ok(event)
+    }
+
+    /// See [`AuditLog::record_grouped`](super::AuditLog::record_grouped).
+    pub(super) async fn record_grouped(&self, record: AuditRecord) -> Result<Grouped, StoreError> {
+        let mut head = self.head.lock().await;
+        if head.settle_first {
+            return Ok(Grouped::SettleFirst(record));
+        }
+        if head.unstored >= UNSTORED_LIMIT {
+            return Err(StoreError::unavailable(
+                self.store.backend(),
+                format!(
+                    "{} audit events of node {} are waiting for the store ({}); requests are refused until the store accepts them again",
+                    head.unstored,
+                    self.node,
+                    head.last_failure
+                        .as_deref()
+                        .unwrap_or("writing them failed")
+                ),
+            ));
+        }
+        let event = self.chain_next(&mut head, record)?;
+        match head.pending.len() {
+            1 => self.first_pending.notify_one(),
+            GROUP_SIZE => self.batch_full.notify_one(),
+            _ => {}
+        }
+        Ok(Grouped::Chained(event))
+    }
+
+    /// Finds out whether a batch whose insert failed without a clear answer reached the store.
+    pub(super) async fn settle_doubt(&self) -> Result<(), StoreError> {
+        let mut writer = self.writer.lock().await;
+        let settled = self.settle(&mut writer).await;
+        let mut head = self.head.lock().await;
+        match &settled {
+            // Nothing is in doubt any more (whoever settled it first), so numbering can go on.
+            Ok(()) => head.settle_first = false,
+            Err(error) => head.last_failure = Some(error.to_string()),
+        }
+        settled
+    }
+
+    /// Stores every event chained so far. Signs a checkpoint when one is due.
+    pub(super) async fn flush(&self) -> Result<(), StoreError> {
+        let mut writer = self.writer.lock().await;
+        if self.flush_locked(&mut writer).await? > 0 {
+            self.checkpoint_if_due(&mut writer).await;
+        }
+        Ok(())
+    }
+
+    /// See [`AuditLog::checkpoint`](super::AuditLog::checkpoint).
+    pub(super) async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let mut writer = self.writer.lock().await;
+        match self.flush_locked(&mut writer).await {
+            Ok(_) => self.checkpoint_locked(&mut writer).await,
+            Err(error) => {
+                // What is stored is still worth protecting against being cut off unnoticed.
+                if let Err(failed) = self.checkpoint_locked(&mut writer).await {
+                    tracing::warn!(node = %self.node, seq = writer.stored_seq, error = %failed, "could not store an audit checkpoint");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Assigns `record` the next number after the head, chains it, and appends it to the pending
+    /// batch. Returns the event.
+    fn chain_next(&self, head: &mut Head, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+        let seq = head.seq.checked_add(1).ok_or_else(|| StoreError::Corrupt {
+            table: "audit_events",
+            message: format!("the chain of node {} is full", self.node),
+        })?;
+        let record = AuditRecord {
+            time: timestamp::truncate(record.time),
+            ..record
+        };
+        let hash = chain::compute_hash(&head.hash, seq, &self.node, &record)?;
+        let event = ChainedEvent {
+            seq,
+            node: self.node.clone(),
+            record,
+            prev_hash: std::mem::replace(&mut head.hash, hash.clone()),
+            hash,
+        };
+        head.seq = seq;
+        head.unstored += 1;
+        head.pending.push(event.clone());
+        Ok(event)
+    }
+
+    /// Settles any doubt, then stores the writer's and the pending events in one transaction.
+    /// Returns how many were stored.
+    async fn flush_locked(&self, writer: &mut Writer) -> Result<usize, StoreError> {
+        let written = match self.settle(writer).await {
+            Ok(()) => {
+                let mut head = self.head.lock().await;
+                writer.unstored.append(&mut head.pending);
+                drop(head);
+                self.write_unstored(writer).await
+            }
+            Err(error) => Err(error),
+        };
+        let mut head = self.head.lock().await;
+        match &written {
+            Ok(written) => {
+                head.unstored = head.unstored.saturating_sub(*written);
+                head.last_failure = None;
+            }
+            Err(error) => head.last_failure = Some(error.to_string()),
+        }
+        written
+    }
+
+    /// Stores the writer's unstored events in one transaction; returns how many. On failure
+    /// they stay, in order, for the next attempt.
+    async fn write_unstored(&self, writer: &mut Writer) -> Result<usize, StoreError> {
+        let Some(last) = writer.unstored.last() else {
+            return Ok(0);
+        };
+        let last = (last.seq, last.hash.clone());
+        // Marked in doubt before the insert, so that if this future is dropped mid-insert, the
+        // next write checks the store instead of writing the batch twice.
+        writer.in_doubt = Some(last.clone());
+        match self.store.insert_audit_events(&writer.unstored).await {
+            Ok(()) => {
+                writer.in_doubt = None;
+                (writer.stored_seq, writer.stored_hash) = last;
+                let written = writer.unstored.len();
+                writer.unstored.clear();
+                Ok(written)
+            }
+            // A clear refusal: nothing of the batch was stored.
+            Err(conflict @ StoreError::Conflict(_)) => {
+                writer.in_doubt = None;
+                Err(conflict)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Finds out whether the batch whose insert failed without a clear answer reached the store:
+    /// adopts it if it did, keeps its events for the next write if the store still ends where it
+    /// did, and refuses if someone else moved the chain.
+    async fn settle(&self, writer: &mut Writer) -> Result<(), StoreError> {
+        let Some((seq, hash)) = writer.in_doubt.clone() else {
+            return Ok(());
+        };
+        let stored = self.store.audit_head(&self.node).await?;
+        let committed = match &stored {
+            Some(s) if s.seq == seq && s.hash == hash => true,
+            Some(s) if s.seq == writer.stored_seq && s.hash == writer.stored_hash => false,
+            None if writer.stored_seq == 0 => false,
+            stored => {
+                return Err(StoreError::Conflict(format!(
+                    "the audit chain of node {} changed underneath this gateway (the store ends at event {}, this gateway at {}): another process is writing it; give every gateway node its own name",
+                    self.node,
+                    stored.as_ref().map_or(0, |s| s.seq),
+                    writer.stored_seq
+                )));
+            }
+        };
+        writer.in_doubt = None;
+        let mut head = self.head.lock().await;
+        if committed {
+            let written = writer
+                .unstored
+                .iter()
+                .take_while(|event| event.seq <= seq)
+                .count();
+            writer.unstored.drain(..written);
+            head.unstored = head.unstored.saturating_sub(written);
+            if head.seq < seq {
+                // The durable event that was taken back is in the store after all.
+                head.seq = seq;
+                head.hash.clone_from(&hash);
+            }
+            (writer.stored_seq, writer.stored_hash) = (seq, hash);
+        }
+        head.settle_first = false;
+        Ok(())
+    }
+
+    /// Signs a checkpoint when `checkpoint_every` events have been stored since the last one.
+    /// The events are stored either way; a missing checkpoint is retried after the next write.
+    async fn checkpoint_if_due(&self, writer: &mut Writer) {
+        let due = self.checkpoint_every > 0
+            && writer.stored_seq.saturating_sub(writer.checkpointed) >= self.checkpoint_every;
+        if due && let Err(error) = self.checkpoint_locked(writer).await {
+            tracing::warn!(node = %self.node, seq = writer.stored_seq, %error, "could not store an audit checkpoint");
+        }
+    }
+
+    /// Signs and stores a checkpoint of the last stored event, if it is not checkpointed yet.
+    async fn checkpoint_locked(
+        &self,
+        writer: &mut Writer,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        if writer.stored_seq == 0 || writer.checkpointed == writer.stored_seq {
+            return Ok(None);
+        }
+        let signed = checkpoint::sign(
+            &self.signing_key,
+            &self.node,
+            writer.stored_seq,
+            &writer.stored_hash,
+        )?;
+        match self.store.insert_checkpoint(&signed).await {
+            Ok(()) => {
+                writer.checkpointed = signed.seq;
+                Ok(Some(signed))
+            }
+            // An earlier attempt at this event was stored after all (its answer was lost).
+            Err(StoreError::Conflict(_)) => {
+                writer.checkpointed = signed.seq;
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
