@@ -41,15 +41,26 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     })
 }
 
-/// Opens this node's audit chain with the signing key from the data dir.
-pub async fn open_audit(config: &Config, store: DynStore) -> anyhow::Result<Arc<AuditLog>> {
+/// Who writes to an audit chain: each writer process needs a chain of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// The gateway process: the chain named after the node.
+    Gateway,
+    /// An administrative CLI command run beside a gateway: the chain `<node>-cli`.
+    Cli,
+}
+
+/// Opens the audit chain of `writer` on this node with the signing key from the data dir.
+pub async fn open_audit(
+    config: &Config,
+    store: DynStore,
+    writer: Writer,
+) -> anyhow::Result<Arc<AuditLog>> {
     let key = warden_store::audit::load_or_create_signing_key(&data_dir(config))?;
-    let log = AuditLog::open(
-        store,
-        node_name(config),
-        key,
-        config.gateway.audit.checkpoint_every,
-    )
-    .await?;
+    let node = match writer {
+        Writer::Gateway => node_name(config),
+        Writer::Cli => format!("{}-cli", node_name(config)),
+    };
+    let log = AuditLog::open(store, node, key, config.gateway.audit.checkpoint_every).await?;
     Ok(Arc::new(log))
 }

@@ -32,7 +32,7 @@ impl Gateway {
     /// Opens the store and audit log and builds identity, policy and TLS.
     pub async fn build(config: &Config) -> anyhow::Result<Gateway> {
         let store = state::open_store(config).await?;
-        let audit = state::open_audit(config, store.clone()).await?;
+        let audit = state::open_audit(config, store.clone(), state::Writer::Gateway).await?;
         let authenticator = Authenticator::new(&config.identity, &config.base_dir, store.clone())
             .map_err(|e| anyhow::anyhow!("identity: {e}"))?;
         let policy =

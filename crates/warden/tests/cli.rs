@@ -160,7 +160,7 @@ fn keys_lifecycle_and_audit_verify_detects_tampering() {
 
     let verify = warden(&["audit", "verify"], dir.path());
     assert!(verify.status.success(), "{}", text(&verify.stderr));
-    assert!(text(&verify.stdout).contains("node cli-node: 2 events intact"));
+    assert!(text(&verify.stdout).contains("node cli-node-cli: 2 events intact"));
 
     let search = warden(&["audit", "search", "--kind", "key_revoked"], dir.path());
     let events: Vec<serde_json::Value> = text(&search.stdout)

@@ -108,3 +108,35 @@ async fn psql_over_tls_with_the_development_ca() {
         "upstream credentials are injected"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_key_created_beside_a_running_gateway() {
+    let h = Harness::start().await;
+    // The running gateway writes its chain; the CLI writes its own, so neither conflicts.
+    let busy = h.client(&h.agent_key).await;
+    busy.batch_execute("select 1").await.unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "keys", "create", "--name", "late-bot", "--group", "agents", "--config",
+        ])
+        .arg(&h.config_path)
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let client = h.client(&key).await;
+    client.batch_execute("select 1").await.unwrap();
+    busy.batch_execute("select 2").await.unwrap();
+    h.gateway.audit.flush().await.unwrap();
+    let report = warden_store::audit::verify(h.gateway.store.as_ref(), None)
+        .await
+        .unwrap();
+    let nodes: Vec<&str> = report.nodes.iter().map(|n| n.node.as_str()).collect();
+    assert_eq!(nodes, vec!["test-node", "test-node-cli"]);
+}

@@ -17,7 +17,7 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<ExitCode> {
         } => {
             let config = state::load_config(&config.config)?;
             let store = state::open_store(&config).await?;
-            let audit = state::open_audit(&config, store.clone()).await?;
+            let audit = state::open_audit(&config, store.clone(), state::Writer::Cli).await?;
             let expires_at = expires
                 .map(|d| chrono::Duration::from_std(*d))
                 .transpose()?
@@ -82,7 +82,7 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::Revoke { config, key } => {
             let config = state::load_config(&config.config)?;
             let store = state::open_store(&config).await?;
-            let audit = state::open_audit(&config, store.clone()).await?;
+            let audit = state::open_audit(&config, store.clone(), state::Writer::Cli).await?;
             let revoked = warden_identity::revoke_api_key(store.as_ref(), &key).await?;
             audit
                 .record(
