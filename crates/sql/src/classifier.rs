@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Classification;
 use crate::cache::BoundedCache;
+use crate::cache_key::cache_key;
 use crate::parse::classify_uncached;
 
 /// Classifies statement batches, caching results by exact text.
@@ -40,14 +41,18 @@ impl Classifier {
     }
 
     /// Classifies a statement batch; the same text is parsed once while it stays cached.
+    ///
+    /// Plain data statements that differ only in numeric literals share an entry (see
+    /// `cache_key`); the entry is the classification of the key text itself.
     pub fn classify(&self, sql: &str) -> Arc<Classification> {
-        if let Some(found) = self.cache.get(sql) {
+        let key = cache_key(sql);
+        if let Some(found) = self.cache.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return found;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let classification = Arc::new(classify_uncached(sql));
-        self.cache.insert(sql, Arc::clone(&classification));
+        let classification = Arc::new(classify_uncached(&key));
+        self.cache.insert(&key, Arc::clone(&classification));
         classification
     }
 

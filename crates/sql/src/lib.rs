@@ -10,6 +10,7 @@
 //! The rules are documented in `docs/sql-classification.md`.
 
 mod cache;
+mod cache_key;
 mod class;
 mod classification;
 mod classifier;
