@@ -245,10 +245,9 @@ impl Pipeline {
                 "functions": action.functions,
             }));
         // Decisions that let data change, and every refusal, are durable before anything is
-        // forwarded; allowed reads are committed in groups.
-        if decision.verdict == Verdict::Allow && action.read_only {
-            self.audit.append_grouped(record).await?;
-        } else {
+        // forwarded. An allowed read is written once, with its outcome, by `finish` (the
+        // `request` event carries verdict and rule), committed in a group.
+        if decision.verdict != Verdict::Allow || !action.read_only {
             self.audit.append(record).await?;
         }
         match decision.verdict {
@@ -296,7 +295,9 @@ impl Pipeline {
             .for_session(session)
             .with_decision(action, decision)
             .with_detail(json!({
+                "reason": decision.reason,
                 "tables": action.tables,
+                "functions": action.functions,
                 "duration_ms": outcome.duration.as_secs_f64() * 1000.0,
                 "rows": outcome.rows,
                 "error": outcome.error,

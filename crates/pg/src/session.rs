@@ -114,6 +114,14 @@ where
     {
         let result = self.pump(client_reader, server_reader).await;
         let _ = self.client.flush().await;
+        // Statements still running when the connection ends are audited with that outcome.
+        while let Some(expect) = self.expect.pop_front() {
+            if let Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight)) = expect {
+                let mut inflight = *inflight;
+                inflight.error = Some("the connection ended before the statement completed".into());
+                let _ = self.finish(inflight).await;
+            }
+        }
         (result, self.totals)
     }
 

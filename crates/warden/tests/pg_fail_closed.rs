@@ -47,7 +47,7 @@ async fn audit_failure_refuses_statements() {
         .await
         .unwrap();
     assert_eq!(
-        report.nodes[0].events, 5,
-        "start, then decision and outcome of two statements"
+        report.nodes[0].events, 4,
+        "session start, the read (one event), the insert (decision and outcome)"
     );
 }
