@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use warden_core::pipeline::Authenticate;
 use warden_core::{Fault, Secret};
@@ -15,11 +17,8 @@ async fn tokens_are_routed_by_issuer() {
     let corp = TokenIssuer::start().await.unwrap();
     let partner = TokenIssuer::start().await.unwrap();
     let stranger = TokenIssuer::start().await.unwrap();
-    let text = format!(
+    let config = common::config(&format!(
         r#"
-[gateway]
-data_dir = "/nonexistent"
-
 [identity.oidc.corp]
 issuer = "{}"
 audience = ["warden"]
@@ -32,8 +31,7 @@ audience = ["warden-partner"]
         corp.issuer(),
         partner.issuer(),
         partner.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
+    ));
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(warden_store::open_sqlite(dir.path()).await.unwrap());
     let authenticator = Authenticator::new(&config.identity, dir.path(), store).unwrap();

@@ -3,30 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use serde_json::json;
-use std::path::Path;
 use std::sync::Arc;
 use warden_identity::JwtValidator;
 use warden_testkit::TokenIssuer;
 use warden_testkit::issuer::sign_raw;
 
 fn validator(issuer: &TokenIssuer, min_refresh: &str) -> JwtValidator {
-    let text = format!(
-        r#"
-[gateway]
-data_dir = "/nonexistent"
-
-[identity.oidc.corp]
-issuer = "{}"
-jwks_url = "{}"
-audience = ["warden"]
-jwks_min_refresh = "{min_refresh}"
-"#,
-        issuer.issuer(),
-        issuer.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
-    JwtValidator::new("corp", &config.identity.oidc["corp"], Path::new("/")).unwrap()
+    common::corp_validator(issuer, &format!("jwks_min_refresh = \"{min_refresh}\""))
 }
 
 fn junk_kid_token(issuer: &TokenIssuer, n: usize) -> String {

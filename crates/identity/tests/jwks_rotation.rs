@@ -3,30 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use warden_identity::JwtValidator;
+mod common;
+
 use warden_testkit::{KeyAlg, TokenIssuer};
 
 #[tokio::test]
 async fn published_key_is_picked_up_on_unknown_kid() {
     let issuer = TokenIssuer::start().await.unwrap();
-    let text = format!(
-        r#"
-[gateway]
-data_dir = "/nonexistent"
-
-[identity.oidc.corp]
-issuer = "{}"
-jwks_url = "{}"
-audience = ["warden"]
-jwks_min_refresh = "0s"
-"#,
-        issuer.issuer(),
-        issuer.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
-    let validator =
-        JwtValidator::new("corp", &config.identity.oidc["corp"], Path::new("/")).unwrap();
+    let validator = common::corp_validator(&issuer, "jwks_min_refresh = \"0s\"");
 
     let next = issuer.add_key(KeyAlg::Es256, false);
     let token = issuer.sign(&next, &issuer.claims("alice", "warden", 300));

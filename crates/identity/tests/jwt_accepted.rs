@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use serde_json::json;
 use std::path::Path;
 use warden_core::{AuthMethod, IdentityKind};
@@ -11,11 +13,8 @@ use warden_testkit::{KeyAlg, TokenIssuer};
 
 fn validator(issuer: &TokenIssuer, jwks_url: Option<&str>) -> JwtValidator {
     let jwks = jwks_url.map_or(String::new(), |url| format!("jwks_url = \"{url}\"\n"));
-    let text = format!(
+    let config = common::config(&format!(
         r#"
-[gateway]
-data_dir = "/nonexistent"
-
 [identity.oidc.corp]
 issuer = "{}"
 {jwks}audience = ["warden", "api://warden"]
@@ -28,8 +27,7 @@ claim = "client_type"
 equals = "agent"
 "#,
         issuer.issuer()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
+    ));
     JwtValidator::new("corp", &config.identity.oidc["corp"], Path::new("/")).unwrap()
 }
 

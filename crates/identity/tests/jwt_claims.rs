@@ -3,28 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use serde_json::json;
-use std::path::Path;
 use warden_identity::JwtValidator;
 use warden_testkit::TokenIssuer;
 
 fn validator(issuer: &TokenIssuer, leeway: &str) -> JwtValidator {
-    let text = format!(
-        r#"
-[gateway]
-data_dir = "/nonexistent"
-
-[identity.oidc.corp]
-issuer = "{}"
-jwks_url = "{}"
-audience = ["warden"]
-leeway = "{leeway}"
-"#,
-        issuer.issuer(),
-        issuer.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
-    JwtValidator::new("corp", &config.identity.oidc["corp"], Path::new("/")).unwrap()
+    common::corp_validator(issuer, &format!("leeway = \"{leeway}\""))
 }
 
 #[tokio::test]

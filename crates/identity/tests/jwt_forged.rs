@@ -4,32 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
-use std::path::Path;
 use warden_identity::JwtValidator;
 use warden_testkit::issuer::{hs256_with_secret, sign_raw};
 use warden_testkit::{KeyAlg, TokenIssuer};
-
-fn validator(issuer: &TokenIssuer, extra: &str, base_dir: &Path) -> JwtValidator {
-    let text = format!(
-        r#"
-[gateway]
-data_dir = "/nonexistent"
-
-[identity.oidc.corp]
-issuer = "{}"
-jwks_url = "{}"
-audience = ["warden"]
-{extra}
-"#,
-        issuer.issuer(),
-        issuer.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
-    JwtValidator::new("corp", &config.identity.oidc["corp"], base_dir).unwrap()
-}
 
 async fn code(validator: &JwtValidator, token: &str) -> &'static str {
     let error = validator.validate(token).await.unwrap_err();
@@ -40,7 +22,7 @@ async fn code(validator: &JwtValidator, token: &str) -> &'static str {
 #[tokio::test]
 async fn alg_none_is_refused() {
     let issuer = TokenIssuer::start().await.unwrap();
-    let validator = validator(&issuer, "", Path::new("/"));
+    let validator = common::corp_validator(&issuer, "");
     let claims = issuer.claims("alice", "warden", 300);
     for alg in ["none", "None", "NONE"] {
         let token = sign_raw(&json!({"alg": alg, "typ": "JWT"}), &claims, b"");
@@ -61,7 +43,7 @@ async fn hs256_keyed_with_the_rsa_public_key_is_refused() {
     let token = hs256_with_secret(pem.as_bytes(), Some(&kid), &claims);
 
     // Default algorithms: HS256 is not allowed at all.
-    let default = validator(&issuer, "", Path::new("/"));
+    let default = common::corp_validator(&issuer, "");
     assert_eq!(code(&default, &token).await, "algorithm_not_allowed");
 
     // HS256 allowed with a configured secret: verified with that secret only, never the PEM.
@@ -71,7 +53,7 @@ async fn hs256_keyed_with_the_rsa_public_key_is_refused() {
         "a-shared-secret-of-at-least-32-bytes\n",
     )
     .unwrap();
-    let hmac = validator(
+    let hmac = common::corp_validator_in(
         &issuer,
         "algorithms = [\"RS256\", \"HS256\"]\nhmac_secret = { file = \"hmac\" }",
         dir.path(),
@@ -84,7 +66,7 @@ async fn hs256_keyed_with_the_rsa_public_key_is_refused() {
 #[tokio::test]
 async fn header_algorithm_must_match_the_key() {
     let issuer = TokenIssuer::start().await.unwrap();
-    let validator = validator(&issuer, "", Path::new("/"));
+    let validator = common::corp_validator(&issuer, "");
     let es_kid = issuer.add_key(KeyAlg::Es256, true);
     let claims = issuer.claims("alice", "warden", 300);
     // The RSA key's kid with an ES256 header, and the other way round.
@@ -105,7 +87,7 @@ async fn header_algorithm_must_match_the_key() {
 #[tokio::test]
 async fn tampered_payload_fails_the_signature() {
     let issuer = TokenIssuer::start().await.unwrap();
-    let validator = validator(&issuer, "", Path::new("/"));
+    let validator = common::corp_validator(&issuer, "");
     let claims = issuer.claims("alice", "warden", 300);
     let token = issuer.sign(&issuer.default_kid(), &claims);
     validator.validate(&token).await.unwrap();

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use warden_identity::JwtValidator;
 use warden_testkit::TokenIssuer;
 use warden_testkit::issuer::hs256_with_secret;
@@ -13,11 +15,8 @@ async fn hs256_with_the_configured_secret_only() {
     let issuer = TokenIssuer::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hmac"), format!("{SECRET}\n")).unwrap();
-    let text = format!(
+    let config = common::config(&format!(
         r#"
-[gateway]
-data_dir = "/nonexistent"
-
 [identity.oidc.legacy]
 issuer = "{}"
 jwks_url = "{}"
@@ -27,8 +26,7 @@ hmac_secret = {{ file = "hmac" }}
 "#,
         issuer.issuer(),
         issuer.jwks_url()
-    );
-    let config: warden_config::Config = toml::from_str(&text).unwrap();
+    ));
     let provider = &config.identity.oidc["legacy"];
     let validator = JwtValidator::new("legacy", provider, dir.path()).unwrap();
 

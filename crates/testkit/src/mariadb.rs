@@ -2,16 +2,14 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use nix::sys::signal::Signal;
 use tempfile::TempDir;
-use tokio::io::AsyncWriteExt as _;
-use tokio::time::{Instant, sleep};
 
-use crate::process::{ServerProcess, run_checked};
+use crate::process::{ServerProcess, pipe_to_stdin, run_checked};
 use crate::random::random_hex;
 
 /// The account created for TCP logins (all privileges, from any host).
@@ -153,37 +151,11 @@ impl MariaDbServer {
         if via_socket {
             command.arg(format!("--socket={}", self.socket.display()));
         }
-        let mut child = command
+        command
             .args(["--batch", "--skip-column-names", "--connect-timeout=10"])
             .env_remove("MYSQL_PWD")
-            .env_remove("MYSQL_HOST")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("could not run {}", self.client.display()))?;
-        let mut stdin = child
-            .stdin
-            .take()
-            .context("mariadb client stdin was not captured")?;
-        let sql = sql.to_owned();
-        let write = async move {
-            let result = stdin.write_all(sql.as_bytes()).await;
-            drop(stdin);
-            result
-        };
-        let (written, output) = tokio::join!(write, child.wait_with_output());
-        let output = output.context("could not wait for the mariadb client")?;
-        if !output.status.success() {
-            anyhow::bail!(
-                "mariadb client failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        written.context("could not send SQL to the mariadb client")?;
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+            .env_remove("MYSQL_HOST");
+        pipe_to_stdin("the mariadb client", &mut command, sql).await
     }
 }
 
@@ -238,30 +210,9 @@ async fn launch(
 
 /// Waits for "ready for connections"; `false` means the port was taken.
 async fn wait_ready(process: &mut ServerProcess, port: u16) -> anyhow::Result<bool> {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let log = process.log();
-        if let Some(status) = process.exited()? {
-            if log.contains("Address already in use") {
-                return Ok(false);
-            }
-            anyhow::bail!(
-                "mariadbd exited during start-up ({status}); log tail:\n{}",
-                process.log_tail(30)
-            );
-        }
-        if log.contains("ready for connections") {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            anyhow::bail!(
-                "mariadbd on port {port} was not ready within {}s; log tail:\n{}",
-                READY_TIMEOUT.as_secs(),
-                process.log_tail(30)
-            );
-        }
-        sleep(Duration::from_millis(100)).await;
-    }
+    process
+        .wait_for_log("ready for connections", port, READY_TIMEOUT)
+        .await
 }
 
 /// The first of `names` found on `$PATH` or in the usual sbin/bin directories.

@@ -4,14 +4,12 @@ mod cluster;
 mod launch;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use anyhow::Context as _;
 use tempfile::TempDir;
-use tokio::io::AsyncWriteExt as _;
 
 use crate::privilege::ServiceUser;
-use crate::process::ServerProcess;
+use crate::process::{ServerProcess, pipe_to_stdin};
 use crate::random::random_hex;
 
 /// The superuser every cluster is created with.
@@ -202,7 +200,8 @@ impl PostgresServer {
     /// Runs `sql` with the real `psql -XAtq -v ON_ERROR_STOP=1` as the superuser over the unix
     /// socket and returns its stdout; fails with psql's stderr if any statement fails.
     pub async fn psql(&self, database: &str, sql: &str) -> anyhow::Result<String> {
-        let mut child = tokio::process::Command::new(&self.psql)
+        let mut command = tokio::process::Command::new(&self.psql);
+        command
             .args(["-XAtq", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.socket_dir)
             .arg("-p")
@@ -211,32 +210,9 @@ impl PostgresServer {
             .env("PGCONNECT_TIMEOUT", "10")
             .env_remove("PGSERVICE")
             .env_remove("PGOPTIONS")
-            .env_remove("PGSSLMODE")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("could not run {}", self.psql.display()))?;
+            .env_remove("PGSSLMODE");
         // SQL goes through stdin so passwords in it never appear in the process list.
-        let mut stdin = child.stdin.take().context("psql stdin was not captured")?;
-        let sql = sql.to_owned();
-        let write = async move {
-            let result = stdin.write_all(sql.as_bytes()).await;
-            drop(stdin);
-            result
-        };
-        let (written, output) = tokio::join!(write, child.wait_with_output());
-        let output = output.context("could not wait for psql")?;
-        if !output.status.success() {
-            anyhow::bail!(
-                "psql on database {database} failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        written.context("could not send SQL to psql")?;
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        pipe_to_stdin(&format!("psql on database {database}"), &mut command, sql).await
     }
 
     /// When started with `tls: true`, the PEM of the CA that signed the server certificate.

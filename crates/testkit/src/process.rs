@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use tokio::io::AsyncWriteExt as _;
 
 /// How long a server gets to exit after its stop signal before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -61,6 +62,42 @@ impl ServerProcess {
     /// Returns the whole server log (empty if it cannot be read).
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `marker`; `false` means the server exited because `port` was
+    /// taken, and any other exit or a `timeout` without the marker is an error with the log tail.
+    pub(crate) async fn wait_for_log(
+        &mut self,
+        marker: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> anyhow::Result<bool> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log();
+            if let Some(status) = self.exited()? {
+                if log.contains("Address already in use") {
+                    return Ok(false);
+                }
+                anyhow::bail!(
+                    "{} exited during start-up ({status}); log tail:\n{}",
+                    self.name,
+                    self.log_tail(30)
+                );
+            }
+            if log.contains(marker) {
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!(
+                    "{} on port {port} was not ready within {}s; log tail:\n{}",
+                    self.name,
+                    timeout.as_secs(),
+                    self.log_tail(30)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn stop(&mut self) {
@@ -129,4 +166,46 @@ pub(crate) async fn run_checked(
         );
     }
     Ok(output)
+}
+
+/// Runs a client `command` with `input` on its stdin (so secrets in it never appear in the process
+/// list) and returns its stdout; fails with its stderr if it exits non-zero.
+pub(crate) async fn pipe_to_stdin(
+    what: &str,
+    command: &mut tokio::process::Command,
+    input: &str,
+) -> anyhow::Result<String> {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "could not run {what} ({:?})",
+                command.as_std().get_program()
+            )
+        })?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .with_context(|| format!("{what} stdin was not captured"))?;
+    let input = input.to_owned();
+    let write = async move {
+        let result = stdin.write_all(input.as_bytes()).await;
+        drop(stdin);
+        result
+    };
+    let (written, output) = tokio::join!(write, child.wait_with_output());
+    let output = output.with_context(|| format!("could not wait for {what}"))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "{what} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    written.with_context(|| format!("could not send SQL to {what}"))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

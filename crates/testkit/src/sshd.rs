@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use nix::sys::signal::Signal;
 use nix::unistd::{User, geteuid};
 use tempfile::TempDir;
-use tokio::time::{Instant, sleep};
 
 use crate::process::{ServerProcess, run_checked};
 
@@ -202,30 +201,7 @@ fn sshd_config(port: u16, host_key: &Path, authorized: &Path, dir: &Path, user: 
 /// Waits for "Server listening on 127.0.0.1 port N"; `false` means the port was taken.
 async fn wait_ready(process: &mut ServerProcess, port: u16) -> anyhow::Result<bool> {
     let listening = format!("Server listening on 127.0.0.1 port {port}");
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let log = process.log();
-        if let Some(status) = process.exited()? {
-            if log.contains("Address already in use") {
-                return Ok(false);
-            }
-            anyhow::bail!(
-                "sshd exited during start-up ({status}); log tail:\n{}",
-                process.log_tail(30)
-            );
-        }
-        if log.contains(&listening) {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            anyhow::bail!(
-                "sshd on port {port} was not listening within {}s; log tail:\n{}",
-                READY_TIMEOUT.as_secs(),
-                process.log_tail(30)
-            );
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
+    process.wait_for_log(&listening, port, READY_TIMEOUT).await
 }
 
 async fn keygen(path: &Path, comment: &str) -> anyhow::Result<()> {
