@@ -11,6 +11,7 @@ pub mod decision;
 pub mod error;
 pub mod identity;
 pub mod pipeline;
+pub mod review;
 pub mod secret;
 pub mod session;
 
