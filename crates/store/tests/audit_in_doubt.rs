@@ -1,5 +1,6 @@
 //! An insert that reached the store but reported failure (a lost commit acknowledgement), or an
 //! append whose caller gave up mid-insert, never wedges the chain with conflicts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -86,18 +87,30 @@ impl Store for LostAcknowledgement {
     }
 }
 
+/// A log on node `n1` of `backend` whose store can be made to lose acknowledgements.
+async fn flaky_log(
+    backend: &common::Backend,
+) -> (
+    Arc<LostAcknowledgement>,
+    ed25519_dalek::SigningKey,
+    AuditLog,
+) {
+    let flaky = Arc::new(LostAcknowledgement {
+        inner: backend.store.clone(),
+        armed: AtomicBool::new(false),
+    });
+    let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
+    let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
+        .await
+        .unwrap();
+    (flaky, key, log)
+}
+
 #[tokio::test]
 async fn committed_but_unacknowledged_event_is_adopted() {
     for backend in backends().await {
         eprintln!("backend: {}", backend.name);
-        let flaky = Arc::new(LostAcknowledgement {
-            inner: backend.store.clone(),
-            armed: AtomicBool::new(false),
-        });
-        let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
-        let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
-            .await
-            .unwrap();
+        let (flaky, key, log) = flaky_log(&backend).await;
         for i in 1..=3 {
             log.record(decision(i)).await.unwrap();
         }
@@ -145,14 +158,7 @@ async fn append_cancelled_mid_insert_does_not_wedge_the_chain() {
 async fn committed_but_unacknowledged_batch_is_not_written_twice() {
     for backend in backends().await {
         eprintln!("backend: {}", backend.name);
-        let flaky = Arc::new(LostAcknowledgement {
-            inner: backend.store.clone(),
-            armed: AtomicBool::new(false),
-        });
-        let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
-        let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
-            .await
-            .unwrap();
+        let (flaky, key, log) = flaky_log(&backend).await;
         for i in 1..=10 {
             log.record_grouped(decision(i)).await.unwrap();
         }
@@ -179,14 +185,7 @@ async fn committed_but_unacknowledged_batch_is_not_written_twice() {
 async fn unacknowledged_durable_event_is_adopted_before_grouped_ones_follow() {
     for backend in backends().await {
         eprintln!("backend: {}", backend.name);
-        let flaky = Arc::new(LostAcknowledgement {
-            inner: backend.store.clone(),
-            armed: AtomicBool::new(false),
-        });
-        let key = audit::load_or_create_signing_key(backend.data_dir()).unwrap();
-        let log = AuditLog::open(flaky.clone(), "n1".into(), key.clone(), 0)
-            .await
-            .unwrap();
+        let (flaky, key, log) = flaky_log(&backend).await;
         for i in 1..=5 {
             log.record_grouped(decision(i)).await.unwrap();
         }

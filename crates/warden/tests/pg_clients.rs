@@ -22,19 +22,14 @@ async fn pgbench_in_every_query_mode() {
         String::from_utf8_lossy(&init.stderr)
     );
     for mode in ["simple", "extended", "prepared"] {
-        let out = tokio::process::Command::new(&pgbench)
-            .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "50"])
-            .arg(h.conninfo("pg-test/app"))
-            .env("PGPASSWORD", &h.dba_key)
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{mode}: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = common::stdout_of(
+            mode,
+            tokio::process::Command::new(&pgbench)
+                .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "50"])
+                .arg(h.conninfo("pg-test/app"))
+                .env("PGPASSWORD", &h.dba_key),
+        )
+        .await;
         assert!(
             stdout.contains("number of transactions actually processed: 200/200"),
             "{mode}: {stdout}"
@@ -84,20 +79,15 @@ with psycopg.connect(conninfo, password=os.environ["KEY"], autocommit=True) as c
         print("DENIED", e.sqlstate)
     print(conn.execute("select count(*) from orders").fetchone()[0])
 "#;
-    let out = tokio::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(h.conninfo("pg-test/app"))
-        .env("KEY", &h.agent_key)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::stdout_of(
+        "psycopg",
+        tokio::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(h.conninfo("pg-test/app"))
+            .env("KEY", &h.agent_key),
+    )
+    .await;
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         vec!["DENIED 42501", "4"]

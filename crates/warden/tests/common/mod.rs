@@ -229,3 +229,16 @@ pub fn startup_packet(version: u32, database: &str, extra: &[(&str, &str)]) -> V
     packet.extend_from_slice(&body);
     packet
 }
+
+/// Runs `command`, asserts it succeeded (showing `what` and both streams otherwise) and
+/// returns its standard output.
+pub async fn stdout_of(what: &str, command: &mut tokio::process::Command) -> String {
+    let out = command.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
