@@ -186,14 +186,14 @@ where
         match frame.tag() {
             b'Q' => {
                 let sql = query::decode(frame.body())?;
-                let action = self.statements.simple_query(sql);
+                let (classification, action) = self.statements.simple_query(sql);
                 match self
                     .pipeline
                     .evaluate(self.session, &action, sql.as_bytes())
                     .await
                 {
                     Ok(decision) => {
-                        self.statements.commit_simple_query(sql);
+                        self.statements.commit(&classification);
                         let inflight = self.inflight(action, decision);
                         self.forward(frame, Expect::Query(Some(inflight)));
                     }
@@ -206,14 +206,15 @@ where
             }
             b'P' => {
                 let (name, sql) = parse::decode(frame.body())?;
-                let action = self.statements.simple_query(sql);
+                let (classification, action) = self.statements.simple_query(sql);
                 match self
                     .pipeline
                     .evaluate(self.session, &action, sql.as_bytes())
                     .await
                 {
                     Ok(decision) => {
-                        self.statements.parsed(name, sql, action, decision);
+                        self.statements
+                            .parsed(name, &classification, action, decision);
                         self.forward(frame, Expect::ParseComplete);
                     }
                     Err(refusal) => {

@@ -36,9 +36,9 @@ impl<'a> Statements<'a> {
         }
     }
 
-    /// The action of a SQL text, with `EXECUTE name` resolved to what `name` was prepared as.
-    /// An EXECUTE of a name this session never prepared is `sql:unknown`.
-    pub fn simple_query(&self, sql: &str) -> Action {
+    /// The classification of a SQL text and its action, with `EXECUTE name` resolved to what
+    /// `name` was prepared as. An EXECUTE of a name this session never prepared is `sql:unknown`.
+    pub fn simple_query(&self, sql: &str) -> (Arc<Classification>, Action) {
         let classification = self.classifier.classify(sql);
         let mut action = classification.action();
         for name in &classification.executes {
@@ -62,12 +62,11 @@ impl<'a> Statements<'a> {
                 }
             }
         }
-        action
+        (classification, action)
     }
 
     /// Records the SQL-level PREPARE and DEALLOCATE of a statement that was allowed.
-    pub fn commit_simple_query(&mut self, sql: &str) {
-        let classification = self.classifier.classify(sql);
+    pub fn commit(&mut self, classification: &Classification) {
         for name in &classification.deallocates {
             match name {
                 Some(name) => {
@@ -82,8 +81,14 @@ impl<'a> Statements<'a> {
     }
 
     /// A protocol-level Parse was allowed.
-    pub fn parsed(&mut self, name: &str, sql: &str, action: Action, decision: Decision) {
-        self.commit_simple_query(sql);
+    pub fn parsed(
+        &mut self,
+        name: &str,
+        classification: &Classification,
+        action: Action,
+        decision: Decision,
+    ) {
+        self.commit(classification);
         self.statements.insert(name.to_owned(), (action, decision));
     }
 
