@@ -17,7 +17,9 @@ have /usr/sbin/sshd || need+=(openssh-server)
 have ssh || need+=(openssh-client)
 have ssh-keygen || need+=(openssh-client)
 have pgbouncer || need+=(pgbouncer)
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+# bindgen needs libclang itself (libclang.so / libclang-NN.so), not libclang-cpp, which other
+# packages pull in and which an older check mistook for it.
+ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 || need+=(libclang-dev)
 have python3 || need+=(python3)
 
 install_python_packages() {
