@@ -236,18 +236,18 @@ impl Pipeline {
         let decision = self.decider.decide(&request).unwrap_or_else(|error| {
             Decision::deny("policy-error", format!("policy could not decide: {error}"))
         });
-        let record = AuditRecord::new(AuditKind::Decision)
-            .for_session(session)
-            .with_decision(action, &decision)
-            .with_detail(json!({
-                "reason": decision.reason,
-                "tables": action.tables,
-                "functions": action.functions,
-            }));
         // Decisions that let data change, and every refusal, are durable before anything is
         // forwarded. An allowed read is written once, with its outcome, by `finish` (the
         // `request` event carries verdict and rule), committed in a group.
         if decision.verdict != Verdict::Allow || !action.read_only {
+            let record = AuditRecord::new(AuditKind::Decision)
+                .for_session(session)
+                .with_decision(action, &decision)
+                .with_detail(json!({
+                    "reason": decision.reason,
+                    "tables": action.tables,
+                    "functions": action.functions,
+                }));
             self.audit.append(record).await?;
         }
         match decision.verdict {
@@ -291,11 +291,11 @@ impl Pipeline {
         decision: &Decision,
         outcome: &Outcome,
     ) -> Result<(), GatewayError> {
+        // The reason is the rule's, already in the decision event or derivable from the rule.
         let record = AuditRecord::new(AuditKind::Request)
             .for_session(session)
             .with_decision(action, decision)
             .with_detail(json!({
-                "reason": decision.reason,
                 "tables": action.tables,
                 "functions": action.functions,
                 "duration_ms": outcome.duration.as_secs_f64() * 1000.0,

@@ -148,31 +148,35 @@ macro_rules! impl_store {
                         )
                     })
                 };
-                let rows = events
+                // Only the columns that are not plain fields of the event are built; the rest
+                // are bound from the event as they are.
+                let derived = events
                     .iter()
-                    .map($crate::rows::EventRow::from_event)
+                    .map($crate::rows::DerivedColumns::of)
                     .collect::<Result<Vec<_>, _>>()?;
+                let rows: Vec<_> = events.iter().zip(&derived).collect();
                 let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
                 for chunk in rows.chunks($crate::rows::EVENT_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(format!(
                         "INSERT INTO audit_events ({}) ",
                         $crate::rows::EVENT_COLUMNS
                     ));
-                    insert.push_values(chunk, |mut values, row| {
+                    insert.push_values(chunk, |mut values, (event, derived)| {
+                        let record = &event.record;
                         values
-                            .push_bind(row.node.as_str())
-                            .push_bind(row.seq)
-                            .push_bind(row.time.as_str())
-                            .push_bind(row.kind.as_str())
-                            .push_bind(row.identity.as_deref())
-                            .push_bind(row.connection.as_deref())
-                            .push_bind(row.session.as_deref())
-                            .push_bind(row.action.as_deref())
-                            .push_bind(row.verdict.as_deref())
-                            .push_bind(row.rule.as_deref())
-                            .push_bind(row.detail.as_str())
-                            .push_bind(row.prev_hash.as_str())
-                            .push_bind(row.hash.as_str());
+                            .push_bind(event.node.as_str())
+                            .push_bind(derived.seq)
+                            .push_bind(derived.time.as_str())
+                            .push_bind(record.kind.as_str())
+                            .push_bind(record.identity.as_deref())
+                            .push_bind(record.connection.as_deref())
+                            .push_bind(record.session.as_deref())
+                            .push_bind(record.action.as_deref())
+                            .push_bind(record.verdict.map(|v| v.as_str()))
+                            .push_bind(record.rule.as_deref())
+                            .push_bind(derived.detail.as_str())
+                            .push_bind(event.prev_hash.as_str())
+                            .push_bind(event.hash.as_str());
                     });
                     insert.build().execute(&mut *tx).await.map_err(failed)?;
                 }

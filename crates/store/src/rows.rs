@@ -134,6 +134,25 @@ impl ApiKeyRow {
     }
 }
 
+/// The columns of an event row that are computed rather than copied from the event.
+pub(crate) struct DerivedColumns {
+    pub seq: i64,
+    pub time: String,
+    /// JSON text.
+    pub detail: String,
+}
+
+impl DerivedColumns {
+    /// The computed columns of `event`'s row.
+    pub fn of(event: &ChainedEvent) -> Result<Self, StoreError> {
+        Ok(DerivedColumns {
+            seq: seq_to_sql(event.seq)?,
+            time: timestamp::format(&event.record.time),
+            detail: event.record.detail.to_string(),
+        })
+    }
+}
+
 impl EventRow {
     /// The row for `event`.
     pub fn from_event(event: &ChainedEvent) -> Result<Self, StoreError> {

@@ -4,6 +4,11 @@ use clap::Parser;
 use std::process::ExitCode;
 use warden_app::{cli, commands, runtime};
 
+// Many small, short-lived allocations per statement across worker threads: mimalloc spends a
+// fraction of what glibc malloc does on them (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     runtime::init_logging(cli.log_format);

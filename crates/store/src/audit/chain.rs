@@ -6,8 +6,8 @@
 //!                       connection, session, action, verdict, rule, detail}))
 //! ```
 
-use crate::{ChainedEvent, StoreError, timestamp};
-use serde_json::json;
+use super::canonical;
+use crate::{ChainedEvent, StoreError};
 use sha2::{Digest, Sha256};
 use warden_core::AuditRecord;
 
@@ -16,23 +16,12 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// The RFC 8785 canonical JSON the hash covers. Every field is present; absent ones are `null`.
 pub fn canonical_event(seq: u64, node: &str, record: &AuditRecord) -> Result<Vec<u8>, StoreError> {
-    let fields = json!({
-        "seq": seq,
-        "time": timestamp::format(&record.time),
-        "node": node,
-        "kind": record.kind.as_str(),
-        "identity": record.identity,
-        "connection": record.connection,
-        "session": record.session,
-        "action": record.action,
-        "verdict": record.verdict.map(|v| v.as_str()),
-        "rule": record.rule,
-        "detail": record.detail,
-    });
-    serde_jcs::to_vec(&fields).map_err(|e| StoreError::Corrupt {
+    let mut out = Vec::with_capacity(512);
+    canonical::write_event(&mut out, seq, node, record).map_err(|e| StoreError::Corrupt {
         table: "audit_events",
         message: format!("event {seq} of node {node} cannot be canonicalised: {e}"),
-    })
+    })?;
+    Ok(out)
 }
 
 /// The hash of an event with these fields following `prev_hash`.

@@ -1,5 +1,6 @@
 use super::*;
 use chrono::{TimeZone, Utc};
+use serde_json::json;
 use warden_core::{AuditKind, Verdict};
 
 fn record() -> AuditRecord {

@@ -25,7 +25,10 @@ pub(super) async fn run(chain: Arc<Chain>) {
             continue;
         }
         let failing = delay > GROUP_WINDOW;
+        // A writer that fell behind goes on at once while a full batch waits.
+        let behind = !failing && chain.batch_waiting().await;
         tokio::select! {
+            () = std::future::ready(()), if behind => {}
             () = tokio::time::sleep(delay) => {}
             // While the store refuses batches, retry on the clock rather than at every full batch.
             () = chain.batch_full.notified(), if !failing => {}

@@ -10,14 +10,21 @@ use super::{chain, checkpoint};
 use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, timestamp};
 use ed25519_dalek::SigningKey;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
+use tokio::time::Instant;
 use warden_core::AuditRecord;
 
 /// A pending batch this large is written at once instead of at the end of the window.
 pub const GROUP_SIZE: usize = 256;
 
-/// Grouped appends are refused while this many events wait for the store (it refuses them).
+/// At most this many events wait for the store. A grouped append beyond it waits for the
+/// writer to catch up (up to [`BACKLOG_WAIT`]), and is refused at once while the store refuses
+/// writes.
 pub const UNSTORED_LIMIT: usize = 10_000;
+
+/// Longest a grouped append waits for a healthy but slower store before it is refused.
+pub const BACKLOG_WAIT: Duration = Duration::from_secs(10);
 
 /// One node's chain: numbering in memory, writes to the store in order.
 pub(super) struct Chain {
@@ -33,6 +40,8 @@ pub(super) struct Chain {
     pub(super) batch_full: Notify,
     /// Signalled when the last [`AuditLog`](super::AuditLog) clone is dropped.
     pub(super) closing: Notify,
+    /// Signalled (to every waiter) whenever events were stored.
+    drained: Notify,
     closed: AtomicBool,
 }
 
@@ -70,8 +79,9 @@ struct Writer {
 
 /// What a grouped append did.
 pub(super) enum Grouped {
-    /// The event took its place in the chain and waits in the pending batch.
-    Chained(ChainedEvent),
+    /// The event took its place in the chain and waits in the pending batch (a copy of it, when
+    /// the caller asked for one).
+    Chained(Option<ChainedEvent>),
     /// The chain must be settled with the store first (see [`Head::settle_first`]).
     SettleFirst(AuditRecord),
 }
@@ -109,6 +119,7 @@ impl Chain {
             first_pending: Notify::new(),
             batch_full: Notify::new(),
             closing: Notify::new(),
+            drained: Notify::new(),
             closed: AtomicBool::new(false),
         }
     }
@@ -117,6 +128,11 @@ impl Chain {
     pub(super) async fn head(&self) -> (u64, String) {
         let head = self.head.lock().await;
         (head.seq, head.hash.clone())
+    }
+
+    /// Whether a full batch waits for the writer.
+    pub(super) async fn batch_waiting(&self) -> bool {
+        self.head.lock().await.pending.len() >= GROUP_SIZE
     }
 
     /// Whether the flusher has something to do: events to store or a doubt to settle.
@@ -152,12 +168,19 @@ impl Chain {
         let mut head = self.head.lock().await;
         // Settled above: nothing is in doubt.
         head.settle_first = false;
-        let event = self.chain_next(&mut head, record)?;
+        self.chain_next(&mut head, record)?;
         writer.unstored.append(&mut head.pending);
+        let Some(event) = writer.unstored.last().cloned() else {
+            return Err(StoreError::Corrupt {
+                table: "audit_events",
+                message: format!("the event just chained on node {} went missing", self.node),
+            });
+        };
         match self.write_unstored(&mut writer).await {
             Ok(written) => {
                 head.unstored = head.unstored.saturating_sub(written);
                 head.last_failure = None;
+                self.drained.notify_waiters();
             }
             Err(error) => {
                 // Nothing was chained after this event (the head lock is held), so it can be
@@ -179,31 +202,54 @@ impl Chain {
     }
 
     /// See [`AuditLog::record_grouped`](super::AuditLog::record_grouped).
-    pub(super) async fn record_grouped(&self, record: AuditRecord) -> Result<Grouped, StoreError> {
-        let mut head = self.head.lock().await;
-        if head.settle_first {
-            return Ok(Grouped::SettleFirst(record));
+    /// `copy` asks for a copy of the chained event (callers that only need it stored skip the clone).
+    pub(super) async fn record_grouped(
+        &self,
+        record: AuditRecord,
+        copy: bool,
+    ) -> Result<Grouped, StoreError> {
+        let deadline = Instant::now() + BACKLOG_WAIT;
+        loop {
+            // Registered before looking, so a write finishing in between is not missed.
+            let drained = self.drained.notified();
+            tokio::pin!(drained);
+            drained.as_mut().enable();
+            {
+                let mut head = self.head.lock().await;
+                if head.settle_first {
+                    return Ok(Grouped::SettleFirst(record));
+                }
+                if head.unstored < UNSTORED_LIMIT {
+                    self.chain_next(&mut head, record)?;
+                    let event = if copy {
+                        head.pending.last().cloned()
+                    } else {
+                        None
+                    };
+                    match head.pending.len() {
+                        1 => self.first_pending.notify_one(),
+                        GROUP_SIZE => self.batch_full.notify_one(),
+                        _ => {}
+                    }
+                    return Ok(Grouped::Chained(event));
+                }
+                if head.last_failure.is_some() || Instant::now() >= deadline {
+                    return Err(StoreError::unavailable(
+                        self.store.backend(),
+                        format!(
+                            "{} audit events of node {} are waiting for the store ({}); requests are refused until the store accepts them again",
+                            head.unstored,
+                            self.node,
+                            head.last_failure
+                                .as_deref()
+                                .unwrap_or("it has not caught up within the backlog wait")
+                        ),
+                    ));
+                }
+            }
+            // The store is healthy but behind: wait for the writer, within the deadline.
+            let _ = tokio::time::timeout_at(deadline, drained).await;
         }
-        if head.unstored >= UNSTORED_LIMIT {
-            return Err(StoreError::unavailable(
-                self.store.backend(),
-                format!(
-                    "{} audit events of node {} are waiting for the store ({}); requests are refused until the store accepts them again",
-                    head.unstored,
-                    self.node,
-                    head.last_failure
-                        .as_deref()
-                        .unwrap_or("writing them failed")
-                ),
-            ));
-        }
-        let event = self.chain_next(&mut head, record)?;
-        match head.pending.len() {
-            1 => self.first_pending.notify_one(),
-            GROUP_SIZE => self.batch_full.notify_one(),
-            _ => {}
-        }
-        Ok(Grouped::Chained(event))
     }
 
     /// Finds out whether a batch whose insert failed without a clear answer reached the store.
@@ -244,8 +290,8 @@ impl Chain {
     }
 
     /// Assigns `record` the next number after the head, chains it, and appends it to the pending
-    /// batch. Returns the event.
-    fn chain_next(&self, head: &mut Head, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+    /// batch.
+    fn chain_next(&self, head: &mut Head, record: AuditRecord) -> Result<(), StoreError> {
         let seq = head.seq.checked_add(1).ok_or_else(|| StoreError::Corrupt {
             table: "audit_events",
             message: format!("the chain of node {} is full", self.node),
@@ -264,8 +310,8 @@ impl Chain {
         };
         head.seq = seq;
         head.unstored += 1;
-        head.pending.push(event.clone());
-        Ok(event)
+        head.pending.push(event);
+        Ok(())
     }
 
     /// Settles any doubt, then stores the writer's and the pending events in one transaction.
@@ -285,6 +331,7 @@ impl Chain {
             Ok(written) => {
                 head.unstored = head.unstored.saturating_sub(*written);
                 head.last_failure = None;
+                self.drained.notify_waiters();
             }
             Err(error) => head.last_failure = Some(error.to_string()),
         }
@@ -349,6 +396,7 @@ impl Chain {
                 .count();
             writer.unstored.drain(..written);
             head.unstored = head.unstored.saturating_sub(written);
+            self.drained.notify_waiters();
             if head.seq < seq {
                 // The durable event that was taken back is in the store after all.
                 head.seq = seq;

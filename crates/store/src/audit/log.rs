@@ -117,11 +117,27 @@ impl AuditLog {
     /// store: it is stored with the pending batch within about [`GROUP_WINDOW`](super::GROUP_WINDOW),
     /// or by the next [`Self::record`], [`Self::flush`] or [`Self::checkpoint`]. Fails, without
     /// chaining the event, when [`UNSTORED_LIMIT`](super::UNSTORED_LIMIT) events already wait
-    /// for a store that refuses them, or when an earlier unclear failure cannot be settled.
+    /// for a store that refuses them (or, for a store that is only slower than the gateway, still
+    /// wait after [`BACKLOG_WAIT`](super::BACKLOG_WAIT)), or when an earlier unclear failure
+    /// cannot be settled.
     pub async fn record_grouped(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+        self.chain_grouped(record, true).await?.ok_or_else(|| {
+            StoreError::unavailable(
+                self.owner.chain.store.backend(),
+                "the grouped audit event was chained but not returned",
+            )
+        })
+    }
+
+    /// [`Self::record_grouped`], returning the event only when `copy` asks for it.
+    async fn chain_grouped(
+        &self,
+        record: AuditRecord,
+        copy: bool,
+    ) -> Result<Option<ChainedEvent>, StoreError> {
         let mut record = record;
         loop {
-            match self.owner.chain.record_grouped(record).await? {
+            match self.owner.chain.record_grouped(record, copy).await? {
                 Grouped::Chained(event) => return Ok(event),
                 Grouped::SettleFirst(returned) => {
                     record = returned;
@@ -176,7 +192,7 @@ impl Audit for AuditLog {
     }
 
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
-        self.record_grouped(record)
+        self.chain_grouped(record, false)
             .await
             .map(|_| ())
             .map_err(unavailable)

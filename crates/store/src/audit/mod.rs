@@ -1,6 +1,7 @@
 //! The tamper-evident audit log: one hash chain per gateway node over RFC 8785 canonical JSON,
 //! with Ed25519-signed checkpoints. The formula is in `docs/audit.md`.
 
+mod canonical;
 mod chain;
 mod checkpoint;
 mod flusher;
@@ -12,7 +13,7 @@ mod verify;
 pub use chain::{GENESIS_HASH, canonical_event, compute_hash, event_hash};
 pub use checkpoint::checkpoint_message;
 pub use flusher::GROUP_WINDOW;
-pub use group_commit::{GROUP_SIZE, UNSTORED_LIMIT};
+pub use group_commit::{BACKLOG_WAIT, GROUP_SIZE, UNSTORED_LIMIT};
 pub use log::AuditLog;
 pub use signing_key::{
     SIGNING_KEY_FILE, VERIFYING_KEY_FILE, load_or_create_signing_key, load_verifying_key,

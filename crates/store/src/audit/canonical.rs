@@ -1,0 +1,164 @@
+//! RFC 8785 (JCS) canonical JSON of an event, written straight into a buffer.
+//!
+//! The output is byte-for-byte what `serde_jcs` produces for the same fields (the tests compare
+//! them), without building an intermediate `Value` or re-parsing keys and numbers: the event's
+//! own keys are written in their fixed sorted order, object keys inside `detail` are sorted by
+//! UTF-16 code units, strings are escaped as JSON.stringify does, and every number is printed as
+//! the IEEE double it denotes, in ECMAScript's shortest form.
+
+use crate::timestamp;
+use serde_json::{Number, Value};
+use std::cmp::Ordering;
+use warden_core::AuditRecord;
+
+/// Why a value has no canonical form.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CanonicalError(String);
+
+/// Appends the canonical JSON of `{seq, time, node, kind, identity, connection, session, action,
+/// verdict, rule, detail}` to `out`.
+pub fn write_event(
+    out: &mut Vec<u8>,
+    seq: u64,
+    node: &str,
+    record: &AuditRecord,
+) -> Result<(), CanonicalError> {
+    // Keys in UTF-16 (here: ASCII) order.
+    out.extend_from_slice(b"{\"action\":");
+    write_optional(out, record.action.as_deref());
+    out.extend_from_slice(b",\"connection\":");
+    write_optional(out, record.connection.as_deref());
+    out.extend_from_slice(b",\"detail\":");
+    write_value(out, &record.detail)?;
+    out.extend_from_slice(b",\"identity\":");
+    write_optional(out, record.identity.as_deref());
+    out.extend_from_slice(b",\"kind\":");
+    write_str(out, record.kind.as_str());
+    out.extend_from_slice(b",\"node\":");
+    write_str(out, node);
+    out.extend_from_slice(b",\"rule\":");
+    write_optional(out, record.rule.as_deref());
+    out.extend_from_slice(b",\"seq\":");
+    #[allow(clippy::cast_precision_loss)]
+    // JCS numbers are doubles; serde_jcs converts the same way
+    write_f64(out, seq as f64)?;
+    out.extend_from_slice(b",\"session\":");
+    write_optional(out, record.session.as_deref());
+    out.extend_from_slice(b",\"time\":");
+    write_str(out, &timestamp::format(&record.time));
+    out.extend_from_slice(b",\"verdict\":");
+    write_optional(out, record.verdict.map(|v| v.as_str()));
+    out.push(b'}');
+    Ok(())
+}
+
+/// Appends the canonical JSON of `value` to `out`.
+pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(number) => write_number(out, number)?,
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
+            out.push(b'{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, key);
+                out.push(b':');
+                write_value(out, item)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+fn write_optional(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string: `"` and `\` escaped, control characters as `\b \t \n \f \r` or `\u00xx`,
+/// everything else (including non-ASCII) as is.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut unicode = *b"\\u0000";
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\x08' => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\x0c' => b"\\f",
+            b'\r' => b"\\r",
+            0..=0x1f => {
+                unicode[4] = HEX[usize::from(byte >> 4)];
+                unicode[5] = HEX[usize::from(byte & 0xf)];
+                &unicode
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[allow(clippy::cast_precision_loss)] // JCS numbers are doubles; serde_jcs converts the same way
+fn write_number(out: &mut Vec<u8>, number: &Number) -> Result<(), CanonicalError> {
+    let value = if let Some(u) = number.as_u64() {
+        u as f64
+    } else if let Some(i) = number.as_i64() {
+        i as f64
+    } else {
+        number
+            .as_f64()
+            .ok_or_else(|| CanonicalError(format!("number {number} is not a double")))?
+    };
+    write_f64(out, value)
+}
+
+fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalError> {
+    if !value.is_finite() {
+        return Err(CanonicalError(format!("{value} has no JSON form")));
+    }
+    out.extend_from_slice(ryu_js::Buffer::new().format_finite(value).as_bytes());
+    Ok(())
+}
+
+/// Orders object keys as JCS does: by UTF-16 code units.
+fn utf16_cmp(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.as_bytes().cmp(b.as_bytes())
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
+}
+
+#[cfg(test)]
+#[path = "canonical_tests.rs"]
+mod tests;
