@@ -1,6 +1,7 @@
 //! Warden's domain: who is calling ([`Identity`]), what they reach ([`ConnectionKind`]), what a
 //! request does ([`Action`]), what policy said ([`Decision`]), what gets written down
-//! ([`AuditRecord`]), and the request [`pipeline`] every protocol calls in the same order.
+//! ([`AuditRecord`]), what waits for approvers ([`Review`]) and the access they grant ([`Grant`]),
+//! and the request [`pipeline`] every protocol calls in the same order.
 //!
 //! This crate names no protocol. Protocol crates translate their wire format into these types.
 
@@ -9,6 +10,7 @@ pub mod audit;
 pub mod connection;
 pub mod decision;
 pub mod error;
+pub mod grant;
 pub mod identity;
 pub mod pipeline;
 pub mod review;
@@ -20,7 +22,11 @@ pub use audit::{AuditKind, AuditRecord};
 pub use connection::ConnectionKind;
 pub use decision::{Decision, Verdict};
 pub use error::{Fault, GatewayError};
+pub use grant::Grant;
 pub use identity::{AuthMethod, Identity, IdentityKind};
 pub use pipeline::Pipeline;
+pub use review::{
+    GrantRequest, Review, ReviewError, ReviewKind, ReviewRequest, ReviewRules, ReviewState, Vote,
+};
 pub use secret::Secret;
 pub use session::Session;

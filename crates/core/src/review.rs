@@ -23,6 +23,16 @@ pub enum ReviewKind {
     Access,
 }
 
+impl ReviewKind {
+    /// The snake_case name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewKind::Command => "command",
+            ReviewKind::Access => "access",
+        }
+    }
+}
+
 /// Where a review stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +47,46 @@ pub enum ReviewState {
     Expired,
     /// The approved command ran.
     Executed,
+}
+
+impl ReviewState {
+    /// The snake_case name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "pending",
+            ReviewState::Approved => "approved",
+            ReviewState::Denied => "denied",
+            ReviewState::Expired => "expired",
+            ReviewState::Executed => "executed",
+        }
+    }
+}
+
+/// The elevated access an access review asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    /// Role to grant on the review's connection.
+    pub role: String,
+    /// How long the grant lasts once approved, in seconds.
+    pub duration_secs: u64,
+}
+
+/// What a requester asks to have reviewed; [`Review::new`] turns it into a pending review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRequest {
+    /// Command or access.
+    pub kind: ReviewKind,
+    /// Connection name.
+    pub connection: String,
+    /// Action name.
+    pub action: String,
+    /// The exact payload (e.g. the SQL text) as approvers read it; approval binds to its
+    /// SHA-256, so what approvers read is exactly what may run. Empty for access reviews.
+    pub payload: String,
+    /// The requester's reason.
+    pub justification: Option<String>,
+    /// The access asked for: required for access reviews, absent for command reviews.
+    pub grant: Option<GrantRequest>,
 }
 
 /// One approver's vote.
@@ -107,6 +157,17 @@ pub enum ReviewError {
         /// Its state.
         state: ReviewState,
     },
+    /// An access review without a grant request, or a command review with one.
+    #[error(
+        "a {} review {}",
+        .0.as_str(),
+        if *.0 == ReviewKind::Access {
+            "needs a grant request (role and duration)"
+        } else {
+            "cannot carry a grant request; ask for access in an access review"
+        }
+    )]
+    GrantMismatch(ReviewKind),
     /// The payload differs from the one approved.
     #[error("the payload differs from the one approved in review {0}")]
     PayloadMismatch(Uuid),
@@ -125,8 +186,12 @@ pub struct Review {
     pub connection: String,
     /// Action name.
     pub action: String,
-    /// Hex SHA-256 of the exact payload (empty payload for access reviews).
+    /// The exact payload as approvers read it (e.g. the SQL text); empty for access reviews.
+    pub payload: String,
+    /// Hex SHA-256 of `payload`.
     pub payload_hash: String,
+    /// The access asked for, for access reviews.
+    pub grant: Option<GrantRequest>,
     /// The requester's reason.
     pub justification: Option<String>,
     /// Approval rules.
@@ -137,6 +202,8 @@ pub struct Review {
     pub state: ReviewState,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Optimistic-concurrency counter: 0 when created, bumped by the store on every change.
+    pub version: u64,
 }
 
 /// Hex SHA-256 of a payload, as reviews store it.
@@ -145,34 +212,35 @@ pub fn payload_hash(payload: &[u8]) -> String {
 }
 
 impl Review {
-    /// A pending review of `payload` requested by `requester`.
-    #[allow(clippy::too_many_arguments)]
+    /// A pending review of `request`, asked for by `requester`.
     pub fn new(
-        kind: ReviewKind,
         requester: &Identity,
-        connection: &str,
-        action: &str,
-        payload: &[u8],
-        justification: Option<String>,
+        request: ReviewRequest,
         rules: ReviewRules,
         now: DateTime<Utc>,
     ) -> Result<Review, ReviewError> {
-        let justification = justification.filter(|j| !j.trim().is_empty());
+        let justification = request.justification.filter(|j| !j.trim().is_empty());
         if rules.require_justification && justification.is_none() {
             return Err(ReviewError::JustificationRequired(rules.policy));
         }
+        if (request.kind == ReviewKind::Access) != request.grant.is_some() {
+            return Err(ReviewError::GrantMismatch(request.kind));
+        }
         Ok(Review {
             id: Uuid::now_v7(),
-            kind,
+            kind: request.kind,
             requester: requester.subject.clone(),
-            connection: connection.to_owned(),
-            action: action.to_owned(),
-            payload_hash: payload_hash(payload),
+            connection: request.connection,
+            action: request.action,
+            payload_hash: payload_hash(request.payload.as_bytes()),
+            payload: request.payload,
+            grant: request.grant,
             justification,
             rules,
             votes: Vec::new(),
             state: ReviewState::Pending,
             created_at: now,
+            version: 0,
         })
     }
 

@@ -14,27 +14,45 @@ fn person(subject: &str, groups: &[&str]) -> Identity {
     }
 }
 
-fn review(quorum: u32, require_justification: bool) -> (Review, DateTime<Utc>) {
-    let now = Utc::now();
-    let rules = ReviewRules {
+const UPDATE: &str = "update orders set status = 'x' where id = 2";
+
+fn command(payload: &str) -> ReviewRequest {
+    ReviewRequest {
+        kind: ReviewKind::Command,
+        connection: "pg-prod".into(),
+        action: "sql:write".into(),
+        payload: payload.into(),
+        justification: Some("ticket 42".into()),
+        grant: None,
+    }
+}
+
+fn access(grant: Option<GrantRequest>, justification: &str) -> ReviewRequest {
+    ReviewRequest {
+        kind: ReviewKind::Access,
+        connection: "pg-prod".into(),
+        action: "role:writer".into(),
+        payload: String::new(),
+        justification: Some(justification.into()),
+        grant,
+    }
+}
+
+fn rules(quorum: u32, require_justification: bool, now: DateTime<Utc>) -> ReviewRules {
+    ReviewRules {
         policy: "dba-approval".into(),
         approver_groups: vec!["dba".into()],
         quorum,
         deadline: now + Duration::minutes(30),
         require_justification,
-    };
+    }
+}
+
+fn review(quorum: u32, require_justification: bool) -> (Review, DateTime<Utc>) {
+    let now = Utc::now();
+    let rules = rules(quorum, require_justification, now);
     let requester = person("eng", &["engineering", "dba"]);
-    let review = Review::new(
-        ReviewKind::Command,
-        &requester,
-        "pg-prod",
-        "sql:write",
-        b"update orders set status = 'x' where id = 2",
-        Some("ticket 42".into()),
-        rules,
-        now,
-    )
-    .unwrap();
+    let review = Review::new(&requester, command(UPDATE), rules, now).unwrap();
     (review, now)
 }
 
@@ -117,7 +135,7 @@ fn the_deadline_expires_it() {
 fn exactly_the_approved_payload_runs_once() {
     let (mut r, now) = review(1, false);
     assert!(matches!(
-        r.execute(b"update orders set status = 'x' where id = 2"),
+        r.execute(UPDATE.as_bytes()),
         Err(ReviewError::NotRunnable { .. })
     ));
     r.vote(&person("alice", &["dba"]), true, None, now).unwrap();
@@ -125,11 +143,10 @@ fn exactly_the_approved_payload_runs_once() {
         r.execute(b"delete from orders"),
         Err(ReviewError::PayloadMismatch(r.id))
     );
-    r.execute(b"update orders set status = 'x' where id = 2")
-        .unwrap();
+    r.execute(UPDATE.as_bytes()).unwrap();
     assert_eq!(r.state, ReviewState::Executed);
     assert!(matches!(
-        r.execute(b"update orders set status = 'x' where id = 2"),
+        r.execute(UPDATE.as_bytes()),
         Err(ReviewError::NotRunnable { .. })
     ));
 }
@@ -139,24 +156,50 @@ fn justification_when_required() {
     let now = Utc::now();
     let rules = ReviewRules {
         policy: "strict".into(),
-        approver_groups: vec!["dba".into()],
-        quorum: 1,
-        deadline: now + Duration::minutes(5),
-        require_justification: true,
+        ..rules(1, true, now)
     };
-    let requester = person("eng", &[]);
-    let refused = Review::new(
-        ReviewKind::Access,
-        &requester,
-        "pg-prod",
-        "role:writer",
-        b"",
-        Some("   ".into()),
-        rules,
-        now,
-    );
+    let grant = GrantRequest {
+        role: "writer".into(),
+        duration_secs: 3600,
+    };
+    let refused = Review::new(&person("eng", &[]), access(Some(grant), "   "), rules, now);
     assert_eq!(
         refused,
         Err(ReviewError::JustificationRequired("strict".into()))
     );
+}
+
+#[test]
+fn a_new_review_keeps_the_payload_it_hashes_and_starts_at_version_0() {
+    let (r, _) = review(1, false);
+    assert_eq!(r.payload, UPDATE);
+    assert_eq!(r.payload_hash, payload_hash(UPDATE.as_bytes()));
+    assert_eq!((r.version, r.grant.clone()), (0, None));
+}
+
+#[test]
+fn access_reviews_and_only_they_carry_a_grant_request() {
+    let now = Utc::now();
+    let eng = person("eng", &[]);
+    let grant = GrantRequest {
+        role: "writer".into(),
+        duration_secs: 3600,
+    };
+    let ok = Review::new(
+        &eng,
+        access(Some(grant.clone()), "incident"),
+        rules(1, false, now),
+        now,
+    )
+    .unwrap();
+    assert_eq!((ok.grant, ok.payload.as_str()), (Some(grant.clone()), ""));
+    let missing = Review::new(&eng, access(None, "incident"), rules(1, false, now), now);
+    assert_eq!(missing, Err(ReviewError::GrantMismatch(ReviewKind::Access)));
+    let extra = ReviewRequest {
+        grant: Some(grant),
+        ..command(UPDATE)
+    };
+    let refused = Review::new(&eng, extra, rules(1, false, now), now).unwrap_err();
+    assert_eq!(refused, ReviewError::GrantMismatch(ReviewKind::Command));
+    assert!(refused.to_string().contains("access review"), "{refused}");
 }

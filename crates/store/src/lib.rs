@@ -1,5 +1,6 @@
-//! Warden's state: the [`Store`] trait with SQLite (embedded default) and PostgreSQL
-//! implementations, their migrations, and the hash-chained audit log built on top.
+//! Warden's state: the [`Store`] trait (with its [`ReviewStore`] part for reviews and grants)
+//! with SQLite (embedded default) and PostgreSQL implementations, their migrations, and the
+//! hash-chained audit log built on top.
 //!
 //! Timestamps are kept to the microsecond, as RFC 3339 UTC text with six fractional digits
 //! (`2026-05-06T07:08:09.123456Z`): fixed width, so text order is time order on both backends.
@@ -8,6 +9,7 @@ pub mod audit;
 mod backend;
 mod error;
 mod postgres;
+mod reviews;
 mod rows;
 mod search_sql;
 mod sqlite;
@@ -17,6 +19,7 @@ mod types;
 pub use audit::{AuditLog, VerifyFailure, VerifyReport};
 pub use error::StoreError;
 pub use postgres::{PgStore, open_postgres};
+pub use reviews::{ReviewFilter, ReviewStore};
 pub use sqlite::{SQLITE_FILE, SqliteStore, open_sqlite};
 pub use types::*;
 
@@ -26,9 +29,10 @@ use chrono::{DateTime, Utc};
 /// A store shared by every part of the gateway.
 pub type DynStore = std::sync::Arc<dyn Store>;
 
-/// Persistent state shared by every protocol and, on PostgreSQL, by every gateway node.
+/// Persistent state shared by every protocol and, on PostgreSQL, by every gateway node; reviews
+/// and grants are in the [`ReviewStore`] part.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: ReviewStore + Send + Sync {
     /// Which backend this is (`sqlite` or `postgres`), for messages.
     fn backend(&self) -> &'static str;
 

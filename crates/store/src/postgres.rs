@@ -14,7 +14,7 @@ const MAX_CONNECTIONS: u32 = 16;
 /// [`Store`](crate::Store) on PostgreSQL through a bounded connection pool.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 /// Connects to `url` (`postgres://user:password@host:port/database`) and applies migrations.

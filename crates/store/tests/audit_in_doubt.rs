@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use common::{backends, decision};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use uuid::Uuid;
+use warden_core::{Grant, Review};
 use warden_store::{
-    ApiKeyRecord, AuditFilter, AuditLog, ChainedEvent, Checkpoint, DynStore, Store, StoreError,
-    audit,
+    ApiKeyRecord, AuditFilter, AuditLog, ChainedEvent, Checkpoint, DynStore, ReviewFilter,
+    ReviewStore, Store, StoreError, audit,
 };
 
 /// The real store, except that one audit insert commits and then reports an outage.
@@ -84,6 +86,62 @@ impl Store for LostAcknowledgement {
     }
     async fn checkpoints(&self, node: &str) -> Result<Vec<Checkpoint>, StoreError> {
         self.inner.checkpoints(node).await
+    }
+}
+
+#[async_trait]
+impl ReviewStore for LostAcknowledgement {
+    async fn insert_review(&self, review: &Review) -> Result<(), StoreError> {
+        self.inner.insert_review(review).await
+    }
+    async fn review(&self, id: Uuid) -> Result<Option<Review>, StoreError> {
+        self.inner.review(id).await
+    }
+    async fn reviews(&self, filter: &ReviewFilter) -> Result<Vec<Review>, StoreError> {
+        self.inner.reviews(filter).await
+    }
+    async fn update_review(&self, review: &Review) -> Result<Review, StoreError> {
+        self.inner.update_review(review).await
+    }
+    async fn take_approved_review(
+        &self,
+        requester: &str,
+        connection: &str,
+        payload_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Review>, StoreError> {
+        self.inner
+            .take_approved_review(requester, connection, payload_hash, now)
+            .await
+    }
+    async fn insert_grant(&self, grant: &Grant) -> Result<(), StoreError> {
+        self.inner.insert_grant(grant).await
+    }
+    async fn grant(&self, id: Uuid) -> Result<Option<Grant>, StoreError> {
+        self.inner.grant(id).await
+    }
+    async fn grants(
+        &self,
+        identity: Option<&str>,
+        active_at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Grant>, StoreError> {
+        self.inner.grants(identity, active_at).await
+    }
+    async fn active_grants(
+        &self,
+        identity: &str,
+        connection: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Grant>, StoreError> {
+        self.inner.active_grants(identity, connection, now).await
+    }
+    async fn revoke_grant(
+        &self,
+        id: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Grant>, StoreError> {
+        self.inner.revoke_grant(id, by, at).await
     }
 }
 

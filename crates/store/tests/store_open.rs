@@ -34,7 +34,14 @@ async fn sqlite_file_is_private_in_wal_mode_with_its_tables() {
     .unwrap();
     assert_eq!(
         tables,
-        vec!["api_keys", "audit_checkpoints", "audit_events"]
+        vec![
+            "api_keys",
+            "audit_checkpoints",
+            "audit_events",
+            "grants",
+            "review_votes",
+            "reviews"
+        ]
     );
 }
 
