@@ -29,6 +29,12 @@ install_python_packages() {
     python3 -m pip install --quiet 'psycopg[binary]==3.3.9' \
       || python3 -m pip install --quiet --break-system-packages 'psycopg[binary]==3.3.9'
   fi
+  # The admin API's OpenAPI document is checked with a real validator.
+  if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    echo "install-test-deps: installing openapi-spec-validator from PyPI"
+    python3 -m pip install --quiet 'openapi-spec-validator==0.9.0' \
+      || python3 -m pip install --quiet --break-system-packages 'openapi-spec-validator==0.9.0'
+  fi
 }
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -25,12 +25,18 @@ pub struct Config {
     /// Review (approval) policies, by name.
     #[serde(default)]
     pub review_policies: BTreeMap<String, ReviewPolicy>,
+    /// Outgoing webhooks told about every review transition (`[[webhooks]]`).
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
     /// Masking profiles, by name.
     #[serde(default)]
     pub masking: Masking,
     /// Cedar attribute rules.
     #[serde(default)]
     pub policy: PolicyFiles,
+    /// Who holds the admin API's built-in roles.
+    #[serde(default)]
+    pub admin: AdminAccess,
     /// Directory of the config file; relative paths in the config are resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -389,6 +395,72 @@ pub enum ReviewMode {
     Wait,
     /// Refuse at once with the review id; the identical request runs once after approval.
     FailFast,
+}
+
+/// An endpoint that receives review transitions as HTTP POSTs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Where to POST, an http(s) URL.
+    pub url: String,
+    /// Body format: signed `json` (the default) or a Slack incoming-webhook message.
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// HMAC-SHA256 key signing `json` bodies; required for `json`, refused for `slack`.
+    #[serde(default)]
+    pub secret: Option<SecretRef>,
+    /// Transitions to send; all when absent.
+    #[serde(default)]
+    pub events: Option<Vec<WebhookEvent>>,
+    /// Time allowed for one delivery attempt, connecting included.
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout: ConfigDuration,
+}
+
+fn default_webhook_timeout() -> ConfigDuration {
+    ConfigDuration(std::time::Duration::from_secs(5))
+}
+
+/// The body a webhook receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// Warden's JSON event, signed with HMAC-SHA256.
+    #[default]
+    Json,
+    /// A Slack incoming-webhook message (`text` and `blocks`), unsigned.
+    Slack,
+}
+
+/// A review transition a webhook can subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookEvent {
+    /// A review was opened.
+    Created,
+    /// An approver voted yes without reaching the quorum yet.
+    Voted,
+    /// The quorum was reached.
+    Approved,
+    /// An approver said no.
+    Denied,
+    /// The deadline passed before the quorum.
+    Expired,
+    /// The approved request ran.
+    Executed,
+}
+
+/// Groups holding the admin API's built-in roles. Approvers are the members of any review
+/// policy's `approvers` groups.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminAccess {
+    /// Groups that may do everything (grants, keys, revocations, audit).
+    #[serde(default)]
+    pub admins: Vec<String>,
+    /// Groups that may read the audit log, sessions, reviews and grants.
+    #[serde(default)]
+    pub auditors: Vec<String>,
 }
 
 /// Masking profiles.

@@ -1,7 +1,7 @@
 //! Checks that need more than the shape: references between sections, address rules, names.
 
 use crate::locate::KeyPath;
-use crate::model::{Config, ListenerProtocol, SecretRef};
+use crate::model::{Config, ListenerProtocol, SecretRef, WebhookFormat};
 use std::collections::BTreeSet;
 use warden_core::ConnectionKind;
 
@@ -40,6 +40,7 @@ pub(crate) fn validate(config: &Config) -> Vec<Problem> {
     connections(config, &mut report);
     roles(config, &mut report);
     reviews_and_masking(config, &mut report);
+    webhooks(config, &mut report);
     policy_files(config, &mut report);
     problems
 }
@@ -306,6 +307,41 @@ fn reviews_and_masking(config: &Config, report: &mut Report<'_>) {
                     "must not be empty".into(),
                 );
             }
+        }
+    }
+}
+
+fn webhooks(config: &Config, report: &mut Report<'_>) {
+    for (i, hook) in config.webhooks.iter().enumerate() {
+        let path = KeyPath::keys(["webhooks"]).index(i);
+        if !is_url(&hook.url) {
+            report(
+                path.key("url"),
+                format!("{:?} is not an http(s) URL", hook.url),
+            );
+        }
+        match (hook.format, &hook.secret) {
+            (WebhookFormat::Json, None) => report(
+                path.key("secret"),
+                "json webhooks are signed: set `secret = { env = \"VAR\" }` or `{ file = \"path\" }` (or use format = \"slack\")"
+                    .into(),
+            ),
+            (WebhookFormat::Json, Some(s)) => secret(s, config, path.key("secret"), report),
+            (WebhookFormat::Slack, Some(_)) => report(
+                path.key("secret"),
+                "slack webhooks are not signed (the URL is the credential); remove `secret`"
+                    .into(),
+            ),
+            (WebhookFormat::Slack, None) => {}
+        }
+        if hook.events.as_ref().is_some_and(Vec::is_empty) {
+            report(
+                path.key("events"),
+                "list at least one event, or remove `events` to send them all".into(),
+            );
+        }
+        if hook.timeout.0.is_zero() {
+            report(path.key("timeout"), "must be longer than zero".into());
         }
     }
 }

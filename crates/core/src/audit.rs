@@ -35,6 +35,8 @@ pub enum AuditKind {
     Grant,
     /// An administrator changed configuration or state.
     AdminChange,
+    /// A call to the admin API (who called what, and the status answered).
+    AdminCall,
 }
 
 impl AuditKind {
@@ -54,6 +56,7 @@ impl AuditKind {
             AuditKind::Review => "review",
             AuditKind::Grant => "grant",
             AuditKind::AdminChange => "admin_change",
+            AuditKind::AdminCall => "admin_call",
         }
     }
 }

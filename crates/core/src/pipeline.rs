@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The named phases, for metrics and error reports.
@@ -78,6 +79,8 @@ pub struct DecisionRequest<'a> {
     pub action: &'a Action,
     /// Where the request comes from.
     pub client_addr: Option<SocketAddr>,
+    /// Roles granted to the caller on this connection for now (approved access requests).
+    pub granted_roles: &'a [String],
 }
 
 /// Phase 3: policy.
@@ -86,17 +89,64 @@ pub trait Decide: Send + Sync {
     fn decide(&self, request: &DecisionRequest<'_>) -> Result<Decision, GatewayError>;
 }
 
+/// A review the request waits on: its id and what to tell the client while it waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReview {
+    /// Review id.
+    pub id: String,
+    /// A sentence for the client: which review, who may approve, how, and for how long.
+    pub notice: String,
+}
+
+/// What the review hook did with a request whose verdict is `review`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// An approval of exactly this payload was found and used up: forward it.
+    Approved,
+    /// A review was opened and the request waits for it: tell the client
+    /// [`PendingReview::notice`], then call [`Pipeline::await_review`].
+    Waiting(PendingReview),
+}
+
 /// Phase 4: what happens to a `review` verdict.
 #[async_trait]
 pub trait HoldForReview: Send + Sync {
-    /// Resolves the review for exactly `payload`: `Ok` when approved, `Err` when refused.
+    /// Looks for an approval of exactly `payload`, or opens a review of it: `Ok(Approved)` to
+    /// forward, `Ok(Waiting)` to hold, `Err` to refuse at once (fail-fast reviews say which
+    /// review to approve in the error).
     async fn hold(
         &self,
         session: &Session,
         action: &Action,
         decision: &Decision,
         payload: &[u8],
+    ) -> Result<Hold, GatewayError>;
+
+    /// Waits until the review is decided or expires: `Ok` when approved (the approval is used
+    /// up), `Err` with the reason otherwise.
+    async fn wait(
+        &self,
+        session: &Session,
+        review: &PendingReview,
+        payload: &[u8],
     ) -> Result<(), GatewayError>;
+}
+
+/// Elevated access in force: roles granted to an identity on a connection until a deadline.
+pub trait Grants: Send + Sync {
+    /// Roles granted to `subject` on `connection` and in force now (empty when none, without
+    /// allocating).
+    fn active_roles(&self, subject: &str, connection: &str) -> Vec<String>;
+}
+
+/// No grants at all.
+#[derive(Debug, Default)]
+pub struct NoGrants;
+
+impl Grants for NoGrants {
+    fn active_roles(&self, _subject: &str, _connection: &str) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Phase 8: the audit log.
@@ -125,7 +175,7 @@ impl HoldForReview for RefuseReviews {
         action: &Action,
         decision: &Decision,
         _payload: &[u8],
-    ) -> Result<(), GatewayError> {
+    ) -> Result<Hold, GatewayError> {
         Err(GatewayError::client(
             "review_required",
             format!(
@@ -136,6 +186,27 @@ impl HoldForReview for RefuseReviews {
             ),
         ))
     }
+
+    async fn wait(
+        &self,
+        _session: &Session,
+        review: &PendingReview,
+        _payload: &[u8],
+    ) -> Result<(), GatewayError> {
+        Err(GatewayError::gateway(
+            "review_unavailable",
+            format!("review {} cannot be waited on here", review.id),
+        ))
+    }
+}
+
+/// What [`Pipeline::evaluate`] lets a protocol do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Forward it.
+    Forward(Decision),
+    /// Tell the client the review's notice, then [`Pipeline::await_review`] before forwarding.
+    Held(Decision, PendingReview),
 }
 
 /// What came of a forwarded request, for the audit log.
@@ -149,6 +220,27 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+/// Running totals for `/metrics`, counted as requests pass.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Sessions authenticated.
+    pub sessions: AtomicU64,
+    /// Credentials refused.
+    pub auth_failures: AtomicU64,
+    /// Requests allowed by policy.
+    pub allowed: AtomicU64,
+    /// Requests denied by policy.
+    pub denied: AtomicU64,
+    /// Requests that needed review.
+    pub reviewed: AtomicU64,
+}
+
+impl Counters {
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// The phases wired together; cheap to clone, shared by every session of every protocol.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -156,6 +248,8 @@ pub struct Pipeline {
     decider: Arc<dyn Decide>,
     reviews: Arc<dyn HoldForReview>,
     audit: Arc<dyn Audit>,
+    grants: Arc<dyn Grants>,
+    counters: Arc<Counters>,
 }
 
 impl Pipeline {
@@ -171,7 +265,26 @@ impl Pipeline {
             decider,
             reviews,
             audit,
+            grants: Arc::new(NoGrants),
+            counters: Arc::default(),
         }
+    }
+
+    /// Running totals since start.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The same pipeline, consulting `grants` for elevated access on every request (so expiry
+    /// and revocation apply to the next request of an open session).
+    pub fn with_grants(mut self, grants: Arc<dyn Grants>) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    fn granted_roles(&self, session: &Session) -> Vec<String> {
+        self.grants
+            .active_roles(&session.identity.subject, &session.connection)
     }
 
     /// Phase 1: authenticates and opens a session, auditing the start or the precise refusal.
@@ -184,6 +297,7 @@ impl Pipeline {
     ) -> Result<Session, GatewayError> {
         match self.authenticator.authenticate(credential).await {
             Ok(identity) => {
+                Counters::count(&self.counters.sessions);
                 let session = Session::new(identity, connection, kind, client_addr);
                 let record = AuditRecord::new(AuditKind::SessionStart)
                     .for_session(&session)
@@ -198,6 +312,7 @@ impl Pipeline {
                 Ok(session)
             }
             Err(refusal) => {
+                Counters::count(&self.counters.auth_failures);
                 let record = AuditRecord {
                     connection: Some(connection.to_owned()),
                     ..AuditRecord::new(AuditKind::AuthFailed)
@@ -214,24 +329,51 @@ impl Pipeline {
         }
     }
 
+    /// Phase 1 for a single call rather than a session (the admin API): the identity behind
+    /// `credential`; a refusal is audited with its precise reason.
+    pub async fn identify(
+        &self,
+        credential: &Credential,
+        surface: &str,
+        client_addr: Option<SocketAddr>,
+    ) -> Result<Identity, GatewayError> {
+        match self.authenticator.authenticate(credential).await {
+            Ok(identity) => Ok(identity),
+            Err(refusal) => {
+                Counters::count(&self.counters.auth_failures);
+                let record = AuditRecord::new(AuditKind::AuthFailed).with_detail(json!({
+                    "reason": refusal.code,
+                    "message": refusal.message,
+                    "client_addr": client_addr.map(|a| a.to_string()),
+                    "protocol": surface,
+                }));
+                self.audit.append(record).await?;
+                Err(refusal)
+            }
+        }
+    }
+
     /// Phase 2: classification, done by the protocol's classifier.
     pub fn classify<P: ?Sized>(&self, classifier: &impl Classify<P>, payload: &P) -> Action {
         classifier.classify(payload)
     }
 
-    /// Phases 3, 4 and the decision's audit: `Ok` means forward, `Err` is the refusal to send.
+    /// Phases 3, 4 and the decision's audit: `Ok` means forward (at once, or once the review it
+    /// is held for approves it), `Err` is the refusal to send.
     pub async fn evaluate(
         &self,
         session: &Session,
         action: &Action,
         payload: &[u8],
-    ) -> Result<Decision, GatewayError> {
+    ) -> Result<Admission, GatewayError> {
+        let granted = self.granted_roles(session);
         let request = DecisionRequest {
             identity: &session.identity,
             connection: &session.connection,
             kind: session.kind,
             action,
             client_addr: session.client_addr,
+            granted_roles: &granted,
         };
         let decision = self.decider.decide(&request).unwrap_or_else(|error| {
             Decision::deny("policy-error", format!("policy could not decide: {error}"))
@@ -250,8 +392,13 @@ impl Pipeline {
                 }));
             self.audit.append(record).await?;
         }
+        Counters::count(match decision.verdict {
+            Verdict::Allow => &self.counters.allowed,
+            Verdict::Deny => &self.counters.denied,
+            Verdict::Review => &self.counters.reviewed,
+        });
         match decision.verdict {
-            Verdict::Allow => Ok(decision),
+            Verdict::Allow => Ok(Admission::Forward(decision)),
             Verdict::Deny => Err(GatewayError::client(
                 "policy_denied",
                 format!(
@@ -259,24 +406,38 @@ impl Pipeline {
                     action.name, decision.rule, decision.reason
                 ),
             )),
-            Verdict::Review => {
-                self.reviews
-                    .hold(session, action, &decision, payload)
-                    .await?;
-                Ok(decision)
-            }
+            Verdict::Review => match self
+                .reviews
+                .hold(session, action, &decision, payload)
+                .await?
+            {
+                Hold::Approved => Ok(Admission::Forward(decision)),
+                Hold::Waiting(review) => Ok(Admission::Held(decision, review)),
+            },
         }
+    }
+
+    /// Phase 4 for a held request: returns once its review approves it, or the refusal.
+    pub async fn await_review(
+        &self,
+        session: &Session,
+        review: &PendingReview,
+        payload: &[u8],
+    ) -> Result<(), GatewayError> {
+        self.reviews.wait(session, review, payload).await
     }
 
     /// What policy would say about `action` in `session`, without auditing or holding anything;
     /// protocols use it to harden a session up front (e.g. read-only upstream sessions).
     pub fn verdict(&self, session: &Session, action: &Action) -> Verdict {
+        let granted = self.granted_roles(session);
         let request = DecisionRequest {
             identity: &session.identity,
             connection: &session.connection,
             kind: session.kind,
             action,
             client_addr: session.client_addr,
+            granted_roles: &granted,
         };
         self.decider
             .decide(&request)

@@ -14,7 +14,7 @@ use bytes::BytesMut;
 use std::collections::VecDeque;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use warden_core::pipeline::Outcome;
+use warden_core::pipeline::{Admission, Outcome};
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeline, Session};
 
 /// A request awaiting its outcome, for the audit log.
@@ -187,11 +187,7 @@ where
             b'Q' => {
                 let sql = query::decode(frame.body())?;
                 let (classification, action) = self.statements.simple_query(sql);
-                match self
-                    .pipeline
-                    .evaluate(self.session, &action, sql.as_bytes())
-                    .await
-                {
+                match self.admit(&action, sql.as_bytes(), server_reader).await? {
                     Ok(decision) => {
                         self.statements.commit(&classification);
                         let inflight = self.inflight(action, decision);
@@ -207,11 +203,7 @@ where
             b'P' => {
                 let (name, sql) = parse::decode(frame.body())?;
                 let (classification, action) = self.statements.simple_query(sql);
-                match self
-                    .pipeline
-                    .evaluate(self.session, &action, sql.as_bytes())
-                    .await
-                {
+                match self.admit(&action, sql.as_bytes(), server_reader).await? {
                     Ok(decision) => {
                         self.statements
                             .parsed(name, &classification, action, decision);
@@ -257,11 +249,7 @@ where
             b'F' => {
                 // FunctionCall names a function by OID: it can call anything.
                 let action = Action::named("sql:unknown");
-                match self
-                    .pipeline
-                    .evaluate(self.session, &action, frame.body())
-                    .await
-                {
+                match self.admit(&action, frame.body(), server_reader).await? {
                     Ok(decision) => {
                         let inflight = self.inflight(action, decision);
                         self.forward(frame, Expect::Query(Some(inflight)));
@@ -391,6 +379,38 @@ where
         self.copy_in = true;
     }
 
+    /// The verdict on `action`: the decision to forward under, or the refusal to answer with.
+    /// A request held for review first waits for everything forwarded before it to be answered
+    /// (so the client sees results in order), then gets a NoticeResponse naming the review, and
+    /// the relay waits here until the review is decided.
+    async fn admit<SR: AsyncRead + Unpin>(
+        &mut self,
+        action: &Action,
+        payload: &[u8],
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<Result<Decision, GatewayError>, PgError> {
+        let (decision, review) = match self.pipeline.evaluate(self.session, action, payload).await {
+            Ok(Admission::Forward(decision)) => return Ok(Ok(decision)),
+            Ok(Admission::Held(decision, review)) => (decision, review),
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        self.drain(server_reader).await?;
+        let notice = error_response::Notice {
+            severity: "NOTICE",
+            code: "01000",
+            message: &review.notice,
+            detail: None,
+            hint: None,
+        };
+        self.to_client.extend_from_slice(&notice.notice());
+        self.flush_client().await?;
+        Ok(self
+            .pipeline
+            .await_review(self.session, &review, payload)
+            .await
+            .map(|()| decision))
+    }
+
     fn forward(&mut self, frame: Frame, expect: Expect) {
         self.to_server.extend_from_slice(frame.bytes());
         self.expect.push_back(expect);
@@ -414,6 +434,21 @@ where
         server_reader: &mut FrameReader<SR>,
     ) -> Result<(), PgError> {
         self.totals.refused += 1;
+        self.drain(server_reader).await?;
+        let code = match refusal.fault {
+            warden_core::Fault::Client => "42501",
+            _ => "58000",
+        };
+        self.to_client
+            .extend_from_slice(&error_response::error(code, &refusal.message));
+        Ok(())
+    }
+
+    /// Flushes what was forwarded and reads the server's answers until nothing is owed.
+    async fn drain<SR: AsyncRead + Unpin>(
+        &mut self,
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<(), PgError> {
         if !self.expect.is_empty() {
             self.to_server.extend_from_slice(&tagged(b'H', &[]));
             self.flush_server().await?;
@@ -424,12 +459,6 @@ where
                 self.on_server(frame).await?;
             }
         }
-        let code = match refusal.fault {
-            warden_core::Fault::Client => "42501",
-            _ => "58000",
-        };
-        self.to_client
-            .extend_from_slice(&error_response::error(code, &refusal.message));
         Ok(())
     }
 

@@ -58,6 +58,7 @@ fn requests_conform_to_the_schema() {
             kind: ConnectionKind::Postgres,
             action: &action,
             client_addr: addr,
+            granted_roles: &[],
         };
         let built = builder.build(&req, now, Some(&schema));
         assert!(built.is_ok(), "{connection} {addr:?}: {:?}", built.err());
@@ -76,6 +77,7 @@ fn an_undefined_connection_is_an_error_not_a_guess() {
         kind: ConnectionKind::Postgres,
         action: &action,
         client_addr: None,
+        granted_roles: &[],
     };
     assert!(builder.build(&req, Utc::now(), None).is_err());
 }

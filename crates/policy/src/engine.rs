@@ -41,7 +41,10 @@ impl PolicyEngine {
             return unknown_connection(req);
         }
         let mut hits = Vec::new();
-        for role in self.roles.applicable(req.identity, req.connection) {
+        for role in self
+            .roles
+            .applicable(req.identity, req.connection, req.granted_roles)
+        {
             hits.extend(role.matching(&req.action.name).map(Hit::Role));
         }
         // Nothing can lift a role's deny, so Cedar is skipped then.
@@ -68,7 +71,10 @@ impl PolicyEngine {
         }
         let mut roles = Vec::new();
         let mut hits = Vec::new();
-        for role in self.roles.applicable(req.identity, req.connection) {
+        for role in self
+            .roles
+            .applicable(req.identity, req.connection, req.granted_roles)
+        {
             roles.push(role.name.clone());
             hits.extend(role.matching(&req.action.name).map(Hit::Role));
         }

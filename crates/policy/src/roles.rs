@@ -52,15 +52,16 @@ impl Roles {
         Ok(Roles { roles })
     }
 
-    /// Roles that bind `identity` and list `connection`, in name order.
+    /// Roles that bind `identity` (or were granted to it) and list `connection`, in name order.
     pub(crate) fn applicable<'r>(
         &'r self,
         identity: &'r Identity,
         connection: &'r str,
+        granted: &'r [String],
     ) -> impl Iterator<Item = &'r CompiledRole> + 'r {
-        self.roles
-            .iter()
-            .filter(move |role| role.binds(identity) && role.lists(connection))
+        self.roles.iter().filter(move |role| {
+            (role.binds(identity) || granted.contains(&role.name)) && role.lists(connection)
+        })
     }
 }
 

@@ -58,6 +58,135 @@ pub enum Command {
     /// Verify and search the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Save the admin API address and a token for the commands below.
+    Login(LoginArgs),
+    /// List, show, approve and deny reviews (through the admin API).
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Ask for elevated access for a while (through the admin API).
+    #[command(subcommand)]
+    Access(AccessCommand),
+    /// List and revoke grants (through the admin API).
+    #[command(subcommand)]
+    Grants(GrantsCommand),
+}
+
+/// Where the admin API is and how to reach it; each falls back to the environment, then to
+/// the file `warden login` wrote.
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// Admin API base URL, e.g. `https://warden.example:8443`.
+    #[arg(long, env = "WARDEN_SERVER", global = true)]
+    pub server: Option<String>,
+    /// CA certificate (PEM) to trust for the admin API, e.g. the development CA.
+    #[arg(long, env = "WARDEN_CA", global = true)]
+    pub ca: Option<PathBuf>,
+}
+
+/// `warden login`
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Admin API base URL.
+    #[arg(long, env = "WARDEN_SERVER")]
+    pub server: String,
+    /// CA certificate (PEM) to trust for the admin API.
+    #[arg(long, env = "WARDEN_CA")]
+    pub ca: Option<PathBuf>,
+}
+
+/// `warden review …`
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Reviews, newest first.
+    List {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// pending, approved, denied, expired or executed.
+        #[arg(long)]
+        state: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One review with its payload and votes.
+    Show {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Review id.
+        id: String,
+    },
+    /// Vote yes.
+    Approve {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Review id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Vote no: the review is denied.
+    Deny {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Review id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+}
+
+/// `warden access …`
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Ask for a role on a connection for a while; approvers decide.
+    Request {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Connection name.
+        #[arg(long)]
+        connection: String,
+        /// Role wanted.
+        #[arg(long)]
+        role: String,
+        /// For how long, e.g. `1h`.
+        #[arg(long = "for")]
+        duration: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// `warden grants …`
+#[derive(Debug, Subcommand)]
+pub enum GrantsCommand {
+    /// Grants in force (`--all` for expired and revoked too).
+    List {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Only this identity's.
+        #[arg(long)]
+        identity: Option<String>,
+        /// Include grants no longer in force.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Revoke a grant at once.
+    Revoke {
+        /// Connection and credentials of the admin API.
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Grant id.
+        id: String,
+    },
 }
 
 /// `warden config …`

@@ -2,9 +2,12 @@
 //! gateway. The `warden` binary is a thin `main` over this library; integration tests build
 //! gateways in-process with [`wiring::Gateway`].
 
+pub mod admin;
 pub mod cli;
+pub mod client;
 pub mod commands;
-pub mod health;
+pub mod notify;
 pub mod runtime;
 pub mod state;
+pub mod tls_listener;
 pub mod wiring;

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use warden_config::{Config, UpstreamTlsMode};
-use warden_core::pipeline::RefuseReviews;
 use warden_core::{ConnectionKind, Pipeline};
 use warden_identity::Authenticator;
 use warden_pg::{PgGateway, UpstreamTarget};
 use warden_policy::PolicyEngine;
+use warden_review::ReviewService;
 use warden_store::{AuditLog, DynStore};
 
 /// Everything a running gateway shares across listeners.
@@ -21,6 +21,8 @@ pub struct Gateway {
     pub audit: Arc<AuditLog>,
     /// The pipeline every protocol calls.
     pub pipeline: Pipeline,
+    /// Reviews and grants (the pipeline's review hook, and what approvers act on).
+    pub reviews: Arc<ReviewService>,
     /// Server TLS config.
     pub tls: Arc<rustls::ServerConfig>,
     /// The development CA, when Warden generated the certificate.
@@ -37,12 +39,26 @@ impl Gateway {
             .map_err(|e| anyhow::anyhow!("identity: {e}"))?;
         let policy =
             PolicyEngine::from_config(config).map_err(|e| anyhow::anyhow!("policy: {e}"))?;
+        let reviews = Arc::new(ReviewService::new(
+            store.clone(),
+            audit.clone(),
+            config.review_policies.clone(),
+            crate::notify::notifier(config)?,
+        ));
+        // Grants in force are loaded before the first request and kept fresh in the background.
+        let grants = reviews.grant_index();
+        grants
+            .refresh(&store)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading grants: {e}"))?;
+        tokio::spawn(grants.clone().run(store.clone()));
         let pipeline = Pipeline::new(
             Arc::new(authenticator),
             Arc::new(policy),
-            Arc::new(RefuseReviews),
+            reviews.clone(),
             audit.clone(),
-        );
+        )
+        .with_grants(grants);
         let files = config
             .gateway
             .tls
@@ -57,10 +73,16 @@ impl Gateway {
             store,
             audit,
             pipeline,
+            reviews,
             tls: tls.config,
             dev_ca: tls.dev_ca,
             config: config.clone(),
         })
+    }
+
+    /// The configuration it was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The PostgreSQL gateway over every `postgres` connection.

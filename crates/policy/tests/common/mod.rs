@@ -116,6 +116,7 @@ impl<'a> Ask<'a> {
             kind: ConnectionKind::Postgres,
             action: &self.action,
             client_addr: self.client_addr,
+            granted_roles: &[],
         }
     }
 

@@ -1,6 +1,6 @@
 //! `warden gateway`: loads everything, opens the listeners, serves until SIGINT/SIGTERM.
 
-use crate::{health, state, wiring};
+use crate::{admin, state, wiring};
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use warden_core::{AuditKind, AuditRecord};
 /// Runs the gateway described by the config file at `path`.
 pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let config = state::load_config(path)?;
-    let gateway = wiring::Gateway::build(&config).await?;
+    let gateway = std::sync::Arc::new(wiring::Gateway::build(&config).await?);
     let mut tasks = tokio::task::JoinSet::new();
     for listener in &config.gateway.listeners {
         let socket = TcpListener::bind(listener.address)
@@ -28,8 +28,14 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
                 println!("postgres listener on {address}");
             }
             ListenerProtocol::Admin => {
-                tasks.spawn(health::serve(socket, gateway.store.clone()));
-                println!("admin listener on http://{address} (/healthz, /readyz)");
+                // Tokens travel on this listener: TLS unless plaintext is explicitly allowed
+                // and the address is loopback.
+                let plaintext = listener.allow_plaintext_loopback && address.ip().is_loopback();
+                tasks.spawn(admin::serve(socket, gateway.clone(), !plaintext));
+                let scheme = if plaintext { "http" } else { "https" };
+                println!(
+                    "admin API on {scheme}://{address} (/openapi.json, /healthz, /readyz, /metrics)"
+                );
             }
             other => anyhow::bail!(
                 "listener {} speaks {other:?}, which this build of Warden does not serve yet",

@@ -1,11 +1,14 @@
 //! One module per top-level command.
 
+mod access;
 mod audit;
 mod config;
 mod gateway;
 mod keys;
+mod login;
 mod policy;
 mod quickstart;
+mod review;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -19,5 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(command) => keys::run(command).await,
         Command::Policy(command) => policy::run(command),
         Command::Audit(command) => audit::run(command).await,
+        Command::Login(args) => login::run(args).await,
+        Command::Review(command) => review::run(command).await,
+        Command::Access(command) => access::run_access(command).await,
+        Command::Grants(command) => access::run_grants(command).await,
     }
 }

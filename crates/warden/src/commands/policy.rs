@@ -71,6 +71,7 @@ fn explain(
         kind,
         action: &action,
         client_addr: query.source_ip.map(|ip| SocketAddr::new(ip, 0)),
+        granted_roles: &[],
     };
     engine.explain(&request)
 }

@@ -39,6 +39,8 @@ pub struct Harness {
     pub dba_key: String,
     /// Path of the config file.
     pub config_path: PathBuf,
+    /// The admin API (plain HTTP on loopback).
+    pub admin: SocketAddr,
 }
 
 impl Harness {
@@ -80,6 +82,13 @@ impl Harness {
                 allow_plaintext_loopback: true,
             },
         ));
+        let admin_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = admin_listener.local_addr().unwrap();
+        tokio::spawn(warden_app::admin::serve(
+            admin_listener,
+            gateway.clone(),
+            false,
+        ));
         let key = |name: &'static str, group: &'static str| {
             let store = gateway.store.clone();
             async move {
@@ -107,7 +116,26 @@ impl Harness {
             engineer_key,
             dba_key,
             config_path,
+            admin,
         }
+    }
+
+    /// Runs the `warden` binary with the admin API and `token` in its environment (and a login
+    /// file of its own); returns (success, stdout, stderr).
+    pub async fn warden_cli(&self, token: &str, args: &[&str]) -> (bool, String, String) {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(args)
+            .env("WARDEN_SERVER", format!("http://{}", self.admin))
+            .env("WARDEN_TOKEN", token)
+            .env("WARDEN_LOGIN_FILE", self.dir.path().join("login.json"))
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// A libpq connection string through the gateway (plaintext on loopback).
@@ -156,6 +184,35 @@ impl Harness {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    /// A new API key named `name` in `groups`.
+    pub async fn key(&self, name: &str, groups: &[&str]) -> String {
+        let (_, key) = warden_identity::create_api_key(
+            self.gateway.store.as_ref(),
+            name,
+            groups.iter().map(|g| (*g).to_owned()).collect(),
+            vec![],
+            None,
+        )
+        .await
+        .unwrap();
+        key.expose().clone()
+    }
+
+    /// The identity behind an API key, as the gateway sees it.
+    pub async fn identity(&self, key: &str) -> warden_core::Identity {
+        let authenticator = warden_identity::Authenticator::new(
+            &warden_config::IdentityConfig::default(),
+            self.dir.path(),
+            self.gateway.store.clone(),
+        )
+        .unwrap();
+        use warden_core::pipeline::Authenticate;
+        authenticator
+            .authenticate(&warden_core::Secret::new(key.to_owned()))
+            .await
+            .unwrap()
     }
 
     /// Runs SQL directly on the upstream as superuser (to check what really happened).
@@ -209,6 +266,60 @@ deny = ["sql:admin", "sql:ddl", "sql:unknown"]
 groups = ["dba"]
 connections = ["pg-test"]
 allow = ["sql:*"]
+
+[admin]
+admins = ["dba"]
+auditors = ["auditors"]
+
+# Analysts read; writes are default-denied unless an access review grants `writers`.
+[roles.analysts]
+groups = ["analysts"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+review = ["sql:admin"]
+review_policy = "two-person"
+
+[roles.writers]
+groups = ["writers"]
+connections = ["pg-test"]
+allow = ["sql:write"]
+review_policy = "agent-writes"
+
+# Reviews: people wait for two approvers; agents fail fast and retry once approved.
+[review_policies.two-person]
+approvers = ["approvers"]
+quorum = 2
+timeout = "60s"
+
+[review_policies.quick]
+approvers = ["approvers"]
+timeout = "2s"
+
+[review_policies.agent-writes]
+approvers = ["approvers"]
+timeout = "10m"
+mode = "fail_fast"
+
+[roles.oncall]
+groups = ["oncall"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+review = ["sql:write"]
+review_policy = "two-person"
+
+[roles.hasty]
+groups = ["hasty"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+review = ["sql:write"]
+review_policy = "quick"
+
+[roles.bots]
+groups = ["bots"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+review = ["sql:write"]
+review_policy = "agent-writes"
 "#
     )
 }

@@ -1,0 +1,181 @@
+//! Read-only views: sessions, audit search, API keys, connections, and who the caller is.
+
+use super::AdminState;
+use super::auth::{AdminRole, Caller};
+use super::error::ApiError;
+use axum::Json;
+use axum::extract::{Query, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use warden_store::AuditFilter;
+
+/// Query of `GET /v1/audit` and `GET /v1/sessions`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    /// Identity subject.
+    pub identity: Option<String>,
+    /// Connection name.
+    pub connection: Option<String>,
+    /// Action, or a prefix ending in `*`.
+    pub action: Option<String>,
+    /// allow, review or deny.
+    pub verdict: Option<String>,
+    /// Event kind.
+    pub kind: Option<String>,
+    /// RFC 3339, inclusive.
+    pub since: Option<DateTime<Utc>>,
+    /// RFC 3339, exclusive.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this many (default 1000).
+    pub limit: Option<u32>,
+}
+
+impl AuditQuery {
+    fn filter(self, kind: Option<String>) -> AuditFilter {
+        AuditFilter {
+            identity: self.identity,
+            connection: self.connection,
+            action: self.action,
+            verdict: self.verdict,
+            kind: kind.or(self.kind),
+            since: self.since,
+            until: self.until,
+            limit: Some(self.limit.unwrap_or(1000).min(10_000)),
+        }
+    }
+}
+
+/// A session as the audit log tells it.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    /// Session id.
+    pub id: String,
+    /// Identity subject.
+    pub identity: Option<String>,
+    /// Connection name.
+    pub connection: Option<String>,
+    /// Node that served it.
+    pub node: String,
+    /// When it started.
+    pub started: String,
+    /// When it ended, if it has.
+    pub ended: Option<String>,
+    /// The start event's detail (auth method, client address, protocol).
+    pub start: Value,
+    /// The end event's detail (statement counts, error).
+    pub end: Option<Value>,
+}
+
+/// Audit events matching the query, oldest first (auditors, admins).
+pub async fn audit(
+    State(state): State<AdminState>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<warden_store::ChainedEvent>>, ApiError> {
+    state.roles.require(&caller, &[AdminRole::Auditor])?;
+    let filter = query.filter(None);
+    Ok(Json(
+        warden_store::audit::search(state.gateway.store.as_ref(), &filter).await?,
+    ))
+}
+
+/// Sessions started in the window, with their end if they ended (auditors, admins).
+pub async fn sessions(
+    State(state): State<AdminState>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    state.roles.require(&caller, &[AdminRole::Auditor])?;
+    let store = state.gateway.store.as_ref();
+    let ends_query = AuditQuery {
+        identity: query.identity.clone(),
+        connection: query.connection.clone(),
+        since: query.since,
+        until: None,
+        limit: Some(10_000),
+        ..AuditQuery::default()
+    };
+    let starts =
+        warden_store::audit::search(store, &query.filter(Some("session_start".into()))).await?;
+    let ends: BTreeMap<String, warden_store::ChainedEvent> =
+        warden_store::audit::search(store, &ends_query.filter(Some("session_end".into())))
+            .await?
+            .into_iter()
+            .filter_map(|e| e.record.session.clone().map(|s| (s, e)))
+            .collect();
+    Ok(Json(
+        starts
+            .into_iter()
+            .filter_map(|start| {
+                let id = start.record.session.clone()?;
+                let end = ends.get(&id);
+                Some(SessionView {
+                    identity: start.record.identity.clone(),
+                    connection: start.record.connection.clone(),
+                    node: start.node.clone(),
+                    started: start.record.time.to_rfc3339(),
+                    ended: end.map(|e| e.record.time.to_rfc3339()),
+                    start: start.record.detail.clone(),
+                    end: end.map(|e| e.record.detail.clone()),
+                    id,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// API keys without their hashes (admins).
+pub async fn keys(
+    State(state): State<AdminState>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    state.roles.require(&caller, &[AdminRole::Admin])?;
+    let keys = state.gateway.store.api_keys().await?;
+    Ok(Json(
+        keys.into_iter()
+            .map(|k| {
+                json!({
+                    "id": k.id, "name": k.name, "groups": k.groups, "scopes": k.scopes,
+                    "created_at": k.created_at, "expires_at": k.expires_at, "revoked_at": k.revoked_at,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Connections, without credentials (any authenticated caller).
+pub async fn connections(State(state): State<AdminState>) -> Json<Vec<Value>> {
+    let config = state.gateway.config();
+    Json(
+        config
+            .connections
+            .iter()
+            .map(|(name, c)| {
+                json!({
+                    "name": name, "kind": c.kind.as_str(), "upstream": c.upstream,
+                    "database": c.database, "tags": c.tags,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The caller as the gateway sees them, with their built-in roles.
+pub async fn whoami(
+    State(state): State<AdminState>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+) -> Json<Value> {
+    let roles: Vec<&str> = [AdminRole::Admin, AdminRole::Approver, AdminRole::Auditor]
+        .into_iter()
+        .filter(|r| state.roles.holds(&caller, *r))
+        .map(|r| r.as_str())
+        .collect();
+    Json(json!({
+        "subject": caller.subject,
+        "groups": caller.groups,
+        "auth_method": caller.auth_method.as_str(),
+        "roles": roles,
+    }))
+}
