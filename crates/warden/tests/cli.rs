@@ -183,3 +183,31 @@ fn keys_lifecycle_and_audit_verify_detects_tampering() {
     let err = text(&tampered.stderr);
     assert!(err.contains("FAILED") && err.contains("event 1"), "{err}");
 }
+
+#[test]
+fn the_example_config_checks_as_the_readme_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["config", "check", "examples/warden.toml"])
+        .current_dir(&root)
+        .env("PG_PROD_PASSWORD", "secret")
+        .env("WARDEN_WEBHOOK_SECRET", "s")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ok"), "{}", text(&out.stdout));
+    // Without the webhook secret the check names the key and the variable.
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["config", "check", "examples/warden.toml"])
+        .current_dir(&root)
+        .env("PG_PROD_PASSWORD", "secret")
+        .env_remove("WARDEN_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("WARDEN_WEBHOOK_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
+}
