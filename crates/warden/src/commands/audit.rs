@@ -36,6 +36,12 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
                 }
                 Err(failure) => {
                     eprintln!("audit log verification FAILED: {failure}");
+                    if keys.is_empty() && failure.to_string().contains("not a trusted audit key") {
+                        eprintln!(
+                            "hint: only this node's key ({}) is trusted by default; in a cluster pass every node's audit-signing.pub with --key",
+                            own.display()
+                        );
+                    }
                     Ok(ExitCode::FAILURE)
                 }
             }
