@@ -286,6 +286,37 @@ impl ReviewService {
         Ok(review)
     }
 
+    /// Expires every pending review past its deadline (each audited once, by whichever node
+    /// stores the change); returns how many this call expired.
+    pub async fn expire_due(&self) -> Result<usize, ServiceError> {
+        let filter = ReviewFilter {
+            state: Some(ReviewState::Pending),
+            ..ReviewFilter::default()
+        };
+        let now = Utc::now();
+        let mut expired = 0;
+        for review in self.store.reviews(&filter).await? {
+            if now >= review.rules.deadline
+                && self.expire(review.id).await?.state == ReviewState::Expired
+            {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    /// Runs [`Self::expire_due`] every `every` until the task is aborted.
+    pub async fn run_expiry(self: Arc<Self>, every: Duration) {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = self.expire_due().await {
+                tracing::warn!(%error, "cannot expire overdue reviews");
+            }
+        }
+    }
+
     /// Uses up an approval of exactly this payload by `requester` on `connection`, if one is
     /// valid now: the review is marked executed (once, across nodes) and audited.
     pub async fn take_approval(

@@ -52,6 +52,12 @@ impl Gateway {
             .await
             .map_err(|e| anyhow::anyhow!("loading grants: {e}"))?;
         tokio::spawn(grants.clone().run(store.clone()));
+        // Reviews nobody waits on (fail-fast, access) expire, audited, within seconds.
+        tokio::spawn(
+            reviews
+                .clone()
+                .run_expiry(std::time::Duration::from_secs(2)),
+        );
         let pipeline = Pipeline::new(
             Arc::new(authenticator),
             Arc::new(policy),

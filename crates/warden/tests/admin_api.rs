@@ -247,3 +247,73 @@ async fn an_access_grant_lets_writes_through_until_it_expires_or_is_revoked() {
         "revoked mid-session"
     );
 }
+
+#[tokio::test]
+async fn admins_create_and_revoke_api_keys_through_the_api() {
+    let h = Harness::start().await;
+    let base = format!("http://{}", h.admin);
+    let admin = format!("Authorization: Bearer {}", h.dba_key);
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &admin,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"name":"nightly-etl","groups":["agents"],"expires":"1d"}"#,
+        &format!("{base}/v1/keys"),
+    ])
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let created: Value = serde_json::from_str(&body).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("wdn_"));
+    let (status, body) = curl(&["-H", &admin, &format!("{base}/v1/keys")]).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("nightly-etl") && !body.contains(&key),
+        "listed, never the secret: {body}"
+    );
+    // The new key works, at once, on the data path.
+    let (ok, out, err) = h.psql(&key, "SELECT count(*) FROM customers;").await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "3");
+    // Non-admins cannot create keys.
+    let (status, _) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &format!("Authorization: Bearer {key}"),
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"name":"sneaky","groups":["dba"]}"#,
+        &format!("{base}/v1/keys"),
+    ])
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &admin,
+        &format!("{base}/v1/keys/nightly-etl/revoke"),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (ok, _, err) = h.psql(&key, "SELECT 1;").await;
+    assert!(!ok || err.contains("revoked"), "{err}");
+    assert!(err.contains("revoked"), "{err}");
+    let events = h
+        .audit(warden_store::AuditFilter {
+            identity: Some("nightly-etl".into()),
+            ..warden_store::AuditFilter::default()
+        })
+        .await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"key_created") && kinds.contains(&"key_revoked"),
+        "{kinds:?}"
+    );
+}

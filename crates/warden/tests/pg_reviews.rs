@@ -279,3 +279,52 @@ async fn fail_fast_agents_get_the_review_id_and_run_the_identical_statement_once
         ReviewState::Executed
     );
 }
+
+#[tokio::test]
+async fn reviews_nobody_waits_on_expire_in_the_background_and_are_audited() {
+    let h = Harness::start().await;
+    let hal = h.identity(&h.key("hal", &["hasty"]).await).await;
+    let request = warden_core::ReviewRequest {
+        kind: warden_core::ReviewKind::Command,
+        connection: "pg-test".into(),
+        action: "sql:write".into(),
+        payload: "DELETE FROM orders".into(),
+        justification: None,
+        grant: None,
+    };
+    let review = h
+        .gateway
+        .reviews
+        .open(&hal, request, "quick")
+        .await
+        .unwrap();
+    // Read straight from the store: nothing looks at the review, the sweeper alone expires it.
+    let mut state = ReviewState::Pending;
+    for _ in 0..100 {
+        state = h
+            .gateway
+            .store
+            .review(review.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+        if state != ReviewState::Pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, ReviewState::Expired);
+    let events = h
+        .audit(AuditFilter {
+            kind: Some("review".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+    let expired: Vec<_> = events
+        .iter()
+        .filter(|e| e["detail"]["review"] == review.id.to_string())
+        .filter(|e| e["detail"]["transition"] == "expired")
+        .collect();
+    assert_eq!(expired.len(), 1, "audited once: {events:?}");
+}

@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod error;
 mod health;
+mod keys;
 mod openapi;
 mod reviews;
 mod views;
@@ -43,7 +44,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/grants/{id}/revoke", post(access::revoke))
         .route("/v1/sessions", get(views::sessions))
         .route("/v1/audit", get(views::audit))
-        .route("/v1/keys", get(views::keys))
+        .route("/v1/keys", get(keys::list).post(keys::create))
+        .route("/v1/keys/{id}/revoke", post(keys::revoke))
         .route("/v1/connections", get(views::connections))
         .route("/v1/whoami", get(views::whoami))
         .route_layer(axum::middleware::from_fn_with_state(

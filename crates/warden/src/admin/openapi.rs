@@ -239,11 +239,18 @@ fn operation(route: &Route) -> Value {
         op["security"] = json!([]);
     }
     if route.path.contains("{id}") {
-        op["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }]);
+        // Review and grant ids are UUIDs; API keys are named by id or name.
+        let schema = if route.path.starts_with("/v1/keys") {
+            json!({ "type": "string" })
+        } else {
+            json!({ "type": "string", "format": "uuid" })
+        };
+        op["parameters"] =
+            json!([{ "name": "id", "in": "path", "required": true, "schema": schema }]);
     }
     if let Some(body) = route.body {
         op["requestBody"] = json!({
-            "required": body == "AccessRequest",
+            "required": body != "Vote",
             "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } },
         });
     }
@@ -260,6 +267,16 @@ fn schemas() -> Value {
             "properties": { "code": { "type": "string" }, "message": { "type": "string" } },
         },
         "Vote": { "type": "object", "properties": { "comment": { "type": "string" } } },
+        "NewKey": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": { "type": "string" },
+                "groups": { "type": "array", "items": { "type": "string" } },
+                "scopes": { "type": "array", "items": { "type": "string" } },
+                "expires": { "type": "string", "description": "Lifetime, e.g. 30d" },
+            },
+        },
         "AccessRequest": {
             "type": "object",
             "required": ["connection", "role", "for"],

@@ -126,25 +126,6 @@ pub async fn sessions(
     ))
 }
 
-/// API keys without their hashes (admins).
-pub async fn keys(
-    State(state): State<AdminState>,
-    axum::Extension(Caller(caller)): axum::Extension<Caller>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    state.roles.require(&caller, &[AdminRole::Admin])?;
-    let keys = state.gateway.store.api_keys().await?;
-    Ok(Json(
-        keys.into_iter()
-            .map(|k| {
-                json!({
-                    "id": k.id, "name": k.name, "groups": k.groups, "scopes": k.scopes,
-                    "created_at": k.created_at, "expires_at": k.expires_at, "revoked_at": k.revoked_at,
-                })
-            })
-            .collect(),
-    ))
-}
-
 /// Connections, without credentials (any authenticated caller).
 pub async fn connections(State(state): State<AdminState>) -> Json<Vec<Value>> {
     let config = state.gateway.config();
