@@ -18,6 +18,7 @@
 #   BENCH_RELAY_THREADS=2   worker threads of the relay (1 = current-thread runtime)
 #   BENCH_SHARED_BUFFERS=512MB
 #   BENCH_KEEP=1            keep the temp dir (logs, configs, results.csv) after exit
+#   BENCH_MASK=1            give Warden's role a masking profile with every detector (issue 5)
 #   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
 #   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
 #   WARDEN_PG_BIN_DIR       directory holding initdb and postgres
@@ -34,6 +35,7 @@ BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_RELAY_THREADS=${BENCH_RELAY_THREADS:-2}
 BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-512MB}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_MASK=${BENCH_MASK:-0}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -291,6 +293,16 @@ groups = ["dba"]
 connections = ["pg-bench"]
 allow = ["sql:*"]
 EOF
+if [ "$BENCH_MASK" = 1 ]; then
+  cat >>"$WORK/warden/warden.toml" <<'MASK'
+mask = "bench"
+
+[masking.profiles.bench]
+detectors = ["email", "card", "ssn", "phone", "iban", "ip", "aws_key", "jwt", "private_key", "api_token"]
+strategy = { kind = "redact" }
+columns = [{ match = "*.password", strategy = { kind = "redact" } }]
+MASK
+fi
 timeout 60 "$WARDEN" config check "$WORK/warden/warden.toml" >"$WORK/warden/config-check.log" 2>&1 \
   || { cat "$WORK/warden/config-check.log" >&2; die "warden config check failed"; }
 umask 077
@@ -391,4 +403,5 @@ fi
 echo
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
 echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
+[ "$BENCH_MASK" = 1 ] && echo "Warden: policy, audit and a masking profile with every detector on"
 python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"

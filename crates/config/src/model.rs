@@ -470,6 +470,10 @@ pub struct Masking {
     /// Profiles, by name.
     #[serde(default)]
     pub profiles: BTreeMap<String, MaskProfile>,
+    /// Key of the `hash` strategy's HMAC pseudonyms. Nodes that must produce the same
+    /// pseudonyms share it; without it each data directory gets its own `mask-hash.key`.
+    #[serde(default)]
+    pub hash_key: Option<SecretRef>,
 }
 
 /// What a masking profile hides and how.

@@ -14,6 +14,9 @@ pub struct Action {
     /// Functions the request calls (SQL).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<String>,
+    /// Column names the request references (SQL), for masking values derived from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     /// The classifier is sure the request changes nothing (`sql:read`); its allowed decisions
     /// may be audited in groups instead of one durable write each.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

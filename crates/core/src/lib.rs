@@ -12,6 +12,7 @@ pub mod decision;
 pub mod error;
 pub mod grant;
 pub mod identity;
+pub mod mask;
 pub mod pipeline;
 pub mod review;
 pub mod secret;

@@ -249,6 +249,7 @@ pub struct Pipeline {
     reviews: Arc<dyn HoldForReview>,
     audit: Arc<dyn Audit>,
     grants: Arc<dyn Grants>,
+    maskers: Arc<dyn crate::mask::Maskers>,
     counters: Arc<Counters>,
 }
 
@@ -266,6 +267,7 @@ impl Pipeline {
             reviews,
             audit,
             grants: Arc::new(NoGrants),
+            maskers: Arc::new(crate::mask::NoMasking),
             counters: Arc::default(),
         }
     }
@@ -280,6 +282,32 @@ impl Pipeline {
     pub fn with_grants(mut self, grants: Arc<dyn Grants>) -> Self {
         self.grants = grants;
         self
+    }
+
+    /// The same pipeline, masking responses with `maskers` (phase 6).
+    pub fn with_maskers(mut self, maskers: Arc<dyn crate::mask::Maskers>) -> Self {
+        self.maskers = maskers;
+        self
+    }
+
+    /// Phase 6: the masker for responses to a request admitted under `decision` (`None`: the
+    /// role sees clear data). A profile that does not exist is an error, never clear data.
+    pub fn masker(
+        &self,
+        decision: &Decision,
+    ) -> Result<Option<Arc<dyn crate::mask::ValueMasker>>, GatewayError> {
+        let Some(profile) = decision.mask_profile.as_deref() else {
+            return Ok(None);
+        };
+        self.maskers.profile(profile).map(Some).ok_or_else(|| {
+            GatewayError::gateway(
+                "mask_profile_missing",
+                format!(
+                    "masking profile {profile} named by rule {} is not configured; refusing rather than returning clear data",
+                    decision.rule
+                ),
+            )
+        })
     }
 
     fn granted_roles(&self, session: &Session) -> Vec<String> {

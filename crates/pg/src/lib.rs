@@ -5,9 +5,11 @@
 //! This crate translates wire messages into pipeline calls; it holds no policy of its own.
 
 pub mod cancel;
+pub mod catalog;
 pub mod error;
 pub mod frame;
 pub mod listener;
+pub mod masking;
 pub mod messages;
 pub mod session;
 pub mod statements;

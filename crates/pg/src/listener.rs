@@ -6,7 +6,7 @@ use crate::cancel::CancelRegistry;
 use crate::frame::FrameReader;
 use crate::messages::startup::{self, Startup, StartupMessage};
 use crate::messages::{authentication, backend_key_data, error_response, ready_for_query};
-use crate::session::{Relay, audit_protocol_error};
+use crate::session::{CatalogScope, Relay, audit_protocol_error};
 use crate::statements::Statements;
 use crate::stream::MaybeTls;
 use crate::upstream::{self, UpstreamTarget};
@@ -45,6 +45,8 @@ pub struct PgGateway {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Cancel key mapping.
     pub cancels: CancelRegistry,
+    /// Column names looked up for masking; `None` when no masking profile is configured.
+    pub catalogs: Option<Arc<crate::catalog::Catalogs>>,
 }
 
 /// Startup parameters passed through to the upstream server. Anything else (notably `options`,
@@ -184,7 +186,7 @@ impl PgGateway {
             .map(str::to_owned)
             .or_else(|| target.database.clone())
             .unwrap_or_else(|| target.user.clone());
-        parameters.push(("database".into(), database));
+        parameters.push(("database".into(), database.clone()));
         if read_only {
             parameters.push(("default_transaction_read_only".into(), "on".into()));
         }
@@ -220,7 +222,19 @@ impl PgGateway {
 
         let mut server_reader = upstream.reader;
         let statements = Statements::new(&self.classifier);
-        let relay = Relay::new(&self.pipeline, &session, statements, write, upstream.writer);
+        let catalog = self.catalogs.clone().map(|catalogs| CatalogScope {
+            catalogs,
+            connection: connection.to_owned(),
+            target: target.clone(),
+            database,
+        });
+        let relay = Relay::new(
+            &self.pipeline,
+            &session,
+            statements,
+            (write, upstream.writer),
+            catalog,
+        );
         let (result, totals) = relay.run(&mut client, &mut server_reader).await;
         if let Err(error) = &result
             && matches!(error, PgError::Malformed(_) | PgError::TooLarge { .. })

@@ -8,12 +8,17 @@
 
 use crate::PgError;
 use crate::frame::{Frame, FrameReader};
-use crate::messages::{bind, command_complete, error_response, parse, query, tagged};
+use crate::masking::{self, ResultShapes};
+use crate::messages::{
+    bind, command_complete, error_response, parse, query, row_description, tagged,
+};
 use crate::statements::Statements;
 use bytes::BytesMut;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use warden_core::mask::{ColumnRef, ValueMasker};
 use warden_core::pipeline::{Admission, Outcome};
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeline, Session};
 
@@ -24,6 +29,13 @@ struct Inflight {
     started: Instant,
     rows: u64,
     error: Option<String>,
+    /// Rewrites the values of the rows it returns, when its role has a masking profile.
+    masker: Option<Arc<dyn ValueMasker>>,
+    /// The portal an Execute runs (its rows' columns are the portal's).
+    portal: Option<String>,
+    /// A rule-protected column the statement references: every value it returns may be derived
+    /// from it (an alias, an expression), so every value is masked by that column's rule.
+    derived_from: Option<String>,
 }
 
 /// What the server owes us for each message forwarded to it, in order.
@@ -31,7 +43,8 @@ enum Expect {
     ParseComplete,
     BindComplete,
     CloseComplete,
-    Describe,
+    /// A Describe of a statement (`true`) or portal, by name.
+    Describe(bool, String),
     Execute(Option<Box<Inflight>>),
     Sync,
     Query(Option<Box<Inflight>>),
@@ -63,6 +76,21 @@ pub struct Relay<'a, CW, SW> {
     discard_until_sync: bool,
     copy_in: bool,
     totals: Totals,
+    shapes: ResultShapes,
+    copy_out_masker: Option<Arc<dyn ValueMasker>>,
+    catalog: Option<CatalogScope>,
+}
+
+/// Where the session's column names are looked up for masking.
+pub struct CatalogScope {
+    /// The gateway's cache.
+    pub catalogs: Arc<crate::catalog::Catalogs>,
+    /// Connection name.
+    pub connection: String,
+    /// How to log in for lookups.
+    pub target: crate::upstream::UpstreamTarget,
+    /// Database of the session.
+    pub database: String,
 }
 
 /// Why the relay stopped.
@@ -83,8 +111,8 @@ where
         pipeline: &'a Pipeline,
         session: &'a Session,
         statements: Statements<'a>,
-        client: CW,
-        server: SW,
+        (client, server): (CW, SW),
+        catalog: Option<CatalogScope>,
     ) -> Self {
         Relay {
             pipeline,
@@ -99,6 +127,9 @@ where
             discard_until_sync: false,
             copy_in: false,
             totals: Totals::default(),
+            shapes: ResultShapes::default(),
+            copy_out_masker: None,
+            catalog,
         }
     }
 
@@ -218,23 +249,36 @@ where
             b'B' => {
                 let (portal, statement) = bind::names(frame.body())?;
                 self.statements.bound(portal, statement);
+                let formats = bind::result_formats(frame.body())?;
+                self.shapes.bound(portal, statement, formats);
                 self.forward(frame, Expect::BindComplete);
             }
             b'E' => {
                 let portal = crate::messages::cstr(frame.body())
                     .map(|(p, _)| p)
                     .ok_or_else(|| PgError::Malformed("execute portal name".into()))?;
-                let inflight = self
-                    .statements
-                    .portal(portal)
-                    .map(|(action, decision)| self.inflight(action, decision));
+                let inflight = self.statements.portal(portal).map(|(action, decision)| {
+                    let mut inflight = self.inflight(action, decision);
+                    inflight.portal = Some(portal.to_owned());
+                    inflight
+                });
                 self.forward(frame, Expect::Execute(inflight));
             }
-            b'D' => self.forward(frame, Expect::Describe),
+            b'D' => {
+                let body = frame.body();
+                let statement = body.first() == Some(&b'S');
+                let name = body
+                    .get(1..)
+                    .and_then(crate::messages::cstr)
+                    .map(|(n, _)| n.to_owned())
+                    .ok_or_else(|| PgError::Malformed("describe name".into()))?;
+                self.forward(frame, Expect::Describe(statement, name));
+            }
             b'C' => {
                 let kind = frame.body().first().copied();
                 if let Some((name, _)) = frame.body().get(1..).and_then(crate::messages::cstr) {
                     self.statements.closed(kind == Some(b'S'), name);
+                    self.shapes.closed(kind == Some(b'S'), name);
                 }
                 self.forward(frame, Expect::CloseComplete);
             }
@@ -280,9 +324,41 @@ where
             b'1' | b'2' | b'3' => {
                 self.expect.pop_front();
             }
-            b'n' | b'T' => {
-                if matches!(self.expect.front(), Some(Expect::Describe)) {
+            b'n' => {
+                if matches!(self.expect.front(), Some(Expect::Describe(..))) {
                     self.expect.pop_front();
+                }
+            }
+            b'T' => match self.expect.front() {
+                Some(Expect::Describe(statement, name)) => {
+                    let (statement, name) = (*statement, name.clone());
+                    let fields = self.describe(&frame).await?;
+                    self.shapes.described(statement, &name, fields);
+                    self.expect.pop_front();
+                }
+                Some(Expect::Query(Some(inflight))) if inflight.masker.is_some() => {
+                    self.shapes.current = Some(self.describe(&frame).await?);
+                }
+                _ => {}
+            },
+            b'H' => {
+                // COPY TO STDOUT of a masked statement: rows are masked as text (detectors);
+                // binary copies are not passed at all.
+                self.copy_out_masker = match self.expect.front() {
+                    Some(Expect::Query(Some(i)) | Expect::Execute(Some(i))) => i.masker.clone(),
+                    _ => None,
+                };
+            }
+            b'd' if self.copy_out_masker.is_some() => {
+                let masked = self.mask_copy_data(frame.body());
+                self.to_client.extend_from_slice(&tagged(b'd', &masked));
+                return self.flush_if_full().await;
+            }
+            b'c' => self.copy_out_masker = None,
+            b'D' => {
+                if let Some(masked) = self.mask_row(&frame)? {
+                    self.to_client.extend_from_slice(&masked);
+                    return self.flush_if_full().await;
                 }
             }
             b'C' | b'I' | b's' => {
@@ -341,6 +417,8 @@ where
             }
             b'Z' => {
                 self.status = frame.body().first().copied().unwrap_or(b'I');
+                self.shapes.current = None;
+                self.copy_out_masker = None;
                 match self.expect.pop_front() {
                     Some(Expect::Query(Some(inflight))) => self.finish(*inflight).await?,
                     Some(Expect::Sync) | Some(Expect::Query(None)) | None => {}
@@ -354,10 +432,96 @@ where
             _ => {}
         }
         self.to_client.extend_from_slice(frame.bytes());
+        self.flush_if_full().await
+    }
+
+    async fn flush_if_full(&mut self) -> Result<(), PgError> {
         if self.to_client.len() >= 64 * 1024 {
             self.flush_client().await?;
         }
         Ok(())
+    }
+
+    /// The columns of a RowDescription, with the real names of table columns looked up when
+    /// masking is configured. A failed lookup leaves them unknown (masked the cautious way).
+    async fn describe(&mut self, frame: &Frame) -> Result<Arc<[row_description::Field]>, PgError> {
+        let mut fields = row_description::decode(frame.body())?;
+        if let Some(scope) = &self.catalog {
+            let keys: Vec<(u32, i16)> = fields
+                .iter()
+                .filter(|f| f.table_oid != 0 && f.column > 0)
+                .map(|f| (f.table_oid, f.column))
+                .collect();
+            if !keys.is_empty() {
+                let mut names = scope
+                    .catalogs
+                    .cached(&scope.connection, &scope.database, &keys);
+                if names.iter().any(Option::is_none) {
+                    if let Err(error) = scope
+                        .catalogs
+                        .resolve(&scope.connection, &scope.target, &scope.database, &keys)
+                        .await
+                    {
+                        tracing::warn!(%error, "cannot look up column names for masking");
+                    }
+                    names = scope
+                        .catalogs
+                        .cached(&scope.connection, &scope.database, &keys);
+                }
+                let mut names = names.into_iter();
+                for field in fields
+                    .iter_mut()
+                    .filter(|f| f.table_oid != 0 && f.column > 0)
+                {
+                    field.origin = names.next().flatten();
+                }
+            }
+        }
+        Ok(fields.into())
+    }
+
+    /// One COPY TO row with sensitive values masked; anything not UTF-8 text is withheld.
+    fn mask_copy_data(&self, data: &[u8]) -> Vec<u8> {
+        let (Some(masker), Ok(text)) = (&self.copy_out_masker, std::str::from_utf8(data)) else {
+            return Vec::new();
+        };
+        masker.mask_text(text).into_owned().into_bytes()
+    }
+
+    /// The DataRow masked for the statement whose rows are arriving, if its role masks and a
+    /// value changed.
+    fn mask_row(&mut self, frame: &Frame) -> Result<Option<bytes::Bytes>, PgError> {
+        let (masker, fields, derived_from) = match self.expect.front() {
+            Some(Expect::Query(Some(inflight))) => match (&inflight.masker, &self.shapes.current) {
+                (Some(masker), Some(fields)) => (
+                    masker.clone(),
+                    fields.clone(),
+                    inflight.derived_from.clone(),
+                ),
+                _ => return Ok(None),
+            },
+            Some(Expect::Execute(Some(inflight))) => {
+                let Some(masker) = inflight.masker.clone() else {
+                    return Ok(None);
+                };
+                let derived_from = inflight.derived_from.clone();
+                let portal = inflight.portal.clone().unwrap_or_default();
+                // Rows whose columns were never described cannot be matched to column rules;
+                // detectors still apply to every value, as text.
+                let fields = self
+                    .shapes
+                    .portal(&portal)
+                    .unwrap_or_else(|| Arc::from(Vec::new()));
+                (masker, fields, derived_from)
+            }
+            _ => return Ok(None),
+        };
+        masking::mask_row(
+            frame.body(),
+            &fields,
+            masker.as_ref(),
+            derived_from.as_deref(),
+        )
     }
 
     /// The server entered copy-in mode: Syncs the client sent since are ignored by the server
@@ -390,7 +554,9 @@ where
         server_reader: &mut FrameReader<SR>,
     ) -> Result<Result<Decision, GatewayError>, PgError> {
         let (decision, review) = match self.pipeline.evaluate(self.session, action, payload).await {
-            Ok(Admission::Forward(decision)) => return Ok(Ok(decision)),
+            Ok(Admission::Forward(decision)) => {
+                return Ok(self.pipeline.masker(&decision).map(|_| decision));
+            }
             Ok(Admission::Held(decision, review)) => (decision, review),
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -418,12 +584,24 @@ where
 
     fn inflight(&mut self, action: Action, decision: Decision) -> Box<Inflight> {
         self.totals.forwarded += 1;
+        // Checked when the statement was admitted: a missing profile was refused there.
+        let masker = self.pipeline.masker(&decision).ok().flatten();
+        let derived_from = masker.as_ref().and_then(|masker| {
+            action
+                .columns
+                .iter()
+                .find(|column| masker.column_rule(ColumnRef::name(column)))
+                .cloned()
+        });
         Box::new(Inflight {
             action,
             decision,
             started: Instant::now(),
             rows: 0,
             error: None,
+            masker,
+            portal: None,
+            derived_from,
         })
     }
 

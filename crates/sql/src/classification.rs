@@ -16,6 +16,8 @@ pub struct Classification {
     pub tables: Vec<String>,
     /// Functions called, deduplicated and sorted, lowercase, schema-qualified when written so.
     pub functions: Vec<String>,
+    /// Column names referenced anywhere in the statement (last name part, lowercased; `*`).
+    pub columns: Vec<String>,
     /// How many statements the batch holds (0 for empty or comment-only text).
     pub statements: usize,
     /// Why the batch has its class when the statement kind alone does not say so: always set for
@@ -40,6 +42,7 @@ impl Classification {
     pub fn action(&self) -> Action {
         let mut action = Action::named(self.class.action_name()).with_tables(self.tables.clone());
         action.functions = self.functions.clone();
+        action.columns = self.columns.clone();
         action.read_only = self.class == SqlClass::Read;
         action
     }
@@ -50,6 +53,7 @@ impl Classification {
             class: SqlClass::Unknown,
             tables: Vec::new(),
             functions: Vec::new(),
+            columns: Vec::new(),
             statements: 0,
             reason: Some(reason.into()),
             prepares: Vec::new(),

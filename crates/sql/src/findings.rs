@@ -12,6 +12,7 @@ pub(crate) struct Findings {
     reason: Option<String>,
     tables: BTreeSet<String>,
     functions: BTreeSet<String>,
+    columns: BTreeSet<String>,
     prepares: Vec<(String, Arc<Classification>)>,
     executes: Vec<String>,
     deallocates: Vec<Option<String>>,
@@ -26,6 +27,7 @@ impl Findings {
             reason: None,
             tables: BTreeSet::new(),
             functions: BTreeSet::new(),
+            columns: BTreeSet::new(),
             prepares: Vec::new(),
             executes: Vec::new(),
             deallocates: Vec::new(),
@@ -52,6 +54,13 @@ impl Findings {
     pub(crate) fn table(&mut self, name: &str) {
         if !name.is_empty() {
             self.tables.insert(name.to_lowercase());
+        }
+    }
+
+    /// Records a referenced column name (its last part), lowercased; `*` for a star.
+    pub(crate) fn column(&mut self, name: &str) {
+        if !name.is_empty() {
+            self.columns.insert(name.to_lowercase());
         }
     }
 
@@ -93,6 +102,7 @@ impl Findings {
             class: self.class,
             tables: self.tables.into_iter().collect(),
             functions: self.functions.into_iter().collect(),
+            columns: self.columns.into_iter().collect(),
             statements,
             reason: self.reason,
             prepares: self.prepares,

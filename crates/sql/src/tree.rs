@@ -47,6 +47,22 @@ impl<'a> TreeWalk<'a> {
         walk.value(root);
     }
 
+    /// A column reference: its last part (`t.password` → `password`), or `*`.
+    fn column_ref(&mut self, column: &Map<String, Value>) {
+        let Some(last) = column
+            .get("fields")
+            .and_then(Value::as_array)
+            .and_then(|fields| fields.last())
+        else {
+            return;
+        };
+        if last.pointer("/node/A_Star").is_some() {
+            self.found.column("*");
+        } else if let Some(name) = string_node(last) {
+            self.found.column(name);
+        }
+    }
+
     fn value(&mut self, value: &Value) {
         match value {
             Value::Object(map) => self.object(map),
@@ -62,6 +78,9 @@ impl<'a> TreeWalk<'a> {
         }
         if map.contains_key("funcname") && map.contains_key("func_variadic") {
             self.func_call(map);
+        }
+        if let Some(Value::Object(column)) = map.get("ColumnRef") {
+            self.column_ref(column);
         }
         for (kind, verb) in DML {
             if let Some(Value::Object(stmt)) = map.get(*kind) {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod masking;
 pub mod notify;
 pub mod runtime;
 pub mod state;

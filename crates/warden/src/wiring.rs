@@ -64,7 +64,8 @@ impl Gateway {
             reviews.clone(),
             audit.clone(),
         )
-        .with_grants(grants);
+        .with_grants(grants)
+        .with_maskers(Arc::new(crate::masking::profiles(config)?));
         let files = config
             .gateway
             .tls
@@ -139,6 +140,8 @@ impl Gateway {
             kinds,
             tls: Some(self.tls.clone()),
             cancels: Default::default(),
+            // Real column names are looked up only when some role masks.
+            catalogs: (!self.config.masking.profiles.is_empty()).then(Default::default),
         }))
     }
 }

@@ -99,14 +99,25 @@ async fn tokens_and_roles_are_enforced_and_calls_are_audited() {
     let (status, _) = curl(&["-H", &agent, &format!("{base}/v1/keys")]).await;
     assert_eq!(status, 403);
     let auditor = h.key("audrey", &["auditors"]).await;
-    let (status, body) = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {auditor}"),
-        &format!("{base}/v1/audit?kind=admin_call"),
-    ])
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let events: Vec<Value> = serde_json::from_str(&body).unwrap();
+    // Calls are committed in groups within a bounded window: look until it is stored.
+    let mut events: Vec<Value> = Vec::new();
+    for _ in 0..50 {
+        let (status, body) = curl(&[
+            "-H",
+            &format!("Authorization: Bearer {auditor}"),
+            &format!("{base}/v1/audit?kind=admin_call"),
+        ])
+        .await;
+        assert_eq!(status, 200, "{body}");
+        events = serde_json::from_str(&body).unwrap();
+        if events
+            .iter()
+            .any(|e| e["identity"] == "demo-agent" && e["detail"]["status"] == 403)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(
         events
             .iter()

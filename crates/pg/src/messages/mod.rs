@@ -5,10 +5,12 @@ pub mod authentication;
 pub mod backend_key_data;
 pub mod bind;
 pub mod command_complete;
+pub mod data_row;
 pub mod error_response;
 pub mod parse;
 pub mod query;
 pub mod ready_for_query;
+pub mod row_description;
 pub mod startup;
 
 /// Reads a NUL-terminated string at the start of `bytes`: the string and the rest after the NUL.

@@ -9,3 +9,10 @@ pub fn decode(body: &[u8]) -> Result<&str, PgError> {
         .map(|(q, _)| q)
         .ok_or_else(|| PgError::Malformed("query text is not a valid string".into()))
 }
+
+/// A Query message carrying `sql`.
+pub fn encode(sql: &str) -> bytes::Bytes {
+    let mut body = bytes::BytesMut::with_capacity(sql.len() + 1);
+    super::put_cstr(&mut body, sql);
+    super::tagged(b'Q', &body)
+}

@@ -271,6 +271,18 @@ allow = ["sql:*"]
 admins = ["dba"]
 auditors = ["auditors"]
 
+# Support staff read customers, but never their contact data, cards or passwords.
+[masking.profiles.pii]
+detectors = ["email", "card"]
+strategy = {{ kind = "redact" }}
+columns = [{{ match = "*.password", strategy = {{ kind = "redact" }} }}]
+
+[roles.support]
+groups = ["support"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+mask = "pii"
+
 # Analysts read; writes are default-denied unless an access review grants `writers`.
 [roles.analysts]
 groups = ["analysts"]

@@ -1,0 +1,130 @@
+//! Masking of result rows: which columns the rows now arriving have (from RowDescription, per
+//! simple query, prepared statement or portal, with the formats Bind asked for) and the rewrite
+//! of DataRow values by the masker of the decision that admitted the statement.
+//!
+//! Text-format values are masked as text. Binary-format values of text types (`text`,
+//! `varchar`, `bpchar`, `name`, `unknown`) are the same UTF-8 bytes and are masked the same way;
+//! a binary value of any other type that the masker would rewrite is sent as NULL instead, since
+//! a masked text cannot stand in for it.
+
+use crate::PgError;
+use crate::messages::data_row;
+use crate::messages::row_description::Field;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Arc;
+use warden_core::mask::{ColumnRef, Masked, ValueMasker};
+
+/// Type OIDs whose binary form is their UTF-8 text.
+const TEXT_TYPES: [u32; 5] = [25, 1043, 1042, 19, 705];
+
+/// Columns of every described statement and portal of a session.
+#[derive(Default)]
+pub struct ResultShapes {
+    statements: HashMap<String, Arc<[Field]>>,
+    portals: HashMap<String, Arc<[Field]>>,
+    /// Portal → (statement, result formats) from Bind, for portals never described.
+    bindings: HashMap<String, (String, Vec<i16>)>,
+    /// Columns of the simple-query result now arriving.
+    pub current: Option<Arc<[Field]>>,
+}
+
+impl ResultShapes {
+    /// A Describe of a statement (`statement`) or portal was answered with `fields`.
+    pub fn described(&mut self, statement: bool, name: &str, fields: Arc<[Field]>) {
+        if statement {
+            self.statements.insert(name.to_owned(), fields);
+        } else {
+            self.portals.insert(name.to_owned(), fields);
+        }
+    }
+
+    /// A Bind made `portal` from `statement` with these result formats.
+    pub fn bound(&mut self, portal: &str, statement: &str, formats: Vec<i16>) {
+        self.portals.remove(portal);
+        self.bindings
+            .insert(portal.to_owned(), (statement.to_owned(), formats));
+    }
+
+    /// The columns of `portal`'s rows, if known.
+    pub fn portal(&mut self, portal: &str) -> Option<Arc<[Field]>> {
+        if let Some(fields) = self.portals.get(portal) {
+            return Some(fields.clone());
+        }
+        let (statement, formats) = self.bindings.get(portal)?;
+        let described = self.statements.get(statement)?;
+        let fields: Arc<[Field]> = described
+            .iter()
+            .enumerate()
+            .map(|(i, field)| Field {
+                format: match formats.len() {
+                    0 => 0,
+                    1 => formats[0],
+                    _ => formats.get(i).copied().unwrap_or(0),
+                },
+                ..field.clone()
+            })
+            .collect();
+        self.portals.insert(portal.to_owned(), fields.clone());
+        Some(fields)
+    }
+
+    /// A Close of a statement or portal.
+    pub fn closed(&mut self, statement: bool, name: &str) {
+        if statement {
+            self.statements.remove(name);
+        } else {
+            self.portals.remove(name);
+            self.bindings.remove(name);
+        }
+    }
+}
+
+/// The DataRow with masked values, or `None` when nothing changed (the frame is forwarded as
+/// it came). With `derived_from` (a rule-protected column the statement references), every
+/// value that is not a looked-up table column is masked as that column.
+pub fn mask_row(
+    body: &[u8],
+    fields: &[Field],
+    masker: &dyn ValueMasker,
+    derived_from: Option<&str>,
+) -> Result<Option<Bytes>, PgError> {
+    let values = data_row::values(body)?;
+    let mut rewritten: Option<Vec<Option<Vec<u8>>>> = None;
+    for (i, value) in values.iter().enumerate() {
+        let Some(value) = value else {
+            continue;
+        };
+        let unknown = Field {
+            name: String::new(),
+            table_oid: 0,
+            column: 0,
+            type_oid: 0,
+            format: 0,
+            origin: None,
+        };
+        let field = fields.get(i).unwrap_or(&unknown);
+        let text_like = field.format == 0 || TEXT_TYPES.contains(&field.type_oid);
+        // A plain table column is matched by its real names; anything else (an expression,
+        // or a column whose origin could not be looked up) may be derived from a protected
+        // column the statement reads, and is masked as that column.
+        let column = match (&field.origin, derived_from) {
+            (Some(origin), _) => ColumnRef {
+                schema: Some(&origin.schema),
+                table: Some(&origin.table),
+                column: &origin.column,
+            },
+            (None, Some(protected)) => ColumnRef::name(protected),
+            (None, None) => ColumnRef::name(&field.name),
+        };
+        let replacement = match masker.mask_value(column, value) {
+            Masked::Unchanged => continue,
+            Masked::Replaced(bytes) if text_like => Some(bytes),
+            Masked::Replaced(_) | Masked::Null => None,
+        };
+        let row =
+            rewritten.get_or_insert_with(|| values.iter().map(|v| v.map(<[u8]>::to_vec)).collect());
+        row[i] = replacement;
+    }
+    Ok(rewritten.map(|row| data_row::encode(row.iter().map(Option::as_deref))))
+}
