@@ -217,9 +217,13 @@ where
         match frame.tag() {
             b'Q' => {
                 let sql = query::decode(frame.body())?;
-                let (classification, action) = self.statements.simple_query(sql);
+                let (classification, mut action) = self.statements.simple_query(sql);
                 match self.admit(&action, sql.as_bytes(), server_reader).await? {
                     Ok(decision) => {
+                        if decision.mask_profile.is_some() {
+                            // Which values may derive from a protected column.
+                            action.columns = self.statements.referenced_columns(&classification);
+                        }
                         self.statements.commit(&classification);
                         let inflight = self.inflight(action, decision);
                         self.forward(frame, Expect::Query(Some(inflight)));
@@ -233,9 +237,13 @@ where
             }
             b'P' => {
                 let (name, sql) = parse::decode(frame.body())?;
-                let (classification, action) = self.statements.simple_query(sql);
+                let (classification, mut action) = self.statements.simple_query(sql);
                 match self.admit(&action, sql.as_bytes(), server_reader).await? {
                     Ok(decision) => {
+                        if decision.mask_profile.is_some() {
+                            // Which values may derive from a protected column.
+                            action.columns = self.statements.referenced_columns(&classification);
+                        }
                         self.statements
                             .parsed(name, &classification, action, decision);
                         self.forward(frame, Expect::ParseComplete);

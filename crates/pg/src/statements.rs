@@ -65,6 +65,18 @@ impl<'a> Statements<'a> {
         (classification, action)
     }
 
+    /// Column names `classification` references, including those of the statements it
+    /// EXECUTEs.
+    pub fn referenced_columns(&self, classification: &Classification) -> Vec<String> {
+        let mut columns = classification.columns.clone();
+        for name in &classification.executes {
+            if let Some(prepared) = self.prepared.get(name) {
+                columns.extend(prepared.columns.iter().cloned());
+            }
+        }
+        columns
+    }
+
     /// Records the SQL-level PREPARE and DEALLOCATE of a statement that was allowed.
     pub fn commit(&mut self, classification: &Classification) {
         for name in &classification.deallocates {

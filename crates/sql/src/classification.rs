@@ -38,11 +38,11 @@ pub struct Classification {
 }
 
 impl Classification {
-    /// The policy action: `sql:<class>` with the tables and functions touched.
+    /// The policy action: `sql:<class>` with the tables and functions touched (the columns are
+    /// added by the protocol only when a masking profile needs them).
     pub fn action(&self) -> Action {
         let mut action = Action::named(self.class.action_name()).with_tables(self.tables.clone());
         action.functions = self.functions.clone();
-        action.columns = self.columns.clone();
         action.read_only = self.class == SqlClass::Read;
         action
     }

@@ -128,3 +128,18 @@ async fn extended_protocol_rows_are_masked_in_text_and_binary_formats() {
     assert_eq!(text.len(), 3);
     assert_masked(&text.join(" | "));
 }
+
+#[tokio::test]
+async fn sql_level_prepared_statements_keep_the_rules_of_the_columns_they_read() {
+    let h = Harness::start().await;
+    let support = h.key("sam", &["support"]).await;
+    let (ok, out, err) = h
+        .psql(
+            &support,
+            "PREPARE p AS SELECT upper(password) AS shout FROM customers;\nEXECUTE p;\n",
+        )
+        .await;
+    assert!(ok, "{err}");
+    assert_masked(&out.to_lowercase());
+    assert_eq!(out.lines().filter(|l| !l.is_empty() && *l != "PREPARE").count(), 3, "{out}");
+}
