@@ -141,5 +141,11 @@ async fn sql_level_prepared_statements_keep_the_rules_of_the_columns_they_read()
         .await;
     assert!(ok, "{err}");
     assert_masked(&out.to_lowercase());
-    assert_eq!(out.lines().filter(|l| !l.is_empty() && *l != "PREPARE").count(), 3, "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| !l.is_empty() && *l != "PREPARE")
+            .count(),
+        3,
+        "{out}"
+    );
 }
