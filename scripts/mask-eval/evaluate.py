@@ -19,8 +19,9 @@ first installed of --spacy-model (default: en_core_web_lg, en_core_web_md, en_co
 with none installed, a blank English spaCy pipeline (tokenizer only, no NER, no lemmas) through
 a custom SpacyNlpEngine, which is enough for the pattern recognizers compared here. Presidio has
 no recognizer for aws_key, jwt, private_key and api_token: those rows say n/a. Every text is
-analysed as language "en". If Presidio cannot be imported or started, the reason is printed and
-only Warden's figures are given.
+analysed as language "en". tldextract (used by Presidio's email recognizer) is pointed at
+the Public Suffix List snapshot it ships, so nothing is downloaded. If Presidio cannot be
+imported or started, the reason is printed and only Warden's figures are given.
 
 Span matching (both tools): overlapping predictions of the same entity are merged first. A
 prediction and a gold span match when they have the same entity and share at least one code
@@ -113,6 +114,7 @@ def warden_bench(binary: Path, texts: list[str]) -> dict[str, float]:
 def presidio_engine(models: list[str]):
     """The analyzer and a description of its NLP setup; raises with the reason on failure."""
     import spacy
+    import tldextract.tldextract as tld
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
@@ -139,6 +141,9 @@ def presidio_engine(models: list[str]):
                  f"{', '.join(models)}); pattern recognizers only, no NER, no lemmas for "
                  f"context words")
     engine.load()
+    # Presidio's email recognizer checks domains with tldextract, which would try to download
+    # the Public Suffix List on first use; use the snapshot the package ships instead.
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None)
     analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
     supported = set(analyzer.get_supported_entities(language="en"))
     entities = [p for p in PRESIDIO_MAP if p in supported]

@@ -424,8 +424,9 @@ class Gen:
         if r < 0.95:
             return Span("ip", f.ipv4_public(), "v4/in-url", pre="http://",
                         post=f":{self.rng.choice([80, 8080, 9000])}/healthz")
-        return Span("ip", str(ipaddress.IPv6Address("2001:db8::" + f"{self.rng.randrange(1, 0xffff):x}")),
-                    "v6/bracketed-port", pre="[", post=f"]:{self.rng.choice([443, 8443])}")
+        host = f"{self.rng.randrange(1, 0xffff):x}"
+        return Span("ip", str(ipaddress.IPv6Address("2001:db8::" + host)), "v6/bracketed-port",
+                    pre="[", post=f"]:{self.rng.choice([443, 8443])}")
 
     def aws_key(self, loc: str) -> Span:
         prefix = self.rng.choice(["AKIA", "AKIA", "AKIA", "ASIA"])
@@ -542,8 +543,10 @@ class Gen:
         if kind == "version":
             return rng.choice([
                 f"v{rng.randrange(10)}.{rng.randrange(30)}.{rng.randrange(100)}",
-                f"{rng.randrange(1, 20)}.{rng.randrange(30)}.{rng.randrange(100)}-rc.{rng.randrange(9)}",
-                f"Version {rng.randrange(1, 9)}.{rng.randrange(10)}.{rng.randrange(10)}.{rng.randrange(10)}",
+                f"{rng.randrange(1, 20)}.{rng.randrange(30)}.{rng.randrange(100)}"
+                f"-rc.{rng.randrange(9)}",
+                f"Version {rng.randrange(1, 9)}.{rng.randrange(10)}.{rng.randrange(10)}"
+                f".{rng.randrange(10)}",
                 f"AssemblyVersion(\"{rng.randrange(1, 9)}.0.{rng.randrange(10)}.0\")",
                 f"go{rng.randrange(1, 2)}.{rng.randrange(18, 24)}.{rng.randrange(10)}",
                 f"python-{rng.randrange(3, 4)}.{rng.randrange(8, 14)}.{rng.randrange(20)}",
@@ -691,7 +694,8 @@ def structured(g: Gen, doc: Doc, loc: str, fields: list[tuple[str, Span | str]])
             doc.span(v) if isinstance(v, Span) else doc.lit(text.replace('"', '""'))
             doc.lit(quote)
     elif layout == "log":
-        ts = g.fakers[loc].date_time_between(start_date=START, end_date=END).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ts = g.fakers[loc].date_time_between(start_date=START, end_date=END)
+        ts = ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         doc.lit(f"{ts} {g.rng.choice(['INFO', 'WARN', 'DEBUG'])} "
                 f"[{g.rng.choice(['api', 'billing', 'auth', 'worker-3'])}] request handled")
         for k, v in fields:
