@@ -22,13 +22,15 @@ pub(crate) enum Jwt {
 ///
 /// Three base64url segments joined by `.`: the header starts with `eyJ` (`{"`) and decodes to
 /// a JSON object with an `"alg"` member, the payload is non-empty, the signature may be empty
-/// (`alg: none`). The whole token is at most 8 KiB, not glued to base64 or `.` on the left, and
-/// not followed by another `.`, base64 byte or `=` (so a five-segment JWE is not taken).
+/// (`alg: none`). The whole token is at most 8 KiB, not glued to base64, `.`, `+` or `/` on the
+/// left (`token=eyJ…` is a key and its value, so `=` is fine there), and not followed by `=`,
+/// `+`, `/` or by a `.` that more base64url follows (so a five-segment JWE is not taken, while
+/// a full stop ending a sentence is).
 pub(crate) fn at(text: &Text<'_>, s: usize) -> Jwt {
     let b = text.b;
     if text
         .before(s)
-        .is_some_and(|c| is_b64url(c) || matches!(c, b'.' | b'+' | b'/' | b'='))
+        .is_some_and(|c| is_b64url(c) || matches!(c, b'.' | b'+' | b'/'))
     {
         return Jwt::No;
     }
@@ -51,8 +53,16 @@ pub(crate) fn at(text: &Text<'_>, s: usize) -> Jwt {
         }
     }
     let [header_end, payload_end, _] = ends;
-    let after = text.at(pos);
-    let glued = after.is_some_and(|c| matches!(c, b'.' | b'=' | b'+' | b'/'));
+    let glued = match text.at(pos) {
+        Some(b'.') => {
+            if pos + 1 == b.len() && text.open_end {
+                return Jwt::Undecided;
+            }
+            text.at(pos + 1).is_some_and(is_b64url)
+        }
+        Some(c) => matches!(c, b'=' | b'+' | b'/'),
+        None => false,
+    };
     if glued || payload_end - header_end < 3 {
         return Jwt::No;
     }

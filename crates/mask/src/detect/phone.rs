@@ -12,15 +12,20 @@ use crate::text::Text;
 ///   an optional leading `1` with the same separator, or `(AAA) EEE-SSSS` / `(AAA)EEE-SSSS`;
 ///   area and exchange start with 2–9.
 /// - National trunk `0` (UK, France, …): `0` then a non-zero digit, 10–11 digits in two or three
-///   groups of at least three (`020 7946 0958`, `07700 900123`) or five pairs (`01 23 45 67 89`),
-///   joined by one repeated space or `-`.
+///   groups of at least three, the first at most five (`020 7946 0958`, `07700 900123`) or
+///   five pairs (`01 23 45 67 89`), joined by one repeated space or `-`;
+///   also with the area code in parentheses (`(0117) 496 0200`, `(03) 6171 3667`), and any of
+///   these inside parentheses (`(020 7946 0958)`).
 ///
 /// All forms must stand alone: no letter or digit group continues them on either side, which
 /// rules out dates, times, versions, order numbers and UUID fragments.
 pub(crate) fn at(text: &Text<'_>, s: usize) -> Option<Span> {
     match text.before(s) {
         Some(b'+') => e164(text, s),
-        Some(b'(') => parenthesised(text, s),
+        Some(b'(') => parenthesised(text, s)
+            .or_else(|| trunk_zero_area(text, s))
+            .or_else(|| north_american(text, s))
+            .or_else(|| trunk_zero(text, s)),
         _ => north_american(text, s).or_else(|| trunk_zero(text, s)),
     }
 }
@@ -113,6 +118,33 @@ fn trunk_zero(text: &Text<'_>, s: usize) -> Option<Span> {
         && left_ok(text, s, g.sep)
         && right_ok(text, g.end, g.sep);
     ok.then_some(s..g.end)
+}
+
+/// `(0AAA) NNN NNNN`: a trunk-`0` area code of 2–5 digits in parentheses, then the subscriber
+/// number in one to three groups of at least three, 10–11 digits in all.
+fn trunk_zero_area(text: &Text<'_>, s: usize) -> Option<Span> {
+    let start = s - 1;
+    let area_end = text.digits_end(s);
+    let area = area_end - s;
+    let trunk = text.b[s] == b'0' && text.at(s + 1).is_some_and(|c| (b'1'..=b'9').contains(&c));
+    if !trunk || !(2..=5).contains(&area) || text.at(area_end) != Some(b')') {
+        return None;
+    }
+    let mut p = area_end + 1;
+    if text.at(p) == Some(b' ') {
+        p += 1;
+    }
+    if !text.digit_at(p) {
+        return None;
+    }
+    let g = groups(text, p, b" -", 11)?;
+    let lens = &g.lens[..g.count];
+    let ok = (1..=3).contains(&g.count)
+        && lens.iter().all(|&l| l >= 3)
+        && (10..=11).contains(&(area + g.digits))
+        && left_ok(text, start, None)
+        && right_ok(text, g.end, g.sep);
+    ok.then_some(start..g.end)
 }
 
 /// North American area codes and exchanges start with 2–9.

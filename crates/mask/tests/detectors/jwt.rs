@@ -17,6 +17,15 @@ fn finds_signed_and_unsigned_tokens() {
         [HS256]
     );
     assert_eq!(found("jwt", &format!("{{\"token\":\"{HS256}\"}}")), [HS256]);
+    // A key=value pair and a token ending a sentence.
+    assert_eq!(
+        found("jwt", &format!("GET /cb?id_token={HS256}&x=1")),
+        [HS256]
+    );
+    assert_eq!(
+        found("jwt", &format!("use Bearer {HS256}. Then retry.")),
+        [HS256]
+    );
 }
 
 #[test]
