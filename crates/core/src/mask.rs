@@ -42,6 +42,9 @@ pub trait ValueMasker: Send + Sync {
     /// Whether a column rule covers `column` (whatever its values look like).
     fn column_rule(&self, column: ColumnRef<'_>) -> bool;
 
+    /// Whether the profile has any column rule.
+    fn has_column_rules(&self) -> bool;
+
     /// `text` with every sensitive value masked (SQL text, parameters, error messages going to
     /// recordings and audit events).
     fn mask_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str>;

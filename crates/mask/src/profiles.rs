@@ -64,6 +64,10 @@ impl ValueMasker for Masker {
             .is_some()
     }
 
+    fn has_column_rules(&self) -> bool {
+        !self.columns().is_empty()
+    }
+
     fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
         Masker::mask_text(self, text)
     }

@@ -10,6 +10,7 @@
 use crate::PgError;
 use crate::messages::data_row;
 use crate::messages::row_description::Field;
+use crate::statements::WHOLE_ROW;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,7 +83,8 @@ impl ResultShapes {
 
 /// The DataRow with masked values, or `None` when nothing changed (the frame is forwarded as
 /// it came). With `derived_from` (a rule-protected column the statement references), every
-/// value that is not a looked-up table column is masked as that column.
+/// value that is not a looked-up table column is masked as that column; with
+/// [`WHOLE_ROW`](crate::statements::WHOLE_ROW) such values are withheld whole.
 pub fn mask_row(
     body: &[u8],
     fields: &[Field],
@@ -117,7 +119,14 @@ pub fn mask_row(
             (None, Some(protected)) => ColumnRef::name(protected),
             (None, None) => ColumnRef::name(&field.name),
         };
-        let replacement = match masker.mask_value(column, value) {
+        // A value computed from whole rows may hold any column: withheld as a whole.
+        let whole_row = field.origin.is_none() && derived_from == Some(WHOLE_ROW);
+        let masked = if whole_row {
+            Masked::Replaced(b"[redacted:row]".to_vec())
+        } else {
+            masker.mask_value(column, value)
+        };
+        let replacement = match masked {
             Masked::Unchanged => continue,
             Masked::Replaced(bytes) if text_like => Some(bytes),
             Masked::Replaced(_) | Masked::Null => None,

@@ -12,7 +12,7 @@ use crate::masking::{self, ResultShapes};
 use crate::messages::{
     bind, command_complete, error_response, parse, query, row_description, tagged,
 };
-use crate::statements::Statements;
+use crate::statements::{Statements, WHOLE_ROW};
 use bytes::BytesMut;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -595,6 +595,10 @@ where
         // Checked when the statement was admitted: a missing profile was refused there.
         let masker = self.pipeline.masker(&decision).ok().flatten();
         let derived_from = masker.as_ref().and_then(|masker| {
+            // A whole row used as a value carries every column, protected ones included.
+            if masker.has_column_rules() && action.columns.iter().any(|c| c == WHOLE_ROW) {
+                return Some(WHOLE_ROW.to_owned());
+            }
             action
                 .columns
                 .iter()

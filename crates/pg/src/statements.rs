@@ -17,6 +17,9 @@ fn rank(action: &str) -> u8 {
     }
 }
 
+/// The referenced-column entry that stands for a whole row used as a value.
+pub const WHOLE_ROW: &str = "(whole row)";
+
 /// Statement bookkeeping for one session.
 pub struct Statements<'a> {
     classifier: &'a Classifier,
@@ -66,13 +69,18 @@ impl<'a> Statements<'a> {
     }
 
     /// Column names `classification` references, including those of the statements it
-    /// EXECUTEs.
+    /// EXECUTEs, with [`WHOLE_ROW`] when a whole row is referenced as a value.
     pub fn referenced_columns(&self, classification: &Classification) -> Vec<String> {
         let mut columns = classification.columns.clone();
+        let mut whole_row = classification.whole_row;
         for name in &classification.executes {
             if let Some(prepared) = self.prepared.get(name) {
                 columns.extend(prepared.columns.iter().cloned());
+                whole_row |= prepared.whole_row;
             }
+        }
+        if whole_row {
+            columns.push(WHOLE_ROW.to_owned());
         }
         columns
     }

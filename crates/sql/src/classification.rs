@@ -18,6 +18,8 @@ pub struct Classification {
     pub functions: Vec<String>,
     /// Column names referenced anywhere in the statement (last name part, lowercased; `*`).
     pub columns: Vec<String>,
+    /// Whether a whole row is referenced as a value (`SELECT c FROM t c`, `row_to_json(t)`).
+    pub whole_row: bool,
     /// How many statements the batch holds (0 for empty or comment-only text).
     pub statements: usize,
     /// Why the batch has its class when the statement kind alone does not say so: always set for
@@ -54,6 +56,7 @@ impl Classification {
             tables: Vec::new(),
             functions: Vec::new(),
             columns: Vec::new(),
+            whole_row: false,
             statements: 0,
             reason: Some(reason.into()),
             prepares: Vec::new(),

@@ -13,6 +13,10 @@ pub(crate) struct Findings {
     tables: BTreeSet<String>,
     functions: BTreeSet<String>,
     columns: BTreeSet<String>,
+    /// Relation names and aliases in scope, and one-part column references: where they meet,
+    /// a whole row is referenced.
+    relations: BTreeSet<String>,
+    single_names: BTreeSet<String>,
     prepares: Vec<(String, Arc<Classification>)>,
     executes: Vec<String>,
     deallocates: Vec<Option<String>>,
@@ -28,6 +32,8 @@ impl Findings {
             tables: BTreeSet::new(),
             functions: BTreeSet::new(),
             columns: BTreeSet::new(),
+            relations: BTreeSet::new(),
+            single_names: BTreeSet::new(),
             prepares: Vec::new(),
             executes: Vec::new(),
             deallocates: Vec::new(),
@@ -62,6 +68,16 @@ impl Findings {
         if !name.is_empty() {
             self.columns.insert(name.to_lowercase());
         }
+    }
+
+    /// Records a relation name or alias in the statement, lowercased.
+    pub(crate) fn relation(&mut self, name: &str) {
+        self.relations.insert(name.to_lowercase());
+    }
+
+    /// Records a one-part column reference, lowercased.
+    pub(crate) fn single_name(&mut self, name: &str) {
+        self.single_names.insert(name.to_lowercase());
     }
 
     /// Records a called function, lowercased.
@@ -102,6 +118,7 @@ impl Findings {
             class: self.class,
             tables: self.tables.into_iter().collect(),
             functions: self.functions.into_iter().collect(),
+            whole_row: self.single_names.iter().any(|n| self.relations.contains(n)),
             columns: self.columns.into_iter().collect(),
             statements,
             reason: self.reason,

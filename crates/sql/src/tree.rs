@@ -56,10 +56,13 @@ impl<'a> TreeWalk<'a> {
         else {
             return;
         };
-        if last.pointer("/node/A_Star").is_some() {
+        if last.pointer("/node/AStar").is_some() || last.pointer("/node/A_Star").is_some() {
             self.found.column("*");
         } else if let Some(name) = string_node(last) {
             self.found.column(name);
+            if column.get("fields").and_then(Value::as_array).map(Vec::len) == Some(1) {
+                self.found.single_name(name);
+            }
         }
     }
 
@@ -164,6 +167,17 @@ impl<'a> TreeWalk<'a> {
 
     fn range_var(&mut self, map: &Map<String, Value>) {
         let name = relation_name(map);
+        // A one-part column reference naming a relation or its alias is the whole row.
+        if let Some(relname) = map.get("relname").and_then(Value::as_str) {
+            self.found.relation(relname);
+        }
+        if let Some(alias) = map
+            .get("alias")
+            .and_then(|a| a.get("aliasname"))
+            .and_then(Value::as_str)
+        {
+            self.found.relation(alias);
+        }
         let qualified = name.contains('.');
         if !qualified && self.ctes.iter().any(|cte| cte.eq_ignore_ascii_case(&name)) {
             return;

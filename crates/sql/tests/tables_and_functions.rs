@@ -114,3 +114,20 @@ fn the_action_carries_name_tables_and_functions() {
         assert_eq!(classify(sql).action().name, name, "{sql}");
     }
 }
+
+#[test]
+fn referenced_columns_and_whole_rows_are_reported() {
+    let c = warden_sql::classify_uncached("SELECT upper(t.password) AS p, name FROM customers t");
+    assert_eq!(c.columns, ["name", "password"]);
+    assert!(!c.whole_row);
+    for whole in [
+        "SELECT c FROM customers c",
+        "SELECT row_to_json(c) FROM customers c",
+        "SELECT customers::text FROM customers",
+    ] {
+        assert!(warden_sql::classify_uncached(whole).whole_row, "{whole}");
+    }
+    let star = warden_sql::classify_uncached("SELECT * FROM customers");
+    assert_eq!(star.columns, ["*"]);
+    assert!(!star.whole_row);
+}

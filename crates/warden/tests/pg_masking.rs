@@ -149,3 +149,19 @@ async fn sql_level_prepared_statements_keep_the_rules_of_the_columns_they_read()
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn whole_row_references_do_not_carry_protected_columns_out() {
+    let h = Harness::start().await;
+    let support = h.key("sam", &["support"]).await;
+    for sql in [
+        "SELECT c FROM customers c;\n",
+        "SELECT row_to_json(c) FROM customers c;\n",
+        "SELECT customers::text FROM customers;\n",
+    ] {
+        let (ok, out, err) = h.psql(&support, sql).await;
+        assert!(ok, "{sql}: {err}");
+        assert_masked(&out);
+        assert_eq!(out.lines().count(), 3, "{sql}: {out}");
+    }
+}
