@@ -137,9 +137,9 @@ fn print_instructions(
 Warden is in front of a sandbox PostgreSQL holding customer data.
 Clients log in with a Warden API key as the password; the database password stays inside Warden.
 
-As the demo agent (role: read only):
+As the demo agent (role: read only; emails, phones, cards, SSNs and passwords masked):
   export AGENT='{agent}'
-  PGPASSWORD=$AGENT psql "{c}" -c 'select name, email from customers'
+  PGPASSWORD=$AGENT psql "{c}" -c 'select name, email, card, password from customers'
   PGPASSWORD=$AGENT psql "{c}" -c 'drop table customers'            # refused: SQLSTATE 42501
   PGPASSWORD=$AGENT psql "{c}" -c "with d as (delete from orders returning *) select count(*) from d"   # refused too
 
@@ -201,10 +201,17 @@ approvers = ["dba"]
 quorum = 2
 timeout = "30m"
 
+# Agents never see contact data, card numbers, SSNs or passwords in clear.
+[masking.profiles.pii]
+detectors = ["email", "card", "ssn", "phone"]
+strategy = {{ kind = "partial", keep = 4 }}
+columns = [{{ match = "*.password", strategy = {{ kind = "redact" }} }}]
+
 [roles.agents]
 groups = ["agents"]
 connections = ["pg-*"]
 allow = ["sql:read"]
+mask = "pii"
 
 [roles.engineers]
 groups = ["engineering"]
