@@ -1,0 +1,193 @@
+//! Recordings as files in `<data_dir>/recordings/`.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::file_writer::FileRecordingWriter;
+use crate::{
+    RecordError, RecordingInfo, RecordingKind, RecordingReader, RecordingStore, RecordingWriter,
+    validate_session_id,
+};
+
+/// Suffix of a recording still being written; removed by renaming when it is finished.
+pub(crate) const PART_SUFFIX: &str = ".part";
+
+/// Size and durability limits for each recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordingLimits {
+    /// Most bytes stored per recording before events are dropped (the marker may exceed it).
+    pub max_bytes: u64,
+    /// Buffered bytes that force a write to the file.
+    pub flush_bytes: usize,
+    /// Longest time an appended event stays buffered when more events follow.
+    pub flush_interval: Duration,
+}
+
+impl Default for RecordingLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 256 * 1024 * 1024,
+            flush_bytes: 64 * 1024,
+            flush_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A [`RecordingStore`] over one directory, one file per session.
+#[derive(Debug, Clone)]
+pub struct FileRecordingStore {
+    dir: PathBuf,
+    limits: RecordingLimits,
+}
+
+impl FileRecordingStore {
+    /// Opens (creating with mode 0700 if needed) `<data_dir>/recordings/`.
+    pub async fn open(data_dir: &Path, limits: RecordingLimits) -> Result<Self, RecordError> {
+        let dir = data_dir.join("recordings");
+        let mut builder = tokio::fs::DirBuilder::new();
+        builder.recursive(true).mode(0o700);
+        builder
+            .create(&dir)
+            .await
+            .map_err(|e| RecordError::io(format!("create {}", dir.display()), e))?;
+        Ok(Self { dir, limits })
+    }
+
+    /// The directory holding the recording files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of a finished recording of this session and kind.
+    pub fn finished_path(&self, session: &str, kind: RecordingKind) -> PathBuf {
+        self.dir.join(format!("{session}.{}", kind.extension()))
+    }
+
+    /// The path of a recording of this session and kind that is still being written.
+    pub fn part_path(&self, session: &str, kind: RecordingKind) -> PathBuf {
+        self.dir
+            .join(format!("{session}.{}{PART_SUFFIX}", kind.extension()))
+    }
+
+    /// Every existing file of this session, finished ones first.
+    async fn existing(&self, session: &str) -> Result<Vec<PathBuf>, RecordError> {
+        validate_session_id(session)?;
+        let mut found = Vec::new();
+        let candidates = RecordingKind::ALL
+            .iter()
+            .map(|k| self.finished_path(session, *k))
+            .chain(
+                RecordingKind::ALL
+                    .iter()
+                    .map(|k| self.part_path(session, *k)),
+            );
+        for path in candidates {
+            match tokio::fs::symlink_metadata(&path).await {
+                Ok(_) => found.push(path),
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(RecordError::io(format!("stat {}", path.display()), e)),
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Splits a directory entry name into session, kind and whether it is finished.
+fn parse_name(name: &str) -> Option<(String, RecordingKind, bool)> {
+    let (name, finished) = match name.strip_suffix(PART_SUFFIX) {
+        Some(stem) => (stem, false),
+        None => (name, true),
+    };
+    let (session, ext) = name.rsplit_once('.')?;
+    let kind = RecordingKind::from_extension(ext)?;
+    validate_session_id(session).ok()?;
+    Some((session.to_owned(), kind, finished))
+}
+
+#[async_trait]
+impl RecordingStore for FileRecordingStore {
+    async fn create(
+        &self,
+        session: &str,
+        kind: RecordingKind,
+    ) -> Result<Box<dyn RecordingWriter>, RecordError> {
+        if !self.existing(session).await?.is_empty() {
+            return Err(RecordError::AlreadyExists(session.to_owned()));
+        }
+        let writer = FileRecordingWriter::create(
+            session,
+            kind,
+            self.part_path(session, kind),
+            self.finished_path(session, kind),
+            self.limits,
+        )
+        .await?;
+        Ok(Box::new(writer))
+    }
+
+    async fn open(&self, session: &str) -> Result<RecordingReader, RecordError> {
+        let Some(path) = self.existing(session).await?.into_iter().next() else {
+            return Err(RecordError::NotFound(session.to_owned()));
+        };
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(Box::new(file)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(RecordError::NotFound(session.to_owned()))
+            }
+            Err(e) => Err(RecordError::io(format!("open {}", path.display()), e)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<RecordingInfo>, RecordError> {
+        let context = || format!("list {}", self.dir.display());
+        let mut entries = tokio::fs::read_dir(&self.dir)
+            .await
+            .map_err(|e| RecordError::io(context(), e))?;
+        let mut out = Vec::new();
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|e| RecordError::io(context(), e))?
+        {
+            let name = entry.file_name();
+            let Some((session, kind, finished)) = name.to_str().and_then(parse_name) else {
+                continue;
+            };
+            let meta = match entry.metadata().await {
+                Ok(meta) if meta.is_file() => meta,
+                Ok(_) => continue,
+                // Removed between read_dir and stat (retention on another task): skip it.
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(RecordError::io(context(), e)),
+            };
+            let modified = meta.modified().map_err(|e| RecordError::io(context(), e))?;
+            out.push(RecordingInfo {
+                session,
+                kind,
+                size: meta.len(),
+                modified,
+                finished,
+            });
+        }
+        out.sort_by(|a, b| a.session.cmp(&b.session));
+        Ok(out)
+    }
+
+    async fn remove(&self, session: &str) -> Result<(), RecordError> {
+        let paths = self.existing(session).await?;
+        if paths.is_empty() {
+            return Err(RecordError::NotFound(session.to_owned()));
+        }
+        for path in paths {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(RecordError::io(format!("remove {}", path.display()), e)),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,237 @@
+//! The append-only, hashed, size-bounded writer behind [`crate::FileRecordingStore`].
+
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::file::RecordingLimits;
+use crate::{FinishedRecording, RecordError, RecordingKind, RecordingWriter};
+
+/// Writes `<session>.<ext>.part` and renames it to `<session>.<ext>` on finish; a background
+/// task flushes buffered events every `flush_interval`, so an idle session loses nothing either.
+pub(crate) struct FileRecordingWriter {
+    state: Arc<Mutex<WriterState>>,
+    ticker: JoinHandle<()>,
+}
+
+impl FileRecordingWriter {
+    /// Creates the `.part` file with mode 0600, append-only, refusing to reuse an existing one.
+    pub(crate) async fn create(
+        session: &str,
+        kind: RecordingKind,
+        part: PathBuf,
+        finished: PathBuf,
+        limits: RecordingLimits,
+    ) -> Result<Self, RecordError> {
+        let state = Arc::new(Mutex::new(
+            WriterState::create(session, kind, part, finished, limits).await?,
+        ));
+        let ticker = tokio::spawn(flush_periodically(
+            Arc::downgrade(&state),
+            limits.flush_interval,
+        ));
+        Ok(Self { state, ticker })
+    }
+}
+
+impl Drop for FileRecordingWriter {
+    fn drop(&mut self) {
+        self.ticker.abort();
+    }
+}
+
+/// Flushes idle buffered events until the writer is finished or dropped.
+async fn flush_periodically(state: Weak<Mutex<WriterState>>, every: std::time::Duration) {
+    let every = every.max(std::time::Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(state) = state.upgrade() else { return };
+        let mut state = state.lock().await;
+        if state.buf.is_empty() || state.last_flush.elapsed() < every {
+            continue;
+        }
+        if let Err(e) = state.flush().await {
+            // Reported by the next append, flush or finish; the caller decides what to do.
+            state.failed = Some(e);
+            return;
+        }
+    }
+}
+
+#[async_trait]
+impl RecordingWriter for FileRecordingWriter {
+    async fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {
+        self.state.lock().await.append(event).await
+    }
+
+    async fn flush(&mut self) -> Result<(), RecordError> {
+        self.state.lock().await.flush().await
+    }
+
+    async fn finish(self: Box<Self>) -> Result<FinishedRecording, RecordError> {
+        self.ticker.abort();
+        self.state.lock().await.finish().await
+    }
+}
+
+/// The file, the unwritten buffer and the running hash of one recording.
+struct WriterState {
+    session: String,
+    kind: RecordingKind,
+    part: PathBuf,
+    finished: PathBuf,
+    limits: RecordingLimits,
+    file: tokio::fs::File,
+    /// Events not yet handed to the OS; written out at `flush_bytes`, `flush_interval` or finish.
+    buf: Vec<u8>,
+    hasher: Sha256,
+    bytes: u64,
+    truncated: bool,
+    last_flush: Instant,
+    /// An error from a background flush, returned by the next call.
+    failed: Option<RecordError>,
+}
+
+impl WriterState {
+    /// Creates the `.part` file with mode 0600, append-only, refusing to reuse an existing one.
+    async fn create(
+        session: &str,
+        kind: RecordingKind,
+        part: PathBuf,
+        finished: PathBuf,
+        limits: RecordingLimits,
+    ) -> Result<Self, RecordError> {
+        let file = tokio::fs::OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&part)
+            .await
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    RecordError::AlreadyExists(session.to_owned())
+                } else {
+                    RecordError::io(format!("create {}", part.display()), e)
+                }
+            })?;
+        Ok(Self {
+            session: session.to_owned(),
+            kind,
+            part,
+            finished,
+            file,
+            buf: Vec::with_capacity(limits.flush_bytes),
+            limits,
+            hasher: Sha256::new(),
+            bytes: 0,
+            truncated: false,
+            last_flush: Instant::now(),
+            failed: None,
+        })
+    }
+
+    fn write_raw(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+        self.hasher.update(data);
+        self.bytes += data.len() as u64;
+    }
+
+    /// The single line written in place of the first event that did not fit.
+    fn truncation_marker(&self, rejected: &[u8]) -> Result<Vec<u8>, RecordError> {
+        let value: Option<serde_json::Value> = serde_json::from_slice(rejected).ok();
+        let t = match (&value, self.kind) {
+            (Some(v), RecordingKind::Sql) => v.get("t").and_then(|t| t.as_f64()),
+            (Some(v), RecordingKind::Terminal) => v.get(0).and_then(|t| t.as_f64()),
+            (None, _) => None,
+        }
+        .unwrap_or(0.0);
+        let reason = format!(
+            "recording truncated: max_bytes {} reached, later events dropped",
+            self.limits.max_bytes
+        );
+        let marker = match self.kind {
+            RecordingKind::Sql => serde_json::json!({
+                "t": t, "type": "truncated", "max_bytes": self.limits.max_bytes, "reason": reason,
+            }),
+            // asciicast v2 "m" (marker) events are ignored by players that do not know them.
+            RecordingKind::Terminal => serde_json::json!([t, "m", reason]),
+        };
+        let mut line = serde_json::to_vec(&marker)?;
+        line.push(b'\n');
+        Ok(line)
+    }
+
+    fn check_failed(&mut self) -> Result<(), RecordError> {
+        self.failed.take().map_or(Ok(()), Err)
+    }
+
+    async fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {
+        self.check_failed()?;
+        if self.truncated {
+            return Ok(());
+        }
+        if self.bytes + event.len() as u64 > self.limits.max_bytes {
+            let marker = self.truncation_marker(event)?;
+            self.truncated = true;
+            self.write_raw(&marker);
+            return self.flush().await;
+        }
+        self.write_raw(event);
+        if self.buf.len() >= self.limits.flush_bytes
+            || self.last_flush.elapsed() >= self.limits.flush_interval
+        {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), RecordError> {
+        self.check_failed()?;
+        let ctx = || format!("write {}", self.part.display());
+        if !self.buf.is_empty() {
+            self.file
+                .write_all(&self.buf)
+                .await
+                .map_err(|e| RecordError::io(ctx(), e))?;
+            self.buf.clear();
+        }
+        // tokio's File writes in the background; flush waits until the OS has the bytes.
+        self.file
+            .flush()
+            .await
+            .map_err(|e| RecordError::io(ctx(), e))?;
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<FinishedRecording, RecordError> {
+        self.flush().await?;
+        let ctx = |what: &str, path: &PathBuf| format!("{what} {}", path.display());
+        self.file
+            .sync_all()
+            .await
+            .map_err(|e| RecordError::io(ctx("sync", &self.part), e))?;
+        tokio::fs::rename(&self.part, &self.finished)
+            .await
+            .map_err(|e| RecordError::io(ctx("finish (rename)", &self.part), e))?;
+        if let Some(dir) = self.finished.parent() {
+            // Make the rename itself durable; a failure here is not worth losing the hash over.
+            if let Ok(d) = tokio::fs::File::open(dir).await {
+                let _ = d.sync_all().await;
+            }
+        }
+        let hasher = std::mem::take(&mut self.hasher);
+        Ok(FinishedRecording {
+            session: self.session.clone(),
+            sha256_hex: hex::encode(hasher.finalize()),
+            bytes: self.bytes,
+            truncated: self.truncated,
+        })
+    }
+}
