@@ -6,6 +6,7 @@ use crate::cancel::CancelRegistry;
 use crate::frame::FrameReader;
 use crate::messages::startup::{self, Startup, StartupMessage};
 use crate::messages::{authentication, backend_key_data, error_response, ready_for_query};
+use crate::recording::{SAMPLE_ROWS, SessionRecording};
 use crate::session::{CatalogScope, Relay, audit_protocol_error};
 use crate::statements::Statements;
 use crate::stream::MaybeTls;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use warden_core::{ConnectionKind, Pipeline, Secret, Session, Verdict};
+use warden_record::{RecordingKind, RecordingStore, SqlHeader, SqlRecorder};
 use warden_sql::Classifier;
 
 /// Client messages larger than this close the connection.
@@ -47,6 +49,8 @@ pub struct PgGateway {
     pub cancels: CancelRegistry,
     /// Column names looked up for masking; `None` when no masking profile is configured.
     pub catalogs: Option<Arc<crate::catalog::Catalogs>>,
+    /// Where sessions are recorded; `None` records nothing.
+    pub recordings: Option<Arc<dyn RecordingStore>>,
 }
 
 /// Startup parameters passed through to the upstream server. Anything else (notably `options`,
@@ -228,14 +232,28 @@ impl PgGateway {
             target: target.clone(),
             database,
         });
+        // Every session is recorded; a session that cannot be is not served (fail closed).
+        let recording = match self.open_recording(&session).await {
+            Ok(recording) => recording,
+            Err(error) => {
+                tracing::error!(%error, "cannot open the session recording");
+                let message = format!("warden: cannot open the session recording: {error}");
+                let _ = self
+                    .pipeline
+                    .close(&session, serde_json::json!({ "error": message }))
+                    .await;
+                return fatal(&mut write, "58000", &message).await;
+            }
+        };
         let relay = Relay::new(
             &self.pipeline,
             &session,
             statements,
             (write, upstream.writer),
             catalog,
-        );
-        let (result, totals) = relay.run(&mut client, &mut server_reader).await;
+        )
+        .with_recording(recording);
+        let (result, totals, recorded) = relay.run(&mut client, &mut server_reader).await;
         if let Err(error) = &result
             && matches!(error, PgError::Malformed(_) | PgError::TooLarge { .. })
         {
@@ -250,10 +268,35 @@ impl PgGateway {
                     "refused": totals.refused,
                     "read_only": read_only,
                     "error": result.as_ref().err().map(|e| e.to_string()),
+                    "recording": recorded.map(|r| serde_json::json!({
+                        "sha256": r.sha256_hex,
+                        "bytes": r.bytes,
+                        "truncated": r.truncated,
+                    })),
                 }),
             )
             .await;
         result.map(|_| ())
+    }
+
+    /// The session's recording, when the gateway records.
+    async fn open_recording(
+        &self,
+        session: &Session,
+    ) -> Result<Option<SessionRecording>, warden_record::RecordError> {
+        let Some(store) = &self.recordings else {
+            return Ok(None);
+        };
+        let id = session.id.to_string();
+        let writer = store.create(&id, RecordingKind::Sql).await?;
+        let header = SqlHeader {
+            session: id,
+            identity: session.identity.subject.clone(),
+            connection: session.connection.clone(),
+            started: chrono::Utc::now(),
+        };
+        let recorder = SqlRecorder::start(writer, &header, SAMPLE_ROWS).await?;
+        Ok(Some(SessionRecording::new(recorder)))
     }
 
     /// Reads the first packets: TLS upgrade, GSS refusal, cancel, until a StartupMessage.

@@ -12,6 +12,7 @@ use crate::masking::{self, ResultShapes};
 use crate::messages::{
     bind, command_complete, error_response, parse, query, row_description, tagged,
 };
+use crate::recording::{Capture, SessionRecording};
 use crate::statements::{Statements, WHOLE_ROW};
 use bytes::BytesMut;
 use std::collections::VecDeque;
@@ -21,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use warden_core::mask::{ColumnRef, ValueMasker};
 use warden_core::pipeline::{Admission, Outcome};
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeline, Session};
+use warden_record::FinishedRecording;
 
 /// A request awaiting its outcome, for the audit log.
 struct Inflight {
@@ -36,6 +38,8 @@ struct Inflight {
     /// A rule-protected column the statement references: every value it returns may be derived
     /// from it (an alias, an expression), so every value is masked by that column's rule.
     derived_from: Option<String>,
+    /// What goes into the session recording for it.
+    capture: Capture,
 }
 
 /// What the server owes us for each message forwarded to it, in order.
@@ -79,6 +83,7 @@ pub struct Relay<'a, CW, SW> {
     shapes: ResultShapes,
     copy_out_masker: Option<Arc<dyn ValueMasker>>,
     catalog: Option<CatalogScope>,
+    recording: Option<SessionRecording>,
 }
 
 /// Where the session's column names are looked up for masking.
@@ -130,7 +135,14 @@ where
             shapes: ResultShapes::default(),
             copy_out_masker: None,
             catalog,
+            recording: None,
         }
+    }
+
+    /// The same relay, recording the session through `recording`.
+    pub fn with_recording(mut self, recording: Option<SessionRecording>) -> Self {
+        self.recording = recording;
+        self
     }
 
     /// Runs until either side ends; returns why, with the session totals.
@@ -138,7 +150,7 @@ where
         mut self,
         client_reader: &mut FrameReader<CR>,
         server_reader: &mut FrameReader<SR>,
-    ) -> (Result<End, PgError>, Totals)
+    ) -> (Result<End, PgError>, Totals, Option<FinishedRecording>)
     where
         CR: AsyncRead + Unpin,
         SR: AsyncRead + Unpin,
@@ -153,7 +165,11 @@ where
                 let _ = self.finish(inflight).await;
             }
         }
-        (result, self.totals)
+        let finished = match self.recording.take() {
+            Some(recording) => recording.finish().await,
+            None => None,
+        };
+        (result, self.totals, finished)
     }
 
     async fn pump<CR, SR>(
@@ -225,7 +241,10 @@ where
                             action.columns = self.statements.referenced_columns(&classification);
                         }
                         self.statements.commit(&classification);
-                        let inflight = self.inflight(action, decision);
+                        let mut inflight = self.inflight(action, decision);
+                        if self.recording.is_some() {
+                            inflight.capture.sql = Some(recorded_text(sql, &inflight.masker));
+                        }
                         self.forward(frame, Expect::Query(Some(inflight)));
                     }
                     Err(refusal) => {
@@ -244,6 +263,13 @@ where
                             // Which values may derive from a protected column.
                             action.columns = self.statements.referenced_columns(&classification);
                         }
+                        if self.recording.is_some() {
+                            let masker = self.pipeline.masker(&decision).ok().flatten();
+                            let text = recorded_text(sql, &masker);
+                            if let Some(recording) = &mut self.recording {
+                                recording.parsed(name, text);
+                            }
+                        }
                         self.statements
                             .parsed(name, &classification, action, decision);
                         self.forward(frame, Expect::ParseComplete);
@@ -259,6 +285,9 @@ where
                 self.statements.bound(portal, statement);
                 let formats = bind::result_formats(frame.body())?;
                 self.shapes.bound(portal, statement, formats);
+                if let Some(recording) = &mut self.recording {
+                    recording.bound(portal, statement);
+                }
                 self.forward(frame, Expect::BindComplete);
             }
             b'E' => {
@@ -268,6 +297,8 @@ where
                 let inflight = self.statements.portal(portal).map(|(action, decision)| {
                     let mut inflight = self.inflight(action, decision);
                     inflight.portal = Some(portal.to_owned());
+                    inflight.capture.sql =
+                        self.recording.as_ref().and_then(|r| r.portal_sql(portal));
                     inflight
                 });
                 self.forward(frame, Expect::Execute(inflight));
@@ -345,7 +376,17 @@ where
                     self.expect.pop_front();
                 }
                 Some(Expect::Query(Some(inflight))) if inflight.masker.is_some() => {
-                    self.shapes.current = Some(self.describe(&frame).await?);
+                    let fields = self.describe(&frame).await?;
+                    if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
+                        inflight.capture.columns = fields.iter().map(|f| f.name.clone()).collect();
+                    }
+                    self.shapes.current = Some(fields);
+                }
+                Some(Expect::Query(Some(_))) if self.recording.is_some() => {
+                    let fields = row_description::decode(frame.body())?;
+                    if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
+                        inflight.capture.columns = fields.into_iter().map(|f| f.name).collect();
+                    }
                 }
                 _ => {}
             },
@@ -364,7 +405,14 @@ where
             }
             b'c' => self.copy_out_masker = None,
             b'D' => {
-                if let Some(masked) = self.mask_row(&frame)? {
+                let masked = self.mask_row(&frame)?;
+                if self.recording.is_some() {
+                    let sent = masked
+                        .as_ref()
+                        .map_or(frame.body(), |m| m.get(5..).unwrap_or_default());
+                    self.sample_row(sent)?;
+                }
+                if let Some(masked) = masked {
                     self.to_client.extend_from_slice(&masked);
                     return self.flush_if_full().await;
                 }
@@ -496,6 +544,28 @@ where
         masker.mask_text(text).into_owned().into_bytes()
     }
 
+    /// Keeps a row, as sent, for the recording of the statement whose rows are arriving.
+    fn sample_row(&mut self, sent: &[u8]) -> Result<(), PgError> {
+        let portal = match self.expect.front() {
+            Some(Expect::Execute(Some(inflight))) if inflight.capture.columns.is_empty() => {
+                inflight.portal.clone()
+            }
+            _ => None,
+        };
+        let columns = portal
+            .and_then(|p| self.shapes.portal(&p))
+            .map(|fields| fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>());
+        match self.expect.front_mut() {
+            Some(Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight))) => {
+                if let Some(columns) = columns {
+                    inflight.capture.columns = columns;
+                }
+                inflight.capture.sample(sent)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The DataRow masked for the statement whose rows are arriving, if its role masks and a
     /// value changed.
     fn mask_row(&mut self, frame: &Frame) -> Result<Option<bytes::Bytes>, PgError> {
@@ -614,6 +684,7 @@ where
             masker,
             portal: None,
             derived_from,
+            capture: Capture::default(),
         })
     }
 
@@ -661,7 +732,18 @@ where
         self.pipeline
             .finish(self.session, &inflight.action, &inflight.decision, &outcome)
             .await
-            .map_err(|e| PgError::Upstream(format!("audit: {e}")))
+            .map_err(|e| PgError::Upstream(format!("audit: {e}")))?;
+        if let Some(recording) = &mut self.recording {
+            recording
+                .statement(
+                    inflight.capture,
+                    inflight.rows,
+                    outcome.duration,
+                    outcome.error,
+                )
+                .await;
+        }
+        Ok(())
     }
 
     async fn flush_client(&mut self) -> Result<(), PgError> {
@@ -678,6 +760,14 @@ where
             self.to_server.clear();
         }
         Ok(())
+    }
+}
+
+/// Statement text as it goes into the recording: masked when the role masks.
+fn recorded_text(sql: &str, masker: &Option<Arc<dyn ValueMasker>>) -> Arc<str> {
+    match masker {
+        Some(masker) => Arc::from(masker.mask_text(sql).as_ref()),
+        None => Arc::from(sql),
     }
 }
 

@@ -69,6 +69,37 @@ pub enum Command {
     /// List and revoke grants (through the admin API).
     #[command(subcommand)]
     Grants(GrantsCommand),
+    /// List recorded sessions.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Print a recorded SQL session as a timeline.
+    Replay {
+        /// The config file.
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Session id.
+        session: String,
+    },
+}
+
+/// `warden sessions …`
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Sessions from the audit log, with their recordings.
+    List {
+        /// The config file.
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Only this identity's.
+        #[arg(long)]
+        identity: Option<String>,
+        /// Only on this connection.
+        #[arg(long)]
+        connection: Option<String>,
+        /// Only sessions started within this long, e.g. `1h`.
+        #[arg(long)]
+        since: Option<humantime::Duration>,
+    },
 }
 
 /// Where the admin API is and how to reach it; each falls back to the environment, then to

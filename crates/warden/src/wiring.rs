@@ -23,6 +23,8 @@ pub struct Gateway {
     pub pipeline: Pipeline,
     /// Reviews and grants (the pipeline's review hook, and what approvers act on).
     pub reviews: Arc<ReviewService>,
+    /// Where sessions are recorded.
+    pub recordings: Arc<dyn warden_record::RecordingStore>,
     /// Server TLS config.
     pub tls: Arc<rustls::ServerConfig>,
     /// The development CA, when Warden generated the certificate.
@@ -66,6 +68,14 @@ impl Gateway {
         )
         .with_grants(grants)
         .with_maskers(Arc::new(crate::masking::profiles(config)?));
+        let recordings: Arc<dyn warden_record::RecordingStore> = Arc::new(
+            warden_record::FileRecordingStore::open(
+                &state::data_dir(config),
+                warden_record::RecordingLimits::default(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("recordings: {e}"))?,
+        );
         let files = config
             .gateway
             .tls
@@ -81,6 +91,7 @@ impl Gateway {
             audit,
             pipeline,
             reviews,
+            recordings,
             tls: tls.config,
             dev_ca: tls.dev_ca,
             config: config.clone(),
@@ -142,6 +153,7 @@ impl Gateway {
             cancels: Default::default(),
             // Real column names are looked up only when some role masks.
             catalogs: (!self.config.masking.profiles.is_empty()).then(Default::default),
+            recordings: Some(self.recordings.clone()),
         }))
     }
 }

@@ -21,8 +21,19 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
             if keys.is_empty() && own.is_file() {
                 trusted.push(warden_store::audit::load_verifying_key(&own)?);
             }
+            let recordings = super::sessions::verify_recordings(&config, store.as_ref()).await?;
             match warden_store::audit::verify_with_keys(store.as_ref(), &trusted).await {
+                Ok(_) if !recordings.failures.is_empty() => {
+                    for failure in &recordings.failures {
+                        eprintln!("audit log verification FAILED: {failure}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
                 Ok(report) => {
+                    println!(
+                        "{} session recordings match the SHA-256 in the audit log",
+                        recordings.checked
+                    );
                     for node in &report.nodes {
                         println!(
                             "node {}: {} events intact, last seq {}, {} signed checkpoints verified",

@@ -9,6 +9,7 @@ mod login;
 mod policy;
 mod quickstart;
 mod review;
+pub mod sessions;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -26,5 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(command) => review::run(command).await,
         Command::Access(command) => access::run_access(command).await,
         Command::Grants(command) => access::run_grants(command).await,
+        Command::Sessions(command) => sessions::run(command).await,
+        Command::Replay { config, session } => sessions::replay(config, session).await,
     }
 }
