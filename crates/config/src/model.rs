@@ -63,6 +63,9 @@ pub struct Gateway {
     /// Listening sockets.
     #[serde(default)]
     pub listeners: Vec<Listener>,
+    /// Session recordings.
+    #[serde(default)]
+    pub recordings: RecordingsConfig,
 }
 
 /// Which store backs the gateway.
@@ -448,6 +451,18 @@ pub enum WebhookEvent {
     Expired,
     /// The approved request ran.
     Executed,
+}
+
+/// How long session recordings are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingsConfig {
+    /// Delete finished recordings older than this (`90d`).
+    #[serde(default)]
+    pub max_age: Option<ConfigDuration>,
+    /// Delete the oldest finished recordings while all of them together exceed this many bytes.
+    #[serde(default)]
+    pub max_total_bytes: Option<u64>,
 }
 
 /// Groups holding the admin API's built-in roles. Approvers are the members of any review

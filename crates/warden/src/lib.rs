@@ -8,6 +8,7 @@ pub mod client;
 pub mod commands;
 pub mod masking;
 pub mod notify;
+pub mod retention;
 pub mod runtime;
 pub mod state;
 pub mod tls_listener;

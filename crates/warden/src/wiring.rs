@@ -76,6 +76,13 @@ impl Gateway {
             .await
             .map_err(|e| anyhow::anyhow!("recordings: {e}"))?,
         );
+        if let Some(rules) = crate::retention::rules(&config.gateway.recordings) {
+            tokio::spawn(crate::retention::run(
+                recordings.clone(),
+                audit.clone(),
+                rules,
+            ));
+        }
         let files = config
             .gateway
             .tls

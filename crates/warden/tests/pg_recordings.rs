@@ -130,3 +130,48 @@ async fn a_masked_session_is_recorded_without_clear_values_and_tampering_is_name
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn retention_deletes_old_recordings_audits_it_and_verify_expects_them_gone() {
+    let h = Harness::start().await;
+    let support = h.key("sam", &["support"]).await;
+    let (ok, _, err) = h.psql(&support, "SELECT 1;\n").await;
+    assert!(ok, "{err}");
+    let end = session_end(&h, "sam").await;
+    let session = end["session"].as_str().unwrap().to_owned();
+    let path = h
+        .dir
+        .path()
+        .join("data/recordings")
+        .join(format!("{session}.jsonl"));
+    assert!(path.exists());
+
+    let rules = warden_record::Retention {
+        max_age: None,
+        max_total_bytes: Some(0),
+    };
+    let removed =
+        warden_app::retention::apply_once(h.gateway.recordings.as_ref(), &h.gateway.audit, &rules)
+            .await
+            .unwrap();
+    assert!(removed >= 1);
+    assert!(!path.exists(), "deleted");
+    let events = h
+        .audit(AuditFilter {
+            kind: Some("admin_change".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["session"] == session.as_str()
+                && e["detail"]["change"] == "recording_deleted"),
+        "{events:?}"
+    );
+    let (ok, out, err) = warden(&h, &["audit", "verify"]);
+    assert!(
+        ok,
+        "a recording deleted by retention is not a failure: {out}{err}"
+    );
+}

@@ -29,6 +29,13 @@ pub async fn verify_recordings(
 ) -> anyhow::Result<RecordingCheck> {
     let recordings = open(config).await?;
     let ends = events(store, "session_end", None, None).await?;
+    // Recordings that retention deleted (and audited) are expected to be gone.
+    let deleted: std::collections::HashSet<String> = events(store, "admin_change", None, None)
+        .await?
+        .into_iter()
+        .filter(|e| e.record.detail["change"] == "recording_deleted")
+        .filter_map(|e| e.record.session)
+        .collect();
     let mut check = RecordingCheck {
         checked: 0,
         failures: Vec::new(),
@@ -40,6 +47,9 @@ pub async fn verify_recordings(
         ) else {
             continue;
         };
+        if deleted.contains(session) {
+            continue;
+        }
         check.checked += 1;
         if let Err(mismatch) = verify_recording(recordings.as_ref(), session, sha).await {
             check
