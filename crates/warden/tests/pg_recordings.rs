@@ -110,6 +110,25 @@ async fn a_masked_session_is_recorded_without_clear_values_and_tampering_is_name
     );
     assert!(timeline.contains("ERROR"), "{timeline}");
 
+    // Through the admin API, for auditors only.
+    let url = format!("http://{}/v1/sessions/{session}/recording", h.admin);
+    let auditor = h.key("audrey", &["auditors"]).await;
+    let fetched = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), recording);
+    let refused = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&support)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
     let (ok, out, err) = warden(&h, &["audit", "verify"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("session recordings match"), "{out}");

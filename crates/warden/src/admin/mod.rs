@@ -43,6 +43,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/grants", get(access::grants))
         .route("/v1/grants/{id}/revoke", post(access::revoke))
         .route("/v1/sessions", get(views::sessions))
+        .route("/v1/sessions/{id}/recording", get(views::recording))
         .route("/v1/audit", get(views::audit))
         .route("/v1/keys", get(keys::list).post(keys::create))
         .route("/v1/keys/{id}/revoke", post(keys::revoke))

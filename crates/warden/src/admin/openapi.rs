@@ -206,6 +206,8 @@ fn operation(route: &Route) -> Value {
     );
     let content = if route.response == "text" {
         json!({ "text/plain": { "schema": { "type": "string" } } })
+    } else if route.response == "ndjson" {
+        json!({ "application/x-ndjson": { "schema": { "type": "string" } } })
     } else {
         json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", route.response) } } })
     };
@@ -239,8 +241,10 @@ fn operation(route: &Route) -> Value {
         op["security"] = json!([]);
     }
     if route.path.contains("{id}") {
-        // Review and grant ids are UUIDs; API keys are named by id or name.
-        let schema = if route.path.starts_with("/v1/keys") {
+        // Review and grant ids are UUIDs; API keys are named by id or name; session ids are
+        // UUIDs too, but any recording name is answered (404 when unknown).
+        let schema = if route.path.starts_with("/v1/keys") || route.path.starts_with("/v1/sessions")
+        {
             json!({ "type": "string" })
         } else {
             json!({ "type": "string", "format": "uuid" })

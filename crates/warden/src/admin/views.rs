@@ -160,3 +160,45 @@ pub async fn whoami(
         "roles": roles,
     }))
 }
+
+/// A session's recording as JSON lines, exactly as stored (auditors, admins).
+pub async fn recording(
+    State(state): State<AdminState>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use tokio::io::AsyncReadExt;
+    state.roles.require(&caller, &[AdminRole::Auditor])?;
+    let mut reader = state
+        .gateway
+        .recordings
+        .open(&id)
+        .await
+        .map_err(|e| match e {
+            warden_record::RecordError::NotFound(_)
+            | warden_record::RecordError::InvalidSession(_) => ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no recording of session {id}"),
+            ),
+            other => ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "recordings_unavailable",
+                other.to_string(),
+            ),
+        })?;
+    let mut body = Vec::new();
+    reader.read_to_end(&mut body).await.map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "recordings_unavailable",
+            e.to_string(),
+        )
+    })?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        body,
+    )
+        .into_response())
+}
