@@ -1,8 +1,8 @@
 //! The masking hook protocols call on response values: a masker for the profile a decision
 //! names rewrites one value of one column at a time. The masking crate implements it.
 
-/// Where a value comes from, as far as the protocol knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a value comes from, as far as the protocol knows; unknown qualifiers are `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ColumnRef<'a> {
     /// Schema of the source table, if known.
     pub schema: Option<&'a str>,
@@ -18,6 +18,24 @@ impl<'a> ColumnRef<'a> {
         ColumnRef {
             schema: None,
             table: None,
+            column,
+        }
+    }
+
+    /// A column of a known table.
+    pub fn table(table: &'a str, column: &'a str) -> Self {
+        ColumnRef {
+            schema: None,
+            table: Some(table),
+            column,
+        }
+    }
+
+    /// A fully qualified column.
+    pub fn qualified(schema: &'a str, table: &'a str, column: &'a str) -> Self {
+        ColumnRef {
+            schema: Some(schema),
+            table: Some(table),
             column,
         }
     }

@@ -4,45 +4,8 @@ use warden_config::{ColumnRule, MaskStrategy};
 
 use crate::MaskError;
 
-/// A result column as the protocol knows it; unknown qualifiers are `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ColumnRef<'a> {
-    /// Schema name, if known.
-    pub schema: Option<&'a str>,
-    /// Table name, if known (`None` for computed columns or when the protocol cannot tell).
-    pub table: Option<&'a str>,
-    /// Column name (the output name when that is all the protocol has).
-    pub column: &'a str,
-}
-
-impl<'a> ColumnRef<'a> {
-    /// A column known only by name.
-    pub fn name(column: &'a str) -> Self {
-        ColumnRef {
-            schema: None,
-            table: None,
-            column,
-        }
-    }
-
-    /// A column of a known table.
-    pub fn table(table: &'a str, column: &'a str) -> Self {
-        ColumnRef {
-            schema: None,
-            table: Some(table),
-            column,
-        }
-    }
-
-    /// A fully qualified column.
-    pub fn qualified(schema: &'a str, table: &'a str, column: &'a str) -> Self {
-        ColumnRef {
-            schema: Some(schema),
-            table: Some(table),
-            column,
-        }
-    }
-}
+/// A result column as the protocol knows it: the pipeline's own type.
+pub use warden_core::mask::ColumnRef;
 
 /// One part of a pattern: a glob over an identifier, compared ignoring ASCII case.
 #[derive(Debug, Clone)]

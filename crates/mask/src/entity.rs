@@ -46,19 +46,9 @@ impl Entity {
         Entity::ApiToken,
     ];
 
-    /// The detector names, as written in a profile's `detectors` list.
-    pub const NAMES: [&'static str; 10] = [
-        "email",
-        "card",
-        "ssn",
-        "phone",
-        "iban",
-        "ip",
-        "aws_key",
-        "jwt",
-        "private_key",
-        "api_token",
-    ];
+    /// The detector names, as written in a profile's `detectors` list (the config's own list,
+    /// in the order of [`Self::ALL`]).
+    pub const NAMES: [&'static str; 10] = warden_config::DETECTORS;
 
     /// The detector name of this entity (`email`, `card`, ...).
     pub fn as_str(self) -> &'static str {

@@ -10,16 +10,8 @@ use crate::strategy::{self, Hasher};
 use crate::text::Text;
 use crate::{Entity, Finding, MaskError};
 
-/// What became of one value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MaskedValue {
-    /// Nothing to mask: forward the original bytes.
-    Unchanged,
-    /// Forward these bytes instead.
-    Replaced(Vec<u8>),
-    /// The strategy is `null`: the protocol sends NULL (or whatever stands for it).
-    Null,
-}
+/// What became of one value: the pipeline's own type (`Unchanged`, `Replaced`, `Null`).
+pub use warden_core::mask::Masked as MaskedValue;
 
 /// How values of one column are masked, decided once per column (e.g. per `RowDescription`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,12 @@
 //! The gateway's masking profiles, compiled once, as the pipeline's [`Maskers`]; and
 //! [`Masker`] as the pipeline's [`ValueMasker`].
 
-use crate::{ColumnRef, MaskError, MaskedValue, Masker};
+use crate::{ColumnRef, MaskError, Masker};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use warden_config::Masking;
-use warden_core::mask::{self, Masked, Maskers, ValueMasker};
+use warden_core::mask::{Masked, Maskers, ValueMasker};
 
 /// Every configured profile, compiled.
 #[derive(Default)]
@@ -41,27 +41,12 @@ impl Maskers for MaskProfiles {
 }
 
 impl ValueMasker for Masker {
-    fn mask_value(&self, column: mask::ColumnRef<'_>, value: &[u8]) -> Masked {
-        let column = ColumnRef {
-            schema: column.schema,
-            table: column.table,
-            column: column.column,
-        };
-        match Masker::mask_value(self, column, value) {
-            MaskedValue::Unchanged => Masked::Unchanged,
-            MaskedValue::Replaced(bytes) => Masked::Replaced(bytes),
-            MaskedValue::Null => Masked::Null,
-        }
+    fn mask_value(&self, column: ColumnRef<'_>, value: &[u8]) -> Masked {
+        Masker::mask_value(self, column, value)
     }
 
-    fn column_rule(&self, column: mask::ColumnRef<'_>) -> bool {
-        self.columns()
-            .position(ColumnRef {
-                schema: column.schema,
-                table: column.table,
-                column: column.column,
-            })
-            .is_some()
+    fn column_rule(&self, column: ColumnRef<'_>) -> bool {
+        self.columns().position(column).is_some()
     }
 
     fn has_column_rules(&self) -> bool {

@@ -58,8 +58,10 @@ pub struct Checkpoint {
     pub public_key: String,
 }
 
-/// Criteria for `warden audit search`; empty fields match everything.
-#[derive(Debug, Clone, Default)]
+/// Criteria for `warden audit search` and the admin API's `/v1/audit` query; empty fields match
+/// everything.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct AuditFilter {
     /// Identity subject.
     pub identity: Option<String>,

@@ -5,45 +5,20 @@ use super::auth::{AdminRole, Caller};
 use super::error::ApiError;
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use warden_store::AuditFilter;
 
-/// Query of `GET /v1/audit` and `GET /v1/sessions`.
-#[derive(Debug, Default, Deserialize)]
-pub struct AuditQuery {
-    /// Identity subject.
-    pub identity: Option<String>,
-    /// Connection name.
-    pub connection: Option<String>,
-    /// Action, or a prefix ending in `*`.
-    pub action: Option<String>,
-    /// allow, review or deny.
-    pub verdict: Option<String>,
-    /// Event kind.
-    pub kind: Option<String>,
-    /// RFC 3339, inclusive.
-    pub since: Option<DateTime<Utc>>,
-    /// RFC 3339, exclusive.
-    pub until: Option<DateTime<Utc>>,
-    /// At most this many (default 1000).
-    pub limit: Option<u32>,
-}
+/// Most events one call returns (the store's default, 1000, applies when none is asked for).
+const MAX_EVENTS: u32 = 10_000;
 
-impl AuditQuery {
-    fn filter(self, kind: Option<String>) -> AuditFilter {
-        AuditFilter {
-            identity: self.identity,
-            connection: self.connection,
-            action: self.action,
-            verdict: self.verdict,
-            kind: kind.or(self.kind),
-            since: self.since,
-            until: self.until,
-            limit: Some(self.limit.unwrap_or(1000).min(10_000)),
-        }
+/// `filter` as searched: at most [`MAX_EVENTS`], of `kind` when given.
+fn bounded(filter: AuditFilter, kind: Option<&str>) -> AuditFilter {
+    AuditFilter {
+        kind: kind.map(str::to_owned).or(filter.kind),
+        limit: filter.limit.map(|limit| limit.min(MAX_EVENTS)),
+        ..filter
     }
 }
 
@@ -72,10 +47,10 @@ pub struct SessionView {
 pub async fn audit(
     State(state): State<AdminState>,
     axum::Extension(Caller(caller)): axum::Extension<Caller>,
-    Query(query): Query<AuditQuery>,
+    Query(query): Query<AuditFilter>,
 ) -> Result<Json<Vec<warden_store::ChainedEvent>>, ApiError> {
     state.roles.require(&caller, &[AdminRole::Auditor])?;
-    let filter = query.filter(None);
+    let filter = bounded(query, None);
     Ok(Json(
         warden_store::audit::search(state.gateway.store.as_ref(), &filter).await?,
     ))
@@ -85,22 +60,21 @@ pub async fn audit(
 pub async fn sessions(
     State(state): State<AdminState>,
     axum::Extension(Caller(caller)): axum::Extension<Caller>,
-    Query(query): Query<AuditQuery>,
+    Query(query): Query<AuditFilter>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     state.roles.require(&caller, &[AdminRole::Auditor])?;
     let store = state.gateway.store.as_ref();
-    let ends_query = AuditQuery {
+    // Sessions that started in the window may end after it.
+    let ends_query = AuditFilter {
         identity: query.identity.clone(),
         connection: query.connection.clone(),
         since: query.since,
-        until: None,
-        limit: Some(10_000),
-        ..AuditQuery::default()
+        limit: Some(MAX_EVENTS),
+        ..AuditFilter::default()
     };
-    let starts =
-        warden_store::audit::search(store, &query.filter(Some("session_start".into()))).await?;
+    let starts = warden_store::audit::search(store, &bounded(query, Some("session_start"))).await?;
     let ends: BTreeMap<String, warden_store::ChainedEvent> =
-        warden_store::audit::search(store, &ends_query.filter(Some("session_end".into())))
+        warden_store::audit::search(store, &bounded(ends_query, Some("session_end")))
             .await?
             .into_iter()
             .filter_map(|e| e.record.session.clone().map(|s| (s, e)))

@@ -36,32 +36,32 @@ pub async fn run(command: ReviewCommand) -> anyhow::Result<ExitCode> {
             server,
             id,
             comment,
-        } => {
-            let client = AdminClient::from_args(&server)?;
-            let review = client
-                .post(
-                    &format!("/v1/reviews/{id}/approve"),
-                    &json!({ "comment": comment }),
-                )
-                .await?;
-            println!("{}", summary(&review));
-        }
+        } => vote(&server, &id, "approve", comment).await?,
         ReviewCommand::Deny {
             server,
             id,
             comment,
-        } => {
-            let client = AdminClient::from_args(&server)?;
-            let review = client
-                .post(
-                    &format!("/v1/reviews/{id}/deny"),
-                    &json!({ "comment": comment }),
-                )
-                .await?;
-            println!("{}", summary(&review));
-        }
+        } => vote(&server, &id, "deny", comment).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Posts an approve or deny vote and prints the review after it.
+async fn vote(
+    server: &crate::cli::ServerArgs,
+    id: &str,
+    verb: &str,
+    comment: Option<String>,
+) -> anyhow::Result<()> {
+    let client = AdminClient::from_args(server)?;
+    let review = client
+        .post(
+            &format!("/v1/reviews/{id}/{verb}"),
+            &json!({ "comment": comment }),
+        )
+        .await?;
+    println!("{}", summary(&review));
+    Ok(())
 }
 
 /// One line: id, state, approvals, requester, connection, action.
