@@ -80,8 +80,10 @@ pub struct ReviewRequest {
     pub connection: String,
     /// Action name.
     pub action: String,
-    /// The exact payload (e.g. the SQL text) as approvers read it; approval binds to its
-    /// SHA-256, so what approvers read is exactly what may run. Empty for access reviews.
+    /// The payload (e.g. the SQL text) as approvers read it; approval binds to its SHA-256, so
+    /// what approvers read is exactly what may run — unless the review is opened with
+    /// [`Review::new_bound`], which binds the exact bytes sent and shows this masked copy of
+    /// them. Empty for access reviews.
     pub payload: String,
     /// The requester's reason.
     pub justification: Option<String>,
@@ -186,9 +188,10 @@ pub struct Review {
     pub connection: String,
     /// Action name.
     pub action: String,
-    /// The exact payload as approvers read it (e.g. the SQL text); empty for access reviews.
+    /// The payload as approvers read it (e.g. the SQL text, masked when the requester's role
+    /// masks); empty for access reviews. Never run: only the held request itself runs.
     pub payload: String,
-    /// Hex SHA-256 of `payload`.
+    /// Hex SHA-256 of the exact payload that may run (the bytes the client sent).
     pub payload_hash: String,
     /// The access asked for, for access reviews.
     pub grant: Option<GrantRequest>,
@@ -212,12 +215,35 @@ pub fn payload_hash(payload: &[u8]) -> String {
 }
 
 impl Review {
-    /// A pending review of `request`, asked for by `requester`.
+    /// A pending review of `request`, asked for by `requester`; approval binds `request.payload`.
     pub fn new(
         requester: &Identity,
         request: ReviewRequest,
         rules: ReviewRules,
         now: DateTime<Utc>,
+    ) -> Result<Review, ReviewError> {
+        let hash = payload_hash(request.payload.as_bytes());
+        Review::with_hash(requester, request, rules, now, hash)
+    }
+
+    /// A pending review whose approval binds `exact` (the payload exactly as sent, which alone
+    /// may run) while approvers read `request.payload`, a masked copy of it.
+    pub fn new_bound(
+        requester: &Identity,
+        request: ReviewRequest,
+        rules: ReviewRules,
+        now: DateTime<Utc>,
+        exact: &[u8],
+    ) -> Result<Review, ReviewError> {
+        Review::with_hash(requester, request, rules, now, payload_hash(exact))
+    }
+
+    fn with_hash(
+        requester: &Identity,
+        request: ReviewRequest,
+        rules: ReviewRules,
+        now: DateTime<Utc>,
+        hash: String,
     ) -> Result<Review, ReviewError> {
         let justification = request.justification.filter(|j| !j.trim().is_empty());
         if rules.require_justification && justification.is_none() {
@@ -232,7 +258,7 @@ impl Review {
             requester: requester.subject.clone(),
             connection: request.connection,
             action: request.action,
-            payload_hash: payload_hash(request.payload.as_bytes()),
+            payload_hash: hash,
             payload: request.payload,
             grant: request.grant,
             justification,

@@ -178,6 +178,31 @@ fn a_new_review_keeps_the_payload_it_hashes_and_starts_at_version_0() {
 }
 
 #[test]
+fn a_bound_review_shows_the_masked_copy_and_runs_only_the_exact_payload() {
+    let now = Utc::now();
+    let exact = "update customers set email = 'ada@example.com' where id = 1";
+    let shown = "update customers set email = '[redacted:email]' where id = 1";
+    let mut r = Review::new_bound(
+        &person("eng", &[]),
+        command(shown),
+        rules(1, false, now),
+        now,
+        exact.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(r.payload, shown);
+    assert_eq!(r.payload_hash, payload_hash(exact.as_bytes()));
+    r.vote(&person("alice", &["dba"]), true, None, now).unwrap();
+    assert_eq!(
+        r.execute(shown.as_bytes()),
+        Err(ReviewError::PayloadMismatch(r.id)),
+        "the masked copy never runs"
+    );
+    r.execute(exact.as_bytes()).unwrap();
+    assert_eq!(r.state, ReviewState::Executed);
+}
+
+#[test]
 fn access_reviews_and_only_they_carry_a_grant_request() {
     let now = Utc::now();
     let eng = person("eng", &[]);

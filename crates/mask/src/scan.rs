@@ -201,10 +201,18 @@ impl Scanner {
             if self.on(Entity::Ssn) && len == 3 && grouped(b"- ") {
                 hit(Entity::Ssn, ssn::at(text, d));
             }
+            // A lone `0` (`0 802 48 38 15`) and two digits not led by `0` (`22 948 02 54`,
+            // `17 4075-2429`) start only forms with a space and a group of 3–5 next.
+            let spaced_next = || match next {
+                Some(b' ') => text.digits_end(end + 1) - (end + 1),
+                _ => 0,
+            };
             let phone_shape = matches!(prev, Some(b'+' | b'('))
                 || (len == 3 && grouped(b"-. "))
                 || (len == 1 && b[d] == b'1' && grouped(b"-. "))
-                || (b[d] == b'0' && (2..=5).contains(&len) && grouped(b" -"));
+                || (len == 1 && b[d] == b'0' && spaced_next() == 3)
+                || (len == 2 && b[d] != b'0' && (3..=5).contains(&spaced_next()))
+                || (b[d] == b'0' && (2..=6).contains(&len) && grouped(b"-. "));
             if self.on(Entity::Phone) && phone_shape {
                 hit(Entity::Phone, phone::at(text, d));
             }

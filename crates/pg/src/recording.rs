@@ -1,9 +1,12 @@
 //! The session's recording: the SQL of every statement (masked when the role masks), its
-//! columns, its first rows as the client received them, its row count, duration and error,
-//! appended as JSON lines through the gateway's recording store.
+//! parameters (decoded and masked only when its line is written), its columns, its first rows
+//! as the client received them, its row count, duration and error, appended as JSON lines
+//! through the gateway's recording store.
 
 use crate::PgError;
 use crate::messages::data_row;
+use crate::params::{BoundParams, ParamMasking};
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,8 @@ pub const SAMPLE_ROWS: usize = 20;
 pub struct Capture {
     /// The SQL text (masked when the role masks).
     pub sql: Option<Arc<str>>,
+    /// The Bind parameters of an Execute, undecoded.
+    pub params: Option<BoundParams>,
     /// Result column names.
     pub columns: Vec<String>,
     /// The first rows, as sent to the client.
@@ -40,11 +45,23 @@ impl Capture {
     }
 }
 
-/// A session's recorder plus the SQL of its prepared statements and portals.
+/// A prepared statement as recorded: its text and its parameter types (0: unknown).
+struct Prepared {
+    sql: Arc<str>,
+    types: Arc<[u32]>,
+}
+
+/// A portal as recorded: the statement text and the parameters bound to it.
+struct Portal {
+    sql: Arc<str>,
+    params: BoundParams,
+}
+
+/// A session's recorder plus the SQL and parameters of its prepared statements and portals.
 pub struct SessionRecording {
     recorder: SqlRecorder,
-    statements: HashMap<String, Arc<str>>,
-    portals: HashMap<String, Arc<str>>,
+    statements: HashMap<String, Prepared>,
+    portals: HashMap<String, Portal>,
     failed: bool,
 }
 
@@ -59,16 +76,29 @@ impl SessionRecording {
         }
     }
 
-    /// A Parse of `name` with this text.
-    pub fn parsed(&mut self, name: &str, sql: Arc<str>) {
-        self.statements.insert(name.to_owned(), sql);
+    /// A Parse of `name` with this text and the parameter types it names.
+    pub fn parsed(&mut self, name: &str, sql: Arc<str>, types: Vec<u32>) {
+        let types = Arc::from(types);
+        self.statements
+            .insert(name.to_owned(), Prepared { sql, types });
     }
 
-    /// A Bind of `portal` from `statement`.
-    pub fn bound(&mut self, portal: &str, statement: &str) {
+    /// The server described statement `name`'s parameter types.
+    pub fn described(&mut self, name: &str, types: Vec<u32>) {
+        if let Some(statement) = self.statements.get_mut(name) {
+            statement.types = Arc::from(types);
+        }
+    }
+
+    /// A Bind of `portal` from `statement` with this Bind body (kept as it is: a shared slice
+    /// of the frame, decoded only if the portal runs).
+    pub fn bound(&mut self, portal: &str, statement: &str, body: Bytes) {
         match self.statements.get(statement) {
-            Some(sql) => {
-                self.portals.insert(portal.to_owned(), sql.clone());
+            Some(prepared) => {
+                let params = BoundParams::new(body, prepared.types.clone());
+                let sql = prepared.sql.clone();
+                self.portals
+                    .insert(portal.to_owned(), Portal { sql, params });
             }
             None => {
                 self.portals.remove(portal);
@@ -76,16 +106,32 @@ impl SessionRecording {
         }
     }
 
-    /// The SQL a portal runs.
-    pub fn portal_sql(&self, portal: &str) -> Option<Arc<str>> {
-        self.portals.get(portal).cloned()
+    /// A Close of a statement (`is_statement`) or portal.
+    pub fn closed(&mut self, is_statement: bool, name: &str) {
+        if is_statement {
+            self.statements.remove(name);
+        } else {
+            self.portals.remove(name);
+        }
+    }
+
+    /// What goes into the recording for an Execute of `portal`: its SQL and parameters.
+    pub fn executed(&self, portal: &str) -> Capture {
+        let portal = self.portals.get(portal);
+        Capture {
+            sql: portal.map(|p| p.sql.clone()),
+            params: portal.map(|p| p.params.clone()),
+            ..Capture::default()
+        }
     }
 
     /// Appends one statement. A failed write is logged once; the session goes on (the audit
     /// log still has every statement) and the recording ends short.
+    /// Parameters are decoded here, masked by `masking` when the role masks.
     pub async fn statement(
         &mut self,
         capture: Capture,
+        masking: Option<ParamMasking<'_>>,
         row_count: u64,
         duration: Duration,
         error: Option<String>,
@@ -95,7 +141,10 @@ impl SessionRecording {
         }
         let event = SqlEvent {
             sql: capture.sql.as_deref().unwrap_or_default().to_owned(),
-            params: Vec::new(),
+            params: capture
+                .params
+                .map(|p| p.render(masking))
+                .unwrap_or_default(),
             columns: capture.columns,
             rows: capture.rows,
             row_count,

@@ -10,8 +10,10 @@ use crate::PgError;
 use crate::frame::{Frame, FrameReader};
 use crate::masking::{self, ResultShapes};
 use crate::messages::{
-    bind, command_complete, error_response, parse, query, row_description, tagged,
+    bind, command_complete, error_response, parameter_description, parse, query, row_description,
+    tagged,
 };
+use crate::params::ParamMasking;
 use crate::recording::{Capture, SessionRecording};
 use crate::statements::{Statements, WHOLE_ROW};
 use bytes::BytesMut;
@@ -266,8 +268,9 @@ where
                         if self.recording.is_some() {
                             let masker = self.pipeline.masker(&decision).ok().flatten();
                             let text = recorded_text(sql, &masker);
+                            let types = parse::param_types(frame.body()).unwrap_or_default();
                             if let Some(recording) = &mut self.recording {
-                                recording.parsed(name, text);
+                                recording.parsed(name, text, types);
                             }
                         }
                         self.statements
@@ -286,7 +289,7 @@ where
                 let formats = bind::result_formats(frame.body())?;
                 self.shapes.bound(portal, statement, formats);
                 if let Some(recording) = &mut self.recording {
-                    recording.bound(portal, statement);
+                    recording.bound(portal, statement, frame.bytes().slice(5..));
                 }
                 self.forward(frame, Expect::BindComplete);
             }
@@ -297,8 +300,9 @@ where
                 let inflight = self.statements.portal(portal).map(|(action, decision)| {
                     let mut inflight = self.inflight(action, decision);
                     inflight.portal = Some(portal.to_owned());
-                    inflight.capture.sql =
-                        self.recording.as_ref().and_then(|r| r.portal_sql(portal));
+                    if let Some(recording) = &self.recording {
+                        inflight.capture = recording.executed(portal);
+                    }
                     inflight
                 });
                 self.forward(frame, Expect::Execute(inflight));
@@ -318,6 +322,9 @@ where
                 if let Some((name, _)) = frame.body().get(1..).and_then(crate::messages::cstr) {
                     self.statements.closed(kind == Some(b'S'), name);
                     self.shapes.closed(kind == Some(b'S'), name);
+                    if let Some(recording) = &mut self.recording {
+                        recording.closed(kind == Some(b'S'), name);
+                    }
                 }
                 self.forward(frame, Expect::CloseComplete);
             }
@@ -362,6 +369,15 @@ where
             b'G' => self.copy_in_started(),
             b'1' | b'2' | b'3' => {
                 self.expect.pop_front();
+            }
+            b't' => {
+                // A statement's parameter types, for decoding its binary parameters.
+                if let (Some(recording), Some(Expect::Describe(true, name))) =
+                    (&mut self.recording, self.expect.front())
+                    && let Ok(types) = parameter_description::decode(frame.body())
+                {
+                    recording.described(name, types);
+                }
             }
             b'n' => {
                 if matches!(self.expect.front(), Some(Expect::Describe(..))) {
@@ -734,9 +750,14 @@ where
             .await
             .map_err(|e| PgError::Upstream(format!("audit: {e}")))?;
         if let Some(recording) = &mut self.recording {
+            let masking = inflight.masker.as_deref().map(|masker| ParamMasking {
+                masker,
+                protected: inflight.derived_from.as_deref().filter(|c| *c != WHOLE_ROW),
+            });
             recording
                 .statement(
                     inflight.capture,
+                    masking,
                     inflight.rows,
                     outcome.duration,
                     outcome.error,

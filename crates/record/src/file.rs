@@ -141,6 +141,22 @@ impl RecordingStore for FileRecordingStore {
         }
     }
 
+    async fn follow(&self, session: &str, poll: Duration) -> Result<RecordingReader, RecordError> {
+        let Some(path) = self.existing(session).await?.into_iter().next() else {
+            return Err(RecordError::NotFound(session.to_owned()));
+        };
+        // Finished files come first, so a `.part` here means the recording is still open.
+        if !path.to_string_lossy().ends_with(PART_SUFFIX) {
+            return self.open(session).await;
+        }
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(crate::follow::reader(file, path, poll)),
+            // Finished (renamed) in between: read the finished file.
+            Err(e) if e.kind() == ErrorKind::NotFound => self.open(session).await,
+            Err(e) => Err(RecordError::io(format!("open {}", path.display()), e)),
+        }
+    }
+
     async fn list(&self) -> Result<Vec<RecordingInfo>, RecordError> {
         let context = || format!("list {}", self.dir.display());
         let mut entries = tokio::fs::read_dir(&self.dir)

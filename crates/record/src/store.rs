@@ -1,6 +1,6 @@
 //! The storage interface every backend (local disk, later object storage) implements.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::io::AsyncRead;
@@ -21,6 +21,13 @@ pub trait RecordingStore: Send + Sync {
     ) -> Result<Box<dyn RecordingWriter>, RecordError>;
     /// Opens a recording for reading: the finished one, or the one still being written.
     async fn open(&self, session: &str) -> Result<RecordingReader, RecordError>;
+    /// Opens a recording for reading like [`RecordingStore::open`]; while it is still being
+    /// written, the reader waits for more (looking again every `poll`) and ends only once it is
+    /// finished or removed. A store that cannot follow returns what `open` returns.
+    async fn follow(&self, session: &str, poll: Duration) -> Result<RecordingReader, RecordError> {
+        let _ = poll;
+        self.open(session).await
+    }
     /// Describes every recording, finished or not.
     async fn list(&self) -> Result<Vec<RecordingInfo>, RecordError>;
     /// Deletes a recording, finished or not.

@@ -170,6 +170,18 @@ impl ReviewService {
         request: ReviewRequest,
         policy: &str,
     ) -> Result<Review, ServiceError> {
+        self.open_bound(requester, request, policy, None).await
+    }
+
+    /// Like [`Self::open`], binding approval to `exact` (the payload as sent) when given, while
+    /// approvers read `request.payload` (a masked copy of it).
+    pub async fn open_bound(
+        &self,
+        requester: &Identity,
+        request: ReviewRequest,
+        policy: &str,
+        exact: Option<&[u8]>,
+    ) -> Result<Review, ServiceError> {
         let config = self.policy(policy)?;
         let now = Utc::now();
         let timeout = chrono::Duration::from_std(config.timeout.0)
@@ -181,7 +193,10 @@ impl ReviewService {
             deadline: now + timeout,
             require_justification: config.require_justification,
         };
-        let review = Review::new(requester, request, rules, now)?;
+        let review = match exact {
+            Some(exact) => Review::new_bound(requester, request, rules, now, exact)?,
+            None => Review::new(requester, request, rules, now)?,
+        };
         self.store.insert_review(&review).await?;
         self.announce(Transition::Created, &review, Some(&requester.subject), None)
             .await?;

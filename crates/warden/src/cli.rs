@@ -72,14 +72,29 @@ pub enum Command {
     /// List recorded sessions.
     #[command(subcommand)]
     Sessions(SessionsCommand),
-    /// Print a recorded SQL session as a timeline.
-    Replay {
-        /// The config file.
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Session id.
-        session: String,
-    },
+    /// Play a recorded terminal session, or print a recorded SQL session as a timeline.
+    Replay(ReplayArgs),
+}
+
+/// `warden replay SESSION`
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The config file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Session id.
+    pub session: String,
+    /// Playback speed factor for terminal sessions: 2 plays twice as fast, 0.5 at half speed.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Longest pause between two terminal events, in seconds of recorded time (before the
+    /// speed factor); `inf` keeps every pause as recorded.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub max_idle: f64,
+    /// Keep reading a recording that is still being written, showing new events as they are
+    /// appended, until the session ends (or Ctrl-C).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `warden sessions …`

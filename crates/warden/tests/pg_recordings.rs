@@ -194,3 +194,82 @@ async fn retention_deletes_old_recordings_audits_it_and_verify_expects_them_gone
         "a recording deleted by retention is not a failure: {out}{err}"
     );
 }
+
+/// The statement lines of `identity`'s last recorded session.
+async fn statement_lines(h: &Harness, identity: &str) -> (String, Vec<serde_json::Value>) {
+    let end = session_end(h, identity).await;
+    let session = end["session"].as_str().unwrap();
+    let path = h
+        .dir
+        .path()
+        .join("data/recordings")
+        .join(format!("{session}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "statement")
+        .collect();
+    (text, lines)
+}
+
+#[tokio::test]
+async fn extended_protocol_parameters_are_recorded_masked_for_a_masked_role_and_clear_otherwise() {
+    let h = Harness::start().await;
+    let query = "SELECT name FROM customers WHERE (email = $1 OR card = $2) AND id = $3 AND name IS DISTINCT FROM $4";
+    let run = |key: String| {
+        let h = &h;
+        async move {
+            let client = h.client(&key).await;
+            let rows = client
+                .query(
+                    query,
+                    &[
+                        &"ada@example.com",
+                        &"4111 1111 1111 1111",
+                        &1i32,
+                        &None::<&str>,
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].get::<_, &str>(0), "Ada Lovelace");
+        }
+    };
+    run(h.key("sam", &["support"]).await).await;
+    run(h.key("ed", &["agents"]).await).await;
+
+    let statement = |lines: &[serde_json::Value]| {
+        lines
+            .iter()
+            .find(|l| l["sql"] == query)
+            .unwrap_or_else(|| panic!("no statement line for the query: {lines:?}"))
+            .clone()
+    };
+    // The masked role: parameters masked, nothing clear anywhere in the recording.
+    let (text, lines) = statement_lines(&h, "sam").await;
+    let masked = statement(&lines);
+    let params = masked["params"].as_array().unwrap();
+    assert_eq!(params.len(), 4, "{masked}");
+    for (i, secret) in ["ada@example.com", "4111 1111 1111 1111"]
+        .iter()
+        .enumerate()
+    {
+        let shown = params[i].as_str().unwrap();
+        assert!(!shown.is_empty() && shown != *secret, "{masked}");
+        assert!(!text.contains(secret), "{secret} in the recording: {text}");
+    }
+    assert_eq!(params[2], "1", "an int4 binary parameter is decoded");
+    assert!(params[3].is_null(), "NULL is null: {masked}");
+
+    // An unmasked role: the parameters exactly as bound.
+    let (_, lines) = statement_lines(&h, "ed").await;
+    let clear = statement(&lines);
+    assert_eq!(
+        clear["params"],
+        serde_json::json!(["ada@example.com", "4111 1111 1111 1111", "1", null]),
+        "{clear}"
+    );
+    assert_eq!(clear["row_count"], 1);
+}

@@ -328,3 +328,91 @@ async fn reviews_nobody_waits_on_expire_in_the_background_and_are_audited() {
         .collect();
     assert_eq!(expired.len(), 1, "audited once: {events:?}");
 }
+
+#[tokio::test]
+async fn a_masked_roles_held_statement_is_shown_masked_and_runs_exactly_as_sent() {
+    let h = Harness::start().await;
+    let lead = h.client(&h.key("lee", &["support-leads"]).await).await;
+    let bob = h.key("bob", &["approvers"]).await;
+    let email = "ada.lovelace@example.com";
+    let update = format!("UPDATE customers SET email = '{email}' WHERE id = 1");
+
+    let refused = lead.execute(update.as_str(), &[]).await.unwrap_err();
+    let db = refused.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "42501");
+    assert!(!db.message().contains(email), "{}", db.message());
+    let id = review_id(db.message());
+
+    // Approvers read the statement masked; its hash binds the statement exactly as sent.
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://{}/v1/reviews?requester=lee", h.admin))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let review = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("review {id} not listed: {listed}"));
+    let payload = review["payload"].as_str().unwrap();
+    assert!(
+        payload.starts_with("UPDATE customers SET email = '") && payload.ends_with("WHERE id = 1"),
+        "{payload}"
+    );
+    assert!(!payload.contains(email), "{payload}");
+    assert_eq!(
+        review["payload_hash"],
+        warden_core::review::payload_hash(update.as_bytes())
+    );
+    let (ok, shown, err) = h
+        .warden_cli(&bob, &["review", "show", &id.to_string()])
+        .await;
+    assert!(ok, "{err}");
+    assert!(shown.contains("UPDATE customers SET email"), "{shown}");
+    assert!(!shown.contains(email), "{shown}");
+
+    // The identical statement keeps its review; another email masked alike opens another.
+    let again = lead.execute(update.as_str(), &[]).await.unwrap_err();
+    assert_eq!(review_id(again.as_db_error().unwrap().message()), id);
+    let other = lead
+        .execute(
+            "UPDATE customers SET email = 'someone.else@example.com' WHERE id = 1",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(review_id(other.as_db_error().unwrap().message()), id);
+
+    // Approved: the exact statement runs, once, with the clear value.
+    let approver = h.identity(&bob).await;
+    h.gateway
+        .reviews
+        .vote(&approver, id, true, None)
+        .await
+        .unwrap();
+    assert_eq!(lead.execute(update.as_str(), &[]).await.unwrap(), 1);
+    assert_eq!(
+        h.upstream("SELECT email FROM customers WHERE id = 1").await,
+        email
+    );
+    assert_eq!(
+        h.gateway.reviews.review(id).await.unwrap().state,
+        ReviewState::Executed
+    );
+    // Nothing approvers or auditors read holds the clear value.
+    let stored = serde_json::to_string(&h.gateway.reviews.review(id).await.unwrap()).unwrap();
+    assert!(!stored.contains(email), "{stored}");
+    let events = h
+        .audit(AuditFilter {
+            kind: Some("review".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+    let audit_text = serde_json::to_string(&events).unwrap();
+    assert!(!audit_text.contains(email), "{audit_text}");
+}

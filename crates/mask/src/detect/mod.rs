@@ -14,6 +14,7 @@ pub(crate) mod jwt;
 pub(crate) mod numeric;
 pub(crate) mod pem;
 pub(crate) mod phone;
+pub(crate) mod phone_national;
 pub(crate) mod ssn;
 pub(crate) mod token;
 

@@ -1,7 +1,9 @@
-//! Phone numbers: E.164 with `+`, North American formats, and national trunk-`0` formats.
+//! Phone numbers: E.164 with `+`, North American formats, and national trunk-`0` formats;
+//! the other national formats are in [`super::phone_national`].
 
 use super::Span;
 use super::numeric::{groups, left_ok, right_ok};
+use super::phone_national::{area_in_parentheses, mixed};
 use crate::text::Text;
 
 /// A phone number around the digit run at `s`.
@@ -16,6 +18,8 @@ use crate::text::Text;
 ///   five pairs (`01 23 45 67 89`), joined by one repeated space or `-`;
 ///   also with the area code in parentheses (`(0117) 496 0200`, `(03) 6171 3667`), and any of
 ///   these inside parentheses (`(020 7946 0958)`).
+/// - The national forms of [`super::phone_national`]: Brazilian area codes in parentheses,
+///   numbers without a trunk `0`, mixed separators.
 ///
 /// All forms must stand alone: no letter or digit group continues them on either side, which
 /// rules out dates, times, versions, order numbers and UUID fragments.
@@ -23,10 +27,13 @@ pub(crate) fn at(text: &Text<'_>, s: usize) -> Option<Span> {
     match text.before(s) {
         Some(b'+') => e164(text, s),
         Some(b'(') => parenthesised(text, s)
-            .or_else(|| trunk_zero_area(text, s))
+            .or_else(|| area_in_parentheses(text, s))
             .or_else(|| north_american(text, s))
-            .or_else(|| trunk_zero(text, s)),
-        _ => north_american(text, s).or_else(|| trunk_zero(text, s)),
+            .or_else(|| trunk_zero(text, s))
+            .or_else(|| mixed(text, s)),
+        _ => north_american(text, s)
+            .or_else(|| trunk_zero(text, s))
+            .or_else(|| mixed(text, s)),
     }
 }
 
@@ -71,6 +78,10 @@ fn e164(text: &Text<'_>, s: usize) -> Option<Span> {
 }
 
 fn north_american(text: &Text<'_>, s: usize) -> Option<Span> {
+    let first = text.digits_end(s) - s;
+    if first != 3 && !(first == 1 && text.b[s] == b'1') {
+        return None;
+    }
     let g = groups(text, s, b"-. ", 11)?;
     let lens = &g.lens[..g.count];
     let area = if lens == [3, 3, 4] {
@@ -110,41 +121,18 @@ fn trunk_zero(text: &Text<'_>, s: usize) -> Option<Span> {
         return None;
     }
     let g = groups(text, s, b" -", 11)?;
-    let lens = &g.lens[..g.count];
-    let spaced = (2..=3).contains(&g.count) && lens.iter().all(|&l| l >= 3) && lens[0] <= 5;
-    let pairs = g.count == 5 && lens.iter().all(|&l| l == 2);
-    let ok = (10..=11).contains(&g.digits)
-        && (spaced || pairs)
+    let ok = trunk_groups(&g.lens[..g.count], g.digits)
         && left_ok(text, s, g.sep)
         && right_ok(text, g.end, g.sep);
     ok.then_some(s..g.end)
 }
 
-/// `(0AAA) NNN NNNN`: a trunk-`0` area code of 2–5 digits in parentheses, then the subscriber
-/// number in one to three groups of at least three, 10–11 digits in all.
-fn trunk_zero_area(text: &Text<'_>, s: usize) -> Option<Span> {
-    let start = s - 1;
-    let area_end = text.digits_end(s);
-    let area = area_end - s;
-    let trunk = text.b[s] == b'0' && text.at(s + 1).is_some_and(|c| (b'1'..=b'9').contains(&c));
-    if !trunk || !(2..=5).contains(&area) || text.at(area_end) != Some(b')') {
-        return None;
-    }
-    let mut p = area_end + 1;
-    if text.at(p) == Some(b' ') {
-        p += 1;
-    }
-    if !text.digit_at(p) {
-        return None;
-    }
-    let g = groups(text, p, b" -", 11)?;
-    let lens = &g.lens[..g.count];
-    let ok = (1..=3).contains(&g.count)
-        && lens.iter().all(|&l| l >= 3)
-        && (10..=11).contains(&(area + g.digits))
-        && left_ok(text, start, None)
-        && right_ok(text, g.end, g.sep);
-    ok.then_some(start..g.end)
+/// Group lengths of a trunk-`0` number: 10–11 digits in two or three groups of at least three,
+/// the first at most five, or in five pairs.
+pub(super) fn trunk_groups(lens: &[u8], digits: usize) -> bool {
+    let spaced = (2..=3).contains(&lens.len()) && lens.iter().all(|&l| l >= 3) && lens[0] <= 5;
+    let pairs = lens.len() == 5 && lens.iter().all(|&l| l == 2);
+    (10..=11).contains(&digits) && (spaced || pairs)
 }
 
 /// North American area codes and exchanges start with 2–9.

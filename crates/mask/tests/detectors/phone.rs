@@ -88,3 +88,123 @@ fn leaves_dates_times_versions_and_ids() {
         ],
     );
 }
+
+#[test]
+fn finds_national_numbers_without_a_trunk_zero() {
+    finds_each(
+        "phone",
+        &[
+            // Spain: 3-2-2-2, first digit 6-9.
+            "923 40 79 86",
+            "612 34 56 78",
+            // Poland and Italy: 3-3-3; Polish landlines 2-3-2-2.
+            "600 533 235",
+            "377 068 518",
+            "22 948 02 54",
+            // Italian mobiles: 3-3-4 and 3-4-4 starting with 3.
+            "376 064 5628",
+            "377 8266 2793",
+            // Brazil: area code, then 4-4 or 9NNNN-NNNN.
+            "17 4075-2429",
+            "11 98765-4321",
+            "(81) 2205-0095",
+            "(16)4017-9600",
+            "(11) 98765-4321",
+        ],
+    );
+    assert_eq!(
+        found("phone", r#"{"phoneNumber": "600 533 235", "pan": "x"}"#),
+        ["600 533 235"]
+    );
+    assert_eq!(
+        found("phone", "78-1109,6297888369082901,509 852 308"),
+        ["509 852 308"]
+    );
+}
+
+#[test]
+fn finds_trunk_numbers_in_more_shapes() {
+    finds_each(
+        "phone",
+        &[
+            // Sweden: area code, `-`, then space-joined groups.
+            "08-715 017 63",
+            "08-599 17 68",
+            "08-63 12 02",
+            "010-852 76 33",
+            "0121-945 00",
+            "0206-64 74 36",
+            // Australia, Japan: 2-4-4 with any one separator.
+            "02-4953-4698",
+            "03 1683 0225",
+            "07.0847.9663",
+            // Dotted forms of the trunk shapes.
+            "0464.071.087",
+            "01.23.45.67.89",
+            // Italy 2-3-4 and two groups of 9-11 digits (Italy, Netherlands, India).
+            "06 381 6332",
+            "0547 98102",
+            "059 165145",
+            "06 83092293",
+            "061601 24240",
+            // France with the trunk on its own.
+            "0 802 48 38 15",
+            // Area code in parentheses followed by `-`.
+            "(07)-3739-0952",
+            "(070)-8949895",
+        ],
+    );
+}
+
+#[test]
+fn leaves_look_alikes_of_the_national_forms() {
+    finds_none(
+        "phone",
+        &[
+            // Dates and times.
+            "15 01 2024",
+            "05 01 2024",
+            "15.01.2024",
+            "01.02.2024",
+            "2024-01-15 10 23 45",
+            // Amounts: round or starting with 1, thousands in dots.
+            "100 000 000",
+            "500 000 000",
+            "123 456 789",
+            "256 512 768",
+            "sizes 256 512 768",
+            "1.234.567,89",
+            "1 234 567",
+            // SSN, ISBN, order ids, postcodes.
+            "123 45 6789",
+            "978-3-16-148410-0",
+            "0-306-40615-2",
+            "123-1234567-1234567",
+            "543 30",
+            "00-950",
+            "12345-678",
+            // Shapes the rules do not cover.
+            "523 40 79 86",
+            "02 948 02 54",
+            "476 064 5628",
+            "17 1075-2429",
+            "17 8765-43210",
+            "(00) 2205-0095",
+            "(80) 2205-0095",
+            "01 23 45 67",
+            "0 802 48 38",
+            "08-7150 1763",
+            "0547.98102",
+            "0123.456789",
+            // Longer group sequences, glued values, IBAN groups.
+            "12 600 533 235",
+            "600 533 235 1",
+            "923 40 79 86-7",
+            "923 40 79 86.5",
+            "x600 533 235",
+            "NO93 8601 1117 947",
+            "ORD-600 533 235",
+            "v0.464.071.087",
+        ],
+    );
+}

@@ -7,6 +7,7 @@ pub mod bind;
 pub mod command_complete;
 pub mod data_row;
 pub mod error_response;
+pub mod parameter_description;
 pub mod parse;
 pub mod query;
 pub mod ready_for_query;

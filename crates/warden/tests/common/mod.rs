@@ -326,6 +326,15 @@ allow = ["sql:read"]
 review = ["sql:write"]
 review_policy = "quick"
 
+# Support leads read masked and may correct data once a write is approved.
+[roles.support-leads]
+groups = ["support-leads"]
+connections = ["pg-test"]
+allow = ["sql:read"]
+review = ["sql:write"]
+review_policy = "agent-writes"
+mask = "pii"
+
 [roles.bots]
 groups = ["bots"]
 connections = ["pg-test"]
