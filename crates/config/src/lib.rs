@@ -6,6 +6,7 @@
 
 mod duration;
 mod error;
+mod http;
 mod load;
 mod locate;
 pub mod model;
@@ -13,6 +14,7 @@ mod validate;
 
 pub use duration::ConfigDuration;
 pub use error::ConfigError;
+pub use http::{HttpApi, HttpRoute, HttpSettings};
 pub use load::{load, parse};
 pub use model::*;
 pub use validate::{ALGORITHMS, DETECTORS};

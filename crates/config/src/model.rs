@@ -66,6 +66,9 @@ pub struct Gateway {
     /// Session recordings.
     #[serde(default)]
     pub recordings: RecordingsConfig,
+    /// Limits and routing of the HTTP listener.
+    #[serde(default)]
+    pub http: crate::http::HttpSettings,
 }
 
 /// Which store backs the gateway.
@@ -276,6 +279,12 @@ pub struct Connection {
     /// Free-form tags for attribute rules, e.g. `env = "prod"`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// API flavour behind an HTTP connection (`openai`).
+    #[serde(default)]
+    pub api: Option<crate::http::HttpApi>,
+    /// Route rules naming the actions of an HTTP connection, first match wins.
+    #[serde(default)]
+    pub routes: Vec<crate::http::HttpRoute>,
 }
 
 /// Credentials injected upstream.
@@ -294,6 +303,9 @@ pub struct Credentials {
     /// Extra headers (HTTP), value from a secret.
     #[serde(default)]
     pub headers: BTreeMap<String, SecretRef>,
+    /// Query parameters added to every request (HTTP), value from a secret.
+    #[serde(default)]
+    pub query: BTreeMap<String, SecretRef>,
 }
 
 /// Upstream TLS mode.
@@ -360,6 +372,9 @@ pub struct Role {
     /// Masking profile applied to responses.
     #[serde(default)]
     pub mask: Option<String>,
+    /// LLM models the role may use (globs) on connections with `api = "openai"`; empty: any.
+    #[serde(default)]
+    pub models: Vec<String>,
 }
 
 /// Who approves, how many, and for how long a request may wait.

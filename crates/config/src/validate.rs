@@ -1,7 +1,7 @@
 //! Checks that need more than the shape: references between sections, address rules, names.
 
 use crate::locate::KeyPath;
-use crate::model::{Config, ListenerProtocol, SecretRef, WebhookFormat};
+use crate::model::{Config, Connection, ListenerProtocol, SecretRef, WebhookFormat};
 use std::collections::BTreeSet;
 use warden_core::ConnectionKind;
 
@@ -203,7 +203,11 @@ fn connections(config: &Config, report: &mut Report<'_>) {
             for (header, s) in &credentials.headers {
                 secret(s, config, cpath.key("headers").key(header), report);
             }
+            for (param, s) in &credentials.query {
+                secret(s, config, cpath.key("query").key(param), report);
+            }
         }
+        http_routes(connection, &path, report);
         if let Some(ca) = &connection.tls.ca
             && !config.base_dir.join(ca).is_file()
         {
@@ -211,6 +215,61 @@ fn connections(config: &Config, report: &mut Report<'_>) {
                 path.key("tls").key("ca"),
                 format!("CA file {} does not exist", ca.display()),
             );
+        }
+    }
+}
+
+/// Route rules and API flavour belong to HTTP connections; each rule must be well formed.
+fn http_routes(connection: &Connection, path: &KeyPath, report: &mut Report<'_>) {
+    if connection.kind != ConnectionKind::Http {
+        if connection.api.is_some() {
+            report(
+                path.key("api"),
+                "only HTTP connections have an `api`".into(),
+            );
+        }
+        if !connection.routes.is_empty() {
+            report(
+                path.key("routes"),
+                "only HTTP connections have route rules".into(),
+            );
+        }
+        return;
+    }
+    for (i, route) in connection.routes.iter().enumerate() {
+        let rpath = path.key("routes").index(i);
+        let method = route.method.as_str();
+        if method != "*" && (method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase())) {
+            report(
+                rpath.key("method"),
+                format!(
+                    "{method:?} is not an HTTP method; write it in capitals (`GET`, `POST`) or `*`"
+                ),
+            );
+        }
+        if !route.path.starts_with('/') {
+            report(
+                rpath.key("path"),
+                format!("{:?} must start with '/'", route.path),
+            );
+        } else if let Some(pos) = route.path.find("**")
+            && pos + 2 != route.path.len()
+        {
+            report(
+                rpath.key("path"),
+                format!("{:?}: `**` may only end a path pattern", route.path),
+            );
+        }
+        if route.action.contains('*') {
+            report(
+                rpath.key("action"),
+                format!(
+                    "{:?} is an action name, not a pattern: remove the `*`",
+                    route.action
+                ),
+            );
+        } else if let Err(why) = action_pattern(&route.action) {
+            report(rpath.key("action"), why);
         }
     }
 }
@@ -259,6 +318,14 @@ fn roles(config: &Config, report: &mut Report<'_>) {
                 "review verdicts need a `review_policy` naming who approves".into(),
             ),
             _ => {}
+        }
+        for (i, model) in role.models.iter().enumerate() {
+            if model.trim().is_empty() {
+                report(
+                    path.key("models").index(i),
+                    "empty model name; list model names or globs such as `gpt-4o*`".into(),
+                );
+            }
         }
         if let Some(profile) = &role.mask
             && !config.masking.profiles.contains_key(profile)

@@ -21,6 +21,9 @@ pub struct Action {
     /// may be audited in groups instead of one durable write each.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// The LLM model the request asks for (HTTP connections with an LLM API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Action {

@@ -23,6 +23,9 @@ pub struct GatewayError {
     pub code: &'static str,
     /// Lowercase, specific, safe to show: never contains a secret.
     pub message: String,
+    /// The review a refusal is waiting on (fail-fast reviews), for protocols that can answer
+    /// "accepted, pending review" instead of an error.
+    pub review: Option<String>,
 }
 
 impl GatewayError {
@@ -32,6 +35,7 @@ impl GatewayError {
             fault: Fault::Client,
             code,
             message: message.into(),
+            review: None,
         }
     }
 
@@ -41,7 +45,14 @@ impl GatewayError {
             fault: Fault::Gateway,
             code,
             message: message.into(),
+            review: None,
         }
+    }
+
+    /// The same refusal, naming the review it waits on.
+    pub fn with_review(mut self, id: impl Into<String>) -> Self {
+        self.review = Some(id.into());
+        self
     }
 
     /// A failure of the target.
@@ -50,6 +61,7 @@ impl GatewayError {
             fault: Fault::Upstream,
             code,
             message: message.into(),
+            review: None,
         }
     }
 }

@@ -66,6 +66,46 @@ pub trait ValueMasker: Send + Sync {
     /// `text` with every sensitive value masked (SQL text, parameters, error messages going to
     /// recordings and audit events).
     fn mask_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str>;
+
+    /// A masker for text that arrives in chunks (HTTP bodies, terminal output). The default
+    /// holds everything until the end and masks it whole; streaming maskers override it.
+    fn text_stream(self: std::sync::Arc<Self>) -> Box<dyn TextStream>
+    where
+        Self: 'static,
+    {
+        Box::new(WholeText {
+            masker: self,
+            held: Vec::new(),
+        })
+    }
+}
+
+/// Masks a byte stream chunk by chunk: the concatenated output equals masking the concatenated
+/// input at once, however it was split.
+pub trait TextStream: Send {
+    /// Takes the next chunk, appending the output that is now final to `out`.
+    fn push_into(&mut self, input: &[u8], out: &mut Vec<u8>);
+
+    /// Ends the stream, appending everything still held, masked.
+    fn finish_into(&mut self, out: &mut Vec<u8>);
+}
+
+/// [`ValueMasker::text_stream`]'s fallback: masks the whole text at the end.
+struct WholeText<M: ?Sized> {
+    masker: std::sync::Arc<M>,
+    held: Vec<u8>,
+}
+
+impl<M: ValueMasker + ?Sized + 'static> TextStream for WholeText<M> {
+    fn push_into(&mut self, input: &[u8], _out: &mut Vec<u8>) {
+        self.held.extend_from_slice(input);
+    }
+
+    fn finish_into(&mut self, out: &mut Vec<u8>) {
+        let text = String::from_utf8_lossy(&self.held);
+        out.extend_from_slice(self.masker.mask_text(&text).as_bytes());
+        self.held.clear();
+    }
 }
 
 /// Masking profiles by name, as the gateway configured them.

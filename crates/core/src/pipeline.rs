@@ -8,7 +8,8 @@
 //! 3. **decide** — policy turns identity, connection and action into a [`Decision`]. A policy
 //!    error is a deny (fail closed).
 //! 4. **hold for review** — a `review` verdict is handed to the review hook, which either returns
-//!    an approval for exactly this payload or refuses.
+//!    an approval for exactly this payload or refuses; approvers read the payload masked by the
+//!    role's profile, while approval binds the exact bytes.
 //! 5. **forward** — the protocol sends the request upstream with injected credentials.
 //! 6. **mask** — response values are rewritten by the role's masking profile.
 //! 7. **record** — the exchange is appended to the session recording.
@@ -113,13 +114,15 @@ pub enum Hold {
 pub trait HoldForReview: Send + Sync {
     /// Looks for an approval of exactly `payload`, or opens a review of it: `Ok(Approved)` to
     /// forward, `Ok(Waiting)` to hold, `Err` to refuse at once (fail-fast reviews say which
-    /// review to approve in the error).
+    /// review to approve in the error). `shown` is the payload as approvers may read it (its
+    /// text, masked with the role's profile when the role masks); approval binds `payload`.
     async fn hold(
         &self,
         session: &Session,
         action: &Action,
         decision: &Decision,
         payload: &[u8],
+        shown: &str,
     ) -> Result<Hold, GatewayError>;
 
     /// Waits until the review is decided or expires: `Ok` when approved (the approval is used
@@ -175,6 +178,7 @@ impl HoldForReview for RefuseReviews {
         action: &Action,
         decision: &Decision,
         _payload: &[u8],
+        _shown: &str,
     ) -> Result<Hold, GatewayError> {
         Err(GatewayError::client(
             "review_required",
@@ -434,15 +438,28 @@ impl Pipeline {
                     action.name, decision.rule, decision.reason
                 ),
             )),
-            Verdict::Review => match self
-                .reviews
-                .hold(session, action, &decision, payload)
-                .await?
-            {
-                Hold::Approved => Ok(Admission::Forward(decision)),
-                Hold::Waiting(review) => Ok(Admission::Held(decision, review)),
-            },
+            Verdict::Review => {
+                let shown = self.shown(&decision, payload)?;
+                match self
+                    .reviews
+                    .hold(session, action, &decision, payload, &shown)
+                    .await?
+                {
+                    Hold::Approved => Ok(Admission::Forward(decision)),
+                    Hold::Waiting(review) => Ok(Admission::Held(decision, review)),
+                }
+            }
         }
+    }
+
+    /// A held payload as approvers read it: its text, masked with the profile `decision` names
+    /// (a profile that does not exist refuses the request, as it would refuse the response).
+    fn shown(&self, decision: &Decision, payload: &[u8]) -> Result<String, GatewayError> {
+        let text = String::from_utf8_lossy(payload);
+        Ok(match self.masker(decision)? {
+            Some(masker) => masker.mask_text(&text).into_owned(),
+            None => text.into_owned(),
+        })
     }
 
     /// Phase 4 for a held request: returns once its review approves it, or the refusal.
@@ -491,6 +508,32 @@ impl Pipeline {
                 "rows": outcome.rows,
                 "error": outcome.error,
             }));
+        self.audit.append_grouped(record).await
+    }
+
+    /// Phase 8 for a forwarded request of a protocol with more to say than rows (HTTP status,
+    /// LLM model and token usage): audits its outcome with `detail` merged in.
+    pub async fn finish_with(
+        &self,
+        session: &Session,
+        action: &Action,
+        decision: &Decision,
+        outcome: &Outcome,
+        detail: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), GatewayError> {
+        let mut fields = detail;
+        fields.insert(
+            "duration_ms".into(),
+            json!(outcome.duration.as_secs_f64() * 1000.0),
+        );
+        fields.insert("error".into(), json!(outcome.error));
+        if let Some(model) = &action.model {
+            fields.insert("model".into(), json!(model));
+        }
+        let record = AuditRecord::new(AuditKind::Request)
+            .for_session(session)
+            .with_decision(action, decision)
+            .with_detail(serde_json::Value::Object(fields));
         self.audit.append_grouped(record).await
     }
 

@@ -199,6 +199,7 @@ impl From<IdentityError> for GatewayError {
             fault: error.fault(),
             code: error.code(),
             message: error.to_string(),
+            review: None,
         }
     }
 }

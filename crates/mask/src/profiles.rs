@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use warden_config::Masking;
-use warden_core::mask::{Masked, Maskers, ValueMasker};
+use warden_core::mask::{Masked, Maskers, TextStream, ValueMasker};
 
 /// Every configured profile, compiled.
 #[derive(Default)]
@@ -55,5 +55,12 @@ impl ValueMasker for Masker {
 
     fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
         Masker::mask_text(self, text)
+    }
+
+    fn text_stream(self: Arc<Self>) -> Box<dyn TextStream>
+    where
+        Self: 'static,
+    {
+        Box::new(crate::StreamMasker::new(self))
     }
 }

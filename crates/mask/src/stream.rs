@@ -122,3 +122,13 @@ impl StreamMasker {
         }
     }
 }
+
+impl warden_core::mask::TextStream for StreamMasker {
+    fn push_into(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        StreamMasker::push_into(self, input, out);
+    }
+
+    fn finish_into(&mut self, out: &mut Vec<u8>) {
+        StreamMasker::finish_into(self, out);
+    }
+}

@@ -45,7 +45,12 @@ impl PolicyEngine {
             .roles
             .applicable(req.identity, req.connection, req.granted_roles)
         {
-            hits.extend(role.matching(&req.action.name).map(Hit::Role));
+            hits.extend(role.matching(req.action).map(Hit::Role));
+        }
+        if hits.is_empty()
+            && let Some(refusal) = self.model_refusal(req)
+        {
+            return refusal;
         }
         // Nothing can lift a role's deny, so Cedar is skipped then.
         let denied = hits.iter().any(|h| h.verdict() == Verdict::Deny);
@@ -76,7 +81,7 @@ impl PolicyEngine {
             .applicable(req.identity, req.connection, req.granted_roles)
         {
             roles.push(role.name.clone());
-            hits.extend(role.matching(&req.action.name).map(Hit::Role));
+            hits.extend(role.matching(req.action).map(Hit::Role));
         }
         if let Some(cedar) = &self.cedar {
             cedar.evaluate(req, now, false, &mut hits);
@@ -86,6 +91,27 @@ impl PolicyEngine {
             roles,
             matches: hits.iter().map(|h| h.to_match(req)).collect(),
         }
+    }
+}
+
+impl PolicyEngine {
+    /// When nothing matched only because a role's model allow-list left the model out, the
+    /// refusal says so, naming the role and its list.
+    fn model_refusal(&self, req: &DecisionRequest<'_>) -> Option<Decision> {
+        let model = req.action.model.as_deref()?;
+        let role = self
+            .roles
+            .applicable(req.identity, req.connection, req.granted_roles)
+            .find(|role| !role.allows_model(req.action) && role.would_grant(req.action))?;
+        Some(Decision::deny(
+            format!("role:{}/models", role.name),
+            format!(
+                "model {model:?} is not in role {}'s model allow-list ({}) on {}",
+                role.name,
+                role.models().join(", "),
+                req.connection
+            ),
+        ))
     }
 }
 

@@ -164,7 +164,7 @@ fn segment_match(pattern: &str, name: &str) -> bool {
 }
 
 /// Classic wildcard match where `*` matches any run of bytes, with one backtrack point.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

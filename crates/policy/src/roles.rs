@@ -3,7 +3,7 @@
 use crate::PolicyError;
 use crate::pattern::{ActionPattern, ConnectionPattern};
 use warden_config::{Config, Role};
-use warden_core::{Identity, Verdict};
+use warden_core::{Action, Identity, Verdict};
 
 /// All roles, in name order.
 #[derive(Debug, Default)]
@@ -20,6 +20,8 @@ pub(crate) struct CompiledRole {
     subjects: Vec<String>,
     scopes: Vec<String>,
     connections: Vec<ConnectionPattern>,
+    /// Model globs the role's allow and review rules are limited to (empty: any model).
+    models: Vec<String>,
     /// Deny rules first, then review, then allow, each list in config order.
     pub(crate) rules: Vec<RoleRule>,
 }
@@ -80,11 +82,37 @@ impl CompiledRole {
         self.connections.iter().any(|c| c.matches(connection))
     }
 
-    /// Rules of this role whose pattern matches `action`.
-    pub(crate) fn matching<'r>(&'r self, action: &'r str) -> impl Iterator<Item = &'r RoleRule> {
+    /// Rules of this role whose pattern matches `action`; allow and review rules only when the
+    /// action's model, if it names one, is in the role's model allow-list.
+    pub(crate) fn matching<'r>(&'r self, action: &'r Action) -> impl Iterator<Item = &'r RoleRule> {
+        let model_allowed = self.allows_model(action);
+        self.rules.iter().filter(move |rule| {
+            (model_allowed || rule.verdict == Verdict::Deny) && rule.pattern.matches(&action.name)
+        })
+    }
+
+    /// Whether the action names no model, the role lists none, or the model is in its list.
+    pub(crate) fn allows_model(&self, action: &Action) -> bool {
+        match &action.model {
+            Some(model) if !self.models.is_empty() => self
+                .models
+                .iter()
+                .any(|pattern| crate::pattern::glob(pattern.as_bytes(), model.as_bytes())),
+            _ => true,
+        }
+    }
+
+    /// The role's model allow-list as written, for refusals that name it.
+    pub(crate) fn models(&self) -> &[String] {
+        &self.models
+    }
+
+    /// Whether an allow or review rule of this role would match `action` if its model were
+    /// allowed.
+    pub(crate) fn would_grant(&self, action: &Action) -> bool {
         self.rules
             .iter()
-            .filter(move |rule| rule.pattern.matches(action))
+            .any(|rule| rule.verdict != Verdict::Deny && rule.pattern.matches(&action.name))
     }
 }
 
@@ -139,6 +167,7 @@ fn compile_role(config: &Config, name: &str, role: &Role) -> Result<CompiledRole
         subjects: role.subjects.clone(),
         scopes: role.scopes.clone(),
         connections,
+        models: role.models.clone(),
         rules,
     })
 }

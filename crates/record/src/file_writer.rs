@@ -146,7 +146,9 @@ impl WriterState {
     fn truncation_marker(&self, rejected: &[u8]) -> Result<Vec<u8>, RecordError> {
         let value: Option<serde_json::Value> = serde_json::from_slice(rejected).ok();
         let t = match (&value, self.kind) {
-            (Some(v), RecordingKind::Sql) => v.get("t").and_then(|t| t.as_f64()),
+            (Some(v), RecordingKind::Sql | RecordingKind::Http) => {
+                v.get("t").and_then(|t| t.as_f64())
+            }
             (Some(v), RecordingKind::Terminal) => v.get(0).and_then(|t| t.as_f64()),
             (None, _) => None,
         }
@@ -156,7 +158,7 @@ impl WriterState {
             self.limits.max_bytes
         );
         let marker = match self.kind {
-            RecordingKind::Sql => serde_json::json!({
+            RecordingKind::Sql | RecordingKind::Http => serde_json::json!({
                 "t": t, "type": "truncated", "max_bytes": self.limits.max_bytes, "reason": reason,
             }),
             // asciicast v2 "m" (marker) events are ignored by players that do not know them.

@@ -12,17 +12,20 @@ pub enum RecordingKind {
     Sql,
     /// Terminal input and output as asciicast v2 (`.cast`).
     Terminal,
+    /// HTTP exchanges as JSON lines (`.http`).
+    Http,
 }
 
 impl RecordingKind {
     /// Every kind, for scanning a directory.
-    pub const ALL: [Self; 2] = [Self::Sql, Self::Terminal];
+    pub const ALL: [Self; 3] = [Self::Sql, Self::Terminal, Self::Http];
 
     /// The file extension without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Self::Sql => "jsonl",
             Self::Terminal => "cast",
+            Self::Http => "http",
         }
     }
 

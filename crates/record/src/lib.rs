@@ -5,14 +5,20 @@
 //! asciicast v2), and calls `finish` when the session ends; the returned
 //! [`FinishedRecording::sha256_hex`] goes into the audit chain so [`verify_recording`] can later
 //! prove the file was not edited. Recorders never mask: the protocol masks values before it hands
-//! them over. [`apply_retention`] deletes old finished recordings; [`sql_timeline`] and
-//! [`play_asciicast`] read them back for the CLI. The file layout is in `docs/recordings.md`.
+//! them over. [`apply_retention`] deletes old finished recordings; [`detect_kind`],
+//! [`sql_timeline`] and [`play_asciicast`] read them back for the CLI, and
+//! [`RecordingStore::follow`] reads one that is still being written. The file layout is in
+//! `docs/recordings.md`.
 
 mod asciicast;
 mod error;
 mod file;
 mod file_writer;
+mod follow;
+mod http;
 mod kind;
+mod lines;
+mod play;
 mod replay;
 mod retention;
 mod sql;
@@ -22,10 +28,10 @@ mod verify;
 pub use asciicast::{AsciicastHeader, AsciicastRecorder};
 pub use error::RecordError;
 pub use file::{FileRecordingStore, RecordingLimits};
+pub use http::{HttpExchange, HttpHeader, HttpRecorder, RecordedExchange};
 pub use kind::{RecordingKind, validate_session_id};
-pub use replay::{
-    PlayOptions, PlayStats, StatementEntry, TimelineEntry, play_asciicast, sql_timeline,
-};
+pub use play::{PlayOptions, PlayStats, play_asciicast};
+pub use replay::{SqlTimeline, StatementEntry, TimelineEntry, detect_kind, sql_timeline};
 pub use retention::{RemovalReason, RemovedRecording, Retention, apply_retention};
 pub use sql::{SqlEvent, SqlHeader, SqlRecorder};
 pub use store::{

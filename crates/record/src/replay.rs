@@ -1,13 +1,11 @@
-//! Reading recordings back: a SQL timeline and a timed asciicast player for the CLI.
-
-use std::io::Write;
-use std::time::Duration;
+//! Reading recordings back: which format a recording is in, and a SQL timeline for the CLI.
 
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 
-use crate::{RecordError, SqlHeader};
+use crate::lines::JsonLines;
+use crate::{RecordError, RecordingKind, RecordingReader, SqlHeader};
 
 /// One statement read back from a SQL recording.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -59,117 +57,77 @@ pub enum TimelineEntry {
     },
 }
 
+/// Reads a SQL recording one entry at a time, so a followed live recording can be shown as it
+/// grows.
+pub struct SqlTimeline<R> {
+    lines: JsonLines<R>,
+}
+
+impl<R: AsyncRead + Unpin> SqlTimeline<R> {
+    /// Starts reading `reader` from its first line.
+    pub fn new(reader: R) -> Self {
+        Self {
+            lines: JsonLines::new(reader, "SQL recording"),
+        }
+    }
+
+    /// The next entry, or `None` at the end of the recording.
+    pub async fn next_entry(&mut self) -> Result<Option<TimelineEntry>, RecordError> {
+        let Some(value) = self.lines.next_value().await? else {
+            return Ok(None);
+        };
+        let entry =
+            serde_json::from_value(value).map_err(|e| self.lines.malformed(e.to_string()))?;
+        Ok(Some(entry))
+    }
+}
+
 /// Parses a SQL recording into its entries, in file order.
 pub async fn sql_timeline(
     reader: impl AsyncRead + Unpin,
 ) -> Result<Vec<TimelineEntry>, RecordError> {
-    let mut lines = BufReader::new(reader).lines();
+    let mut timeline = SqlTimeline::new(reader);
     let mut out = Vec::new();
-    let mut n = 0;
-    while let Some(line) = lines
-        .next_line()
-        .await
-        .map_err(|e| RecordError::io("read SQL recording", e))?
-    {
-        n += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let entry = serde_json::from_str(&line).map_err(|e| RecordError::Malformed {
-            line: n,
-            reason: e.to_string(),
-        })?;
+    while let Some(entry) = timeline.next_entry().await? {
         out.push(entry);
     }
     Ok(out)
 }
 
-/// How to play a terminal recording.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlayOptions {
-    /// Playback speed factor; 2.0 plays twice as fast. Must be positive.
-    pub speed: f64,
-    /// Longest pause between two events (before the speed factor); `None` keeps real pauses.
-    pub max_idle: Option<Duration>,
-}
-
-impl Default for PlayOptions {
-    fn default() -> Self {
-        Self {
-            speed: 1.0,
-            max_idle: Some(Duration::from_secs(2)),
-        }
-    }
-}
-
-/// What a playback wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PlayStats {
-    /// Output events written.
-    pub events: usize,
-    /// Bytes written to `out`.
-    pub bytes: usize,
-}
-
-/// Writes the output events of an asciicast v2 recording to `out`, pausing between them as
-/// recorded (scaled by `speed`, each pause capped at `max_idle`). Input and marker events are
-/// skipped: the terminal already echoed what mattered.
-pub async fn play_asciicast(
-    reader: impl AsyncRead + Unpin,
-    options: PlayOptions,
-    mut out: impl Write,
-) -> Result<PlayStats, RecordError> {
-    if !(options.speed.is_finite() && options.speed > 0.0) {
-        return Err(RecordError::InvalidOption(
-            "speed must be a positive number",
+/// Reads a recording's header line to tell its format (a SQL header has `"type": "header"`,
+/// an asciicast v2 header `"version": 2` and no type), and returns a reader that yields the
+/// whole recording again, header included. Waits for the header if `reader` does (a followed
+/// recording whose session has just started).
+pub async fn detect_kind(
+    reader: RecordingReader,
+) -> Result<(RecordingKind, RecordingReader), RecordError> {
+    let mut reader = BufReader::new(reader);
+    let mut first = Vec::new();
+    reader
+        .read_until(b'\n', &mut first)
+        .await
+        .map_err(|e| RecordError::io("read recording header", e))?;
+    let malformed = |reason: &str| RecordError::Malformed {
+        line: 1,
+        reason: reason.to_owned(),
+    };
+    if first.is_empty() {
+        return Err(malformed(
+            "the recording is empty (its session may have just started; try --follow)",
         ));
     }
-    let mut lines = BufReader::new(reader).lines();
-    let mut stats = PlayStats::default();
-    let mut n = 0;
-    let mut last_t = 0.0_f64;
-    while let Some(line) = lines
-        .next_line()
-        .await
-        .map_err(|e| RecordError::io("read terminal recording", e))?
-    {
-        n += 1;
-        if line.trim().is_empty() {
-            continue;
+    let header: Value = serde_json::from_slice(&first).map_err(|e| malformed(&e.to_string()))?;
+    let kind = match (
+        header.get("type"),
+        header.get("version").and_then(Value::as_u64),
+    ) {
+        (Some(t), _) if t == "header" && header.get("protocol").is_some_and(|p| p == "http") => {
+            RecordingKind::Http
         }
-        let malformed = |reason: String| RecordError::Malformed { line: n, reason };
-        let value: Value = serde_json::from_str(&line).map_err(|e| malformed(e.to_string()))?;
-        if n == 1 {
-            if value.get("version").and_then(Value::as_u64) != Some(2) {
-                return Err(malformed("not an asciicast v2 header".to_owned()));
-            }
-            continue;
-        }
-        let (t, code, data): (f64, String, String) =
-            serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
-        if code != "o" {
-            continue;
-        }
-        let gap = t - last_t;
-        let mut pause = if gap > 0.0 {
-            Duration::try_from_secs_f64(gap).unwrap_or(Duration::MAX)
-        } else {
-            Duration::ZERO
-        };
-        if let Some(cap) = options.max_idle {
-            pause = pause.min(cap);
-        }
-        last_t = t.max(last_t);
-        let scaled = Duration::try_from_secs_f64(pause.as_secs_f64() / options.speed)
-            .unwrap_or(Duration::MAX);
-        if !scaled.is_zero() {
-            tokio::time::sleep(scaled).await;
-        }
-        out.write_all(data.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| RecordError::io("write playback", e))?;
-        stats.events += 1;
-        stats.bytes += data.len();
-    }
-    Ok(stats)
+        (Some(t), _) if t == "header" => RecordingKind::Sql,
+        (None, Some(2)) => RecordingKind::Terminal,
+        _ => return Err(malformed("neither a SQL recording nor asciicast v2")),
+    };
+    let again = std::io::Cursor::new(first).chain(reader);
+    Ok((kind, Box::new(again)))
 }

@@ -1,6 +1,7 @@
 //! The pipeline's review hook: a `review` verdict either uses up an approval of exactly this
 //! payload, or opens (or finds) a review — then waits for it (`wait` mode) or refuses at once
-//! naming it (`fail_fast` mode).
+//! naming it (`fail_fast` mode). The review shows approvers the payload as the pipeline masked
+//! it for the role and binds the exact payload by hash; the stored text is never run.
 
 use crate::{ReviewService, ServiceError};
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ impl HoldForReview for ReviewService {
         action: &Action,
         decision: &Decision,
         payload: &[u8],
+        shown: &str,
     ) -> Result<Hold, GatewayError> {
         let requester = &session.identity.subject;
         let hash = payload_hash(payload);
@@ -46,16 +48,17 @@ impl HoldForReview for ReviewService {
         let review = match existing {
             Some(review) => review,
             None => {
-                let text = String::from_utf8_lossy(payload).into_owned();
+                // Approvers (store, API, CLI, webhooks) read the masked copy; approval binds the
+                // exact bytes, and only the held request itself ever runs.
                 let request = ReviewRequest {
                     kind: ReviewKind::Command,
                     connection: session.connection.clone(),
                     action: action.name.clone(),
-                    justification: justification(&text),
-                    payload: text,
+                    justification: justification(shown),
+                    payload: shown.to_owned(),
                     grant: None,
                 };
-                self.open(&session.identity, request, policy)
+                self.open_bound(&session.identity, request, policy, Some(payload))
                     .await
                     .map_err(refusal)?
             }
@@ -82,7 +85,8 @@ impl HoldForReview for ReviewService {
                 review.id,
                 review.rules.deadline.format("%Y-%m-%d %H:%M:%S UTC")
             ),
-        ))
+        )
+        .with_review(review.id.to_string()))
     }
 
     async fn wait(

@@ -163,4 +163,59 @@ impl Gateway {
             recordings: Some(self.recordings.clone()),
         }))
     }
+
+    /// The HTTP gateway over every `http` connection.
+    pub fn http(&self) -> anyhow::Result<Arc<warden_http::HttpGateway>> {
+        let mut gateway = warden_http::HttpGateway::new(
+            self.pipeline.clone(),
+            self.config.gateway.http.clone(),
+            Some(self.tls.clone()),
+            Some(self.recordings.clone()),
+        );
+        for (name, connection) in &self.config.connections {
+            if connection.kind != ConnectionKind::Http {
+                gateway.know(name, connection.kind);
+                continue;
+            }
+            let resolve = |section: &str,
+                           values: &BTreeMap<String, warden_config::SecretRef>|
+             -> anyhow::Result<Vec<(String, String)>> {
+                values
+                    .iter()
+                    .map(|(key, secret)| {
+                        warden_identity::resolve_secret(secret, &self.config.base_dir)
+                            .map(|value| (key.clone(), value.expose().clone()))
+                            .with_context(|| {
+                                format!("connections.{name}.credentials.{section}.{key}")
+                            })
+                    })
+                    .collect()
+            };
+            let injected = match &connection.credentials {
+                Some(credentials) => warden_http::Injected {
+                    headers: resolve("headers", &credentials.headers)?,
+                    query: resolve("query", &credentials.query)?,
+                },
+                None => warden_http::Injected::default(),
+            };
+            let target = warden_http::HttpTarget::new(name, connection, injected)?;
+            let tls = if connection.upstream.starts_with("https://") {
+                match connection.tls.mode {
+                    UpstreamTlsMode::Require => Some(warden_pg::upstream_tls::unverified()?),
+                    UpstreamTlsMode::VerifyFull | UpstreamTlsMode::Disable => {
+                        let ca = connection
+                            .tls
+                            .ca
+                            .as_ref()
+                            .map(|ca| self.config.base_dir.join(ca));
+                        Some(warden_pg::upstream_tls::verifying(ca.as_deref())?)
+                    }
+                }
+            } else {
+                None
+            };
+            gateway.add(target, tls)?;
+        }
+        Ok(Arc::new(gateway))
+    }
 }

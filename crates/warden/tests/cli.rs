@@ -191,6 +191,7 @@ fn the_example_config_checks_as_the_readme_says() {
         .args(["config", "check", "examples/warden.toml"])
         .current_dir(&root)
         .env("PG_PROD_PASSWORD", "secret")
+        .env("OPENAI_AUTH", "Bearer sk-test")
         .env("WARDEN_WEBHOOK_SECRET", "s")
         .output()
         .unwrap();
@@ -201,6 +202,7 @@ fn the_example_config_checks_as_the_readme_says() {
         .args(["config", "check", "examples/warden.toml"])
         .current_dir(&root)
         .env("PG_PROD_PASSWORD", "secret")
+        .env("OPENAI_AUTH", "Bearer sk-test")
         .env_remove("WARDEN_WEBHOOK_SECRET")
         .output()
         .unwrap();

@@ -27,6 +27,14 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
                 tasks.spawn(pg.serve(socket, config));
                 println!("postgres listener on {address}");
             }
+            ListenerProtocol::Http => {
+                let http = gateway.http()?;
+                let config = warden_http::HttpListenerConfig {
+                    allow_plaintext_loopback: listener.allow_plaintext_loopback,
+                };
+                tasks.spawn(http.serve(socket, config));
+                println!("http listener on {address} (/c/<connection>/…)");
+            }
             ListenerProtocol::Admin => {
                 // Tokens travel on this listener: TLS unless plaintext is explicitly allowed
                 // and the address is loopback.

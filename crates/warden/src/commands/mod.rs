@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod config;
 mod gateway;
+mod http_replay;
 mod keys;
 mod login;
 mod policy;
@@ -28,6 +29,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Access(command) => access::run_access(command).await,
         Command::Grants(command) => access::run_grants(command).await,
         Command::Sessions(command) => sessions::run(command).await,
-        Command::Replay { config, session } => sessions::replay(config, session).await,
+        Command::Replay(args) => sessions::replay(args).await,
     }
 }

@@ -1,13 +1,14 @@
 //! `warden sessions list` and `warden replay`, from the audit log and the session recordings;
 //! and the recording check `warden audit verify` runs.
 
-use crate::cli::{ConfigArg, SessionsCommand};
+use crate::cli::{ReplayArgs, SessionsCommand};
 use crate::state;
 use anyhow::Context;
 use std::process::ExitCode;
+use std::time::Duration;
 use warden_record::{
-    FileRecordingStore, RecordingLimits, RecordingStore, TimelineEntry, sql_timeline,
-    verify_recording,
+    FileRecordingStore, PlayOptions, RecordingKind, RecordingLimits, RecordingReader,
+    RecordingStore, SqlTimeline, TimelineEntry, detect_kind, play_asciicast, verify_recording,
 };
 use warden_store::{AuditFilter, ChainedEvent, Store};
 
@@ -84,7 +85,7 @@ pub async fn run(command: SessionsCommand) -> anyhow::Result<ExitCode> {
     .collect();
     println!(
         "{:<36}  {:<16}  {:<14}  {:<20}  {:<10}  RECORDING",
-        "SESSION", "IDENTITY", "CONNECTION", "STARTED", "STATEMENTS"
+        "SESSION", "IDENTITY", "CONNECTION", "STARTED", "REQUESTS"
     );
     for start in events(store.as_ref(), "session_start", identity, connection).await? {
         if since.is_some_and(|since| start.record.time < since) {
@@ -100,7 +101,14 @@ pub async fn run(command: SessionsCommand) -> anyhow::Result<ExitCode> {
             start.record.identity.as_deref().unwrap_or("-"),
             start.record.connection.as_deref().unwrap_or("-"),
             start.record.time.format("%Y-%m-%d %H:%M:%S"),
-            end.map_or("open".into(), |e| e.record.detail["statements"].to_string()),
+            // SQL sessions count statements, HTTP sessions exchanges.
+            end.map_or("open".into(), |e| {
+                let detail = &e.record.detail;
+                detail
+                    .get("statements")
+                    .unwrap_or(&detail["exchanges"])
+                    .to_string()
+            }),
             end.and_then(|e| e.record.detail["recording"]["bytes"].as_u64())
                 .map_or("-".into(), |b| format!("{b} bytes")),
         );
@@ -108,15 +116,63 @@ pub async fn run(command: SessionsCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `warden replay SESSION`: a SQL session as a readable timeline.
-pub async fn replay(config: ConfigArg, session: String) -> anyhow::Result<ExitCode> {
-    let config = state::load_config(&config.config)?;
+/// How often `warden replay --follow` looks for new events of a live recording.
+const FOLLOW_POLL: Duration = Duration::from_millis(100);
+
+/// Runs `warden replay SESSION`: a terminal session played back to stdout at recorded speed,
+/// a SQL session as a readable timeline; with `--follow`, a live one until it ends.
+pub async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let options = play_options(args.speed, args.max_idle)?;
+    let config = state::load_config(&args.config.config)?;
     let recordings = open(&config).await?;
-    let reader = recordings
-        .open(&session)
-        .await
-        .with_context(|| format!("no recording of session {session}"))?;
-    for entry in sql_timeline(reader).await? {
+    let session = &args.session;
+    let reader = if args.follow {
+        recordings.follow(session, FOLLOW_POLL).await
+    } else {
+        recordings.open(session).await
+    }
+    .with_context(|| format!("no recording of session {session}"))?;
+    let show = async {
+        let (kind, reader) = detect_kind(reader).await?;
+        match kind {
+            RecordingKind::Terminal => {
+                play_asciicast(reader, options, std::io::stdout()).await?;
+            }
+            RecordingKind::Sql => print_timeline(reader).await?,
+            RecordingKind::Http => super::http_replay::print_exchanges(reader).await?,
+        }
+        anyhow::Ok(())
+    };
+    tokio::select! {
+        shown = show => shown.with_context(|| format!("replaying session {session}"))?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\nreplay of session {session} interrupted");
+            return Ok(ExitCode::from(130));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks `--speed` and `--max-idle`.
+fn play_options(speed: f64, max_idle: f64) -> anyhow::Result<PlayOptions> {
+    anyhow::ensure!(
+        speed.is_finite() && speed > 0.0,
+        "--speed must be a positive number, e.g. 2 for twice as fast"
+    );
+    anyhow::ensure!(
+        max_idle >= 0.0,
+        "--max-idle must be zero or more seconds (inf keeps every pause)"
+    );
+    Ok(PlayOptions {
+        speed,
+        max_idle: Duration::try_from_secs_f64(max_idle).ok(),
+    })
+}
+
+/// Prints a SQL recording entry by entry (so a followed one shows statements as they come).
+async fn print_timeline(reader: RecordingReader) -> anyhow::Result<()> {
+    let mut timeline = SqlTimeline::new(reader);
+    while let Some(entry) = timeline.next_entry().await? {
         match entry {
             TimelineEntry::Header { header, .. } => println!(
                 "session {} by {} on {}, started {}",
@@ -145,7 +201,7 @@ pub async fn replay(config: ConfigArg, session: String) -> anyhow::Result<ExitCo
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 async fn open(config: &warden_config::Config) -> anyhow::Result<Box<dyn RecordingStore>> {

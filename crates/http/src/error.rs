@@ -1,0 +1,59 @@
+//! What can go wrong in the HTTP gateway.
+
+/// Errors of the HTTP gateway; each becomes a clear JSON answer to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// A route rule or target could not be compiled.
+    #[error("connection {connection}: {message}")]
+    Config {
+        /// The connection.
+        connection: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The request body is larger than the configured bound.
+    #[error("request body larger than {limit} bytes")]
+    RequestTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// The response body to mask as a whole is larger than the configured bound.
+    #[error("response body larger than {limit} bytes cannot be masked")]
+    ResponseTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// A server-sent event is larger than the bound for one event.
+    #[error("server-sent event larger than {limit} bytes")]
+    EventTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// Reading a body failed.
+    #[error("reading the {side} body: {message}")]
+    Body {
+        /// `request` or `response`.
+        side: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// The upstream could not be reached or failed.
+    #[error("upstream {connection} failed: {message}")]
+    Upstream {
+        /// The connection.
+        connection: String,
+        /// What happened.
+        message: String,
+    },
+    /// The upstream did not answer in time.
+    #[error("upstream {connection} did not answer within {seconds} s")]
+    UpstreamTimeout {
+        /// The connection.
+        connection: String,
+        /// The bound.
+        seconds: u64,
+    },
+    /// Socket or TLS failure on the client side.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}

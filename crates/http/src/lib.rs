@@ -1,0 +1,29 @@
+//! The HTTP gateway: a reverse proxy that turns each request into a pipeline action (from route
+//! rules), injects the connection's upstream credentials, masks responses (JSON-aware, plain
+//! text, and server-sent events event by event), masks prompts bound for model providers, knows
+//! OpenAI-compatible APIs (model allow-lists, token usage), records every exchange and audits it.
+//!
+//! The crate only translates HTTP into the shared pipeline; every verdict comes from policy.
+
+mod body;
+mod deltas;
+mod error;
+mod exchange;
+mod json_mask;
+mod listener;
+mod llm;
+mod reply;
+mod route;
+mod session;
+mod sse;
+mod stream;
+mod target;
+mod upstream;
+
+pub use error::HttpError;
+pub use json_mask::mask_json;
+pub use listener::{HttpGateway, HttpListenerConfig};
+pub use llm::Usage;
+pub use route::{RouteMatch, RouteTable};
+pub use sse::SseMasker;
+pub use target::{HttpTarget, Injected};

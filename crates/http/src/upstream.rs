@@ -1,0 +1,111 @@
+//! The upstream leg: one pooled client per connection (its own TLS settings), and the request
+//! Warden sends: the client's, minus its credential and hop-by-hop headers, plus the
+//! connection's injected credentials.
+
+use crate::body::Body;
+use crate::target::HttpTarget;
+use http::header::{self, HeaderMap, HeaderName};
+use http::request::Parts;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A pooled upstream client.
+pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Body>;
+
+/// A client for one connection: HTTPS with `tls`, or plain HTTP for `http://` upstreams (an
+/// `https://` upstream without TLS settings then fails to verify, never connects unverified).
+pub fn client(
+    tls: Option<Arc<rustls::ClientConfig>>,
+    connect_timeout: Duration,
+) -> Result<UpstreamClient, rustls::Error> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(connect_timeout));
+    let tls = match tls {
+        Some(config) => (*config).clone(),
+        None => rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth(),
+    };
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        .build(connector))
+}
+
+/// Headers that describe one hop, never forwarded.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    HeaderName::from_static("keep-alive"),
+];
+
+/// Removes hop-by-hop headers, and the ones the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+}
+
+/// The request sent upstream for the client request `parts` with `body`.
+pub fn request(
+    target: &HttpTarget,
+    parts: &Parts,
+    path: &str,
+    body: Body,
+    body_len: usize,
+) -> Result<http::Request<Body>, http::Error> {
+    let uri = target.uri(path, parts.uri.query())?;
+    let mut request = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(uri)
+        .body(body)?;
+    let headers = request.headers_mut();
+    *headers = parts.headers.clone();
+    strip_hop_by_hop(headers);
+    // The caller's credential is Warden's, never the upstream's; the body may have been
+    // rewritten; responses must arrive uncompressed so they can be masked.
+    for name in [
+        header::AUTHORIZATION,
+        header::HOST,
+        header::CONTENT_LENGTH,
+        header::ACCEPT_ENCODING,
+    ] {
+        headers.remove(name);
+    }
+    if body_len > 0 || !matches!(parts.method, http::Method::GET | http::Method::HEAD) {
+        headers.insert(header::CONTENT_LENGTH, body_len.into());
+    }
+    if let Ok(host) = http::HeaderValue::from_str(target.authority.as_str()) {
+        headers.insert(header::HOST, host);
+    }
+    for (name, value) in &target.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    Ok(request)
+}

@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# HTTP throughput benchmark of Warden's HTTP gateway, in one invocation.
+#
+# Starts an nginx origin serving a fixed ~1 KB JSON body (names and email addresses, so masking
+# has work) on a free loopback port, a second nginx as a reverse proxy in front of it, and a
+# Warden gateway with policy, audit and masking on, then runs `wrk` against direct / nginx /
+# warden interleaved per round (the order rotates every round) and prints paired ratios: each
+# proxy's requests/s ÷ direct requests/s of the same round.
+# Why paired: on a small, noisy machine absolute throughput drifts by ±40%; see docs/benchmarks.md.
+#
+# Usage: scripts/bench-http.sh
+# Environment (all optional):
+#   BENCH_T=15                  seconds per wrk run
+#   BENCH_ROUNDS=3              rounds (each runs every target once)
+#   BENCH_WARMUP=3              seconds of unrecorded wrk per target before round 1 (0 skips)
+#   BENCH_CONNS=32              wrk -c
+#   BENCH_THREADS=2             wrk -t
+#   BENCH_NGINX_WORKERS=1       worker_processes of both nginx instances (a number or "auto";
+#                               1 vs auto: see docs/benchmarks.md)
+#   BENCH_DETECTORS=email       detectors of Warden's masking profile (comma-separated)
+#   BENCH_ONLY_BASELINES=1      measure direct and nginx only: no Warden build, config or leg
+#   BENCH_KEEP=1                keep the temp dir (logs, configs, results.csv) after exit
+#   BENCH_WARDEN_BIN            use this binary instead of building it
+#   CARGO_TARGET_DIR            defaults to $HOME/.cache/warden-target, like scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+BENCH_T=${BENCH_T:-15}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_WARMUP=${BENCH_WARMUP:-3}
+BENCH_CONNS=${BENCH_CONNS:-32}
+BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
+BENCH_DETECTORS=${BENCH_DETECTORS:-email}
+BENCH_ONLY_BASELINES=${BENCH_ONLY_BASELINES:-0}
+BENCH_KEEP=${BENCH_KEEP:-0}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
+export CARGO_TERM_COLOR=never
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench-http: error: %s\n' "$*" >&2; exit 1; }
+
+for knob in BENCH_T BENCH_ROUNDS BENCH_WARMUP BENCH_CONNS BENCH_THREADS; do
+  [[ ${!knob} =~ ^[0-9]+$ ]] || die "$knob must be a whole number, not '${!knob}'"
+done
+[ "$BENCH_T" -gt 0 ] && [ "$BENCH_ROUNDS" -gt 0 ] || die "BENCH_T and BENCH_ROUNDS must be at least 1"
+[ "$BENCH_CONNS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNS must be at least BENCH_THREADS (wrk)"
+[[ $BENCH_NGINX_WORKERS =~ ^([1-9][0-9]*|auto)$ ]] || die "BENCH_NGINX_WORKERS must be a number or auto"
+[[ $BENCH_DETECTORS =~ ^[a-z_]+(,[a-z_]+)*$ ]] || die "BENCH_DETECTORS must be a comma-separated list of detector names"
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------------
+NGINX=$(command -v nginx || true)
+[ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; } \
+  || die "nginx not found: run scripts/install-test-deps.sh"
+for tool in wrk python3 setpriv timeout; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-test-deps.sh"
+done
+WRK=$(command -v wrk)
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------------------------
+# Clean-up: every process we start is recorded; every wait is bounded.
+# ---------------------------------------------------------------------------------------------
+WORK=""
+PIDS=()           # name:pid of every server we started, stopped in reverse order
+CLIENT_PID=""     # the running wrk (under timeout), if any
+
+stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGKILL
+  local name=$1 pid=$2 sig=$3 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "$name (pid $pid) did not stop within 15s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$? entry i
+  trap - EXIT INT TERM
+  [ -n "$CLIENT_PID" ] && stop_pid wrk "$CLIENT_PID" TERM
+  # SIGTERM is nginx's fast shutdown; the master stops its workers before it exits.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    entry=${PIDS[$i]}
+    stop_pid "${entry%%:*}" "${entry##*:}" TERM
+  done
+  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+    if [ "$BENCH_KEEP" = 1 ]; then
+      log "kept $WORK"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# 1. Build
+# ---------------------------------------------------------------------------------------------
+WARDEN=""
+if [ "$BENCH_ONLY_BASELINES" = 1 ]; then
+  log "BENCH_ONLY_BASELINES=1: measuring direct and nginx only (no Warden)"
+elif [ -n "${BENCH_WARDEN_BIN:-}" ]; then
+  WARDEN=$BENCH_WARDEN_BIN
+else
+  command -v cargo >/dev/null 2>&1 || die "cargo not found (or set BENCH_WARDEN_BIN, or BENCH_ONLY_BASELINES=1)"
+  log "building warden (release) into $CARGO_TARGET_DIR"
+  nice -n 10 cargo build --release --locked -p warden
+  WARDEN="$CARGO_TARGET_DIR/release/warden"
+fi
+[ -z "$WARDEN" ] || [ -x "$WARDEN" ] || die "warden binary $WARDEN is missing or not executable"
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+# Under /tmp so the unprivileged service user can reach it.
+WORK=$(mktemp -d /tmp/warden-bench-http-XXXXXX)
+chmod 755 "$WORK"
+
+# nginx should not run as root: run it as a service user (setpriv execs, so $! is the master's
+# own pid, needed for /proc/PID/stat). Its workers then run as that user too.
+AS_SVC=()
+SVC_USER=""
+if [ "$(id -u)" -eq 0 ]; then
+  for candidate in nobody postgres; do
+    if id -u "$candidate" >/dev/null 2>&1; then SVC_USER=$candidate; break; fi
+  done
+  [ -n "$SVC_USER" ] || die "running as root but neither user nobody nor postgres exists"
+  AS_SVC=(setpriv --reuid="$SVC_USER" --regid="$(id -g "$SVC_USER")" --clear-groups)
+fi
+own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port NAME PID PORT LOG: until PORT accepts TCP, the process dies, or 60 s pass.
+wait_port() {
+  local name=$1 pid=$2 port=$3 logfile=$4 i
+  for ((i = 0; i < 600; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name exited during start-up (log above: $logfile)"
+    fi
+    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 30 "$logfile" >&2 || true
+  die "$name did not accept connections on port $port within 60s"
+}
+
+# cpu_ticks PID: utime + stime of the process and its live children (nginx's workers), all
+# threads, in clock ticks. Empty when PID is gone.
+cpu_ticks() {
+  python3 - "$1" <<'PY'
+import os, sys
+root = sys.argv[1]
+def fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    return stat[stat.rindex(")") + 2:].split()  # field 3 onwards; comm may hold spaces
+try:
+    total = sum(int(x) for x in fields(root)[11:13])
+except OSError:
+    sys.exit(0)
+for pid in os.listdir("/proc"):
+    if not pid.isdigit() or pid == root:
+        continue
+    try:
+        f = fields(pid)
+    except OSError:
+        continue
+    if f[1] == root:                                   # ppid
+        total += int(f[11]) + int(f[12])               # utime, stime
+print(total)
+PY
+}
+
+# ---------------------------------------------------------------------------------------------
+# 2. Origin: nginx serving a fixed JSON body
+# ---------------------------------------------------------------------------------------------
+# About 1 KB, with email addresses in fields and in free text, so Warden's masking has work.
+# No single quotes, `$` or backslashes: it goes into nginx's config verbatim.
+BODY='{"items":[{"id":1001,"name":"Ada Lovelace","email":"ada.lovelace@example.com","city":"London","status":"active","note":"prefers email, escalate to ada.l@analytical.example.org"},{"id":1002,"name":"Grace Hopper","email":"grace.hopper@example.net","city":"Arlington","status":"active","note":"billing contact: billing+grace@navy.example.mil"},{"id":1003,"name":"Alan Turing","email":"alan.turing@example.co.uk","city":"Wilmslow","status":"inactive","note":"forward to a.turing@bletchley.example.com"},{"id":1004,"name":"Katherine Johnson","email":"k.johnson@example.org","city":"Hampton","status":"active","note":"no personal data in this note at all"},{"id":1005,"name":"Edsger Dijkstra","email":"ewd@example.nl","city":"Nuenen","status":"pending","note":"reply to ewd.archive@example.edu please"},{"id":1006,"name":"Barbara Liskov","email":"liskov@example.com","city":"Boston","status":"active","note":"cc b.liskov@mit.example.edu"}],"count":6,"next":null}'
+PLAIN_EMAIL="ada.lovelace@example.com"   # must reach clients of direct and nginx, never of warden
+
+# nginx_common DIR: the settings both nginx instances share. Every path is inside DIR: nothing
+# touches the system nginx, its logs, /var/lib/nginx or port 80.
+nginx_common() {
+  local dir=$1
+  cat <<EOF
+daemon off;
+master_process on;
+worker_processes $BENCH_NGINX_WORKERS;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000;
+    server_tokens off;
+EOF
+}
+
+# start_nginx NAME PORT: starts nginx from $WORK/NAME/nginx.conf, waits for PORT, and sets
+# STARTED_PID to the master's pid (not printed: a command substitution would lose PIDS).
+STARTED_PID=""
+start_nginx() {
+  local name=$1 port=$2 dir="$WORK/$1" pid
+  mkdir -p "$dir/tmp"
+  own "$dir"
+  timeout 30 "${AS_SVC[@]}" "$NGINX" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+    >"$dir/config-test.log" 2>&1 || { cat "$dir/config-test.log" >&2; die "nginx rejected $dir/nginx.conf"; }
+  "${AS_SVC[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stderr.log" 2>&1 &
+  pid=$!
+  PIDS+=("$name:$pid")
+  wait_port "$name" "$pid" "$port" "$dir/error.log"
+  STARTED_PID=$pid
+}
+
+mkdir -p "$WORK/origin"
+ORIGIN_PORT=$(free_port)
+{
+  nginx_common "$WORK/origin"
+  cat <<EOF
+    server {
+        listen 127.0.0.1:$ORIGIN_PORT;
+        location = /v1/items {
+            default_type application/json;
+            return 200 '$BODY';
+        }
+        location / { return 404; }
+    }
+}
+EOF
+} >"$WORK/origin/nginx.conf"
+log "starting the origin (nginx, worker_processes $BENCH_NGINX_WORKERS) on 127.0.0.1:$ORIGIN_PORT"
+start_nginx origin "$ORIGIN_PORT"
+ORIGIN_PID=$STARTED_PID
+
+# ---------------------------------------------------------------------------------------------
+# 3. Proxies: nginx as a reverse proxy, Warden
+# ---------------------------------------------------------------------------------------------
+# The same path shape as Warden's (/c/origin/...), the prefix stripped before forwarding.
+mkdir -p "$WORK/nginx"
+NGINX_PORT=$(free_port)
+{
+  nginx_common "$WORK/nginx"
+  cat <<EOF
+    upstream origin {
+        server 127.0.0.1:$ORIGIN_PORT;
+        keepalive 64;
+        keepalive_requests 1000000;
+        keepalive_timeout 75s;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location /c/origin/ {
+            proxy_pass http://origin/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location / { return 404; }
+    }
+}
+EOF
+} >"$WORK/nginx/nginx.conf"
+log "starting nginx as a reverse proxy (worker_processes $BENCH_NGINX_WORKERS) on 127.0.0.1:$NGINX_PORT"
+start_nginx nginx "$NGINX_PORT"
+NGINX_PID=$STARTED_PID
+
+WARDEN_PID=""
+WARDEN_PORT=""
+if [ -n "$WARDEN" ]; then
+  mkdir -p "$WORK/warden"
+  WARDEN_PORT=$(free_port)
+  detectors=$(printf '"%s", ' ${BENCH_DETECTORS//,/ })
+  cat >"$WORK/warden/warden.toml" <<EOF
+# Generated by scripts/bench-http.sh.
+[gateway]
+data_dir = "data"
+node = "bench"
+
+[[gateway.listeners]]
+protocol = "http"
+address = "127.0.0.1:$WARDEN_PORT"
+allow_plaintext_loopback = true
+
+[identity.api_keys]
+enabled = true
+
+[connections.origin]
+kind = "http"
+upstream = "http://127.0.0.1:$ORIGIN_PORT"
+tls = { mode = "disable" }
+
+[[connections.origin.routes]]
+method = "GET"
+path = "/v1/items"
+action = "bench:items:read"
+
+[roles.bench]
+groups = ["bench"]
+connections = ["origin"]
+allow = ["bench:items:read"]
+mask = "bench"
+
+[masking.profiles.bench]
+detectors = [${detectors%, }]
+strategy = { kind = "redact" }
+EOF
+  if ! timeout 60 "$WARDEN" config check "$WORK/warden/warden.toml" >"$WORK/warden/config-check.log" 2>&1; then
+    sed 's/^/    /' "$WORK/warden/config-check.log" >&2
+    die "Warden rejected the benchmark's HTTP config (above; config in $WORK/warden/warden.toml, BENCH_KEEP=1 keeps it). If Warden's HTTP gateway is not built yet, run with BENCH_ONLY_BASELINES=1 to measure direct and nginx only."
+  fi
+  umask_old=$(umask)
+  umask 077
+  timeout 60 "$WARDEN" keys create --config "$WORK/warden/warden.toml" --name bench --group bench \
+    >"$WORK/warden/api-key" 2>"$WORK/warden/keys.log" \
+    || { cat "$WORK/warden/keys.log" >&2; die "warden keys create failed"; }
+  umask "$umask_old"
+  WARDEN_KEY=$(head -n1 "$WORK/warden/api-key")
+  [ -n "$WARDEN_KEY" ] || die "warden keys create printed no key (see $WORK/warden/keys.log)"
+  log "starting Warden on 127.0.0.1:$WARDEN_PORT (policy, audit, masking: $BENCH_DETECTORS)"
+  RUST_LOG=${RUST_LOG:-warn} "$WARDEN" gateway --config "$WORK/warden/warden.toml" \
+    >"$WORK/warden/warden.log" 2>&1 &
+  WARDEN_PID=$!
+  PIDS+=("warden:$WARDEN_PID")
+  wait_port warden "$WARDEN_PID" "$WARDEN_PORT" "$WORK/warden/warden.log"
+  # wrk reads the header from the environment in a Lua script rather than from -H, so the key
+  # never shows in the process list. The script defines no request(), so wrk still builds the
+  # request once and sends the same bytes as with -H: no per-request Lua.
+  cat >"$WORK/warden/auth.lua" <<'LUA'
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_WARDEN_KEY")
+LUA
+  export BENCH_WARDEN_KEY=$WARDEN_KEY
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 4. Runs
+# ---------------------------------------------------------------------------------------------
+TARGETS=(direct nginx)
+[ -n "$WARDEN" ] && TARGETS+=(warden)
+
+# target_info TARGET: prints "URL PID WRK_SCRIPT" (PID and script "-" when none).
+target_info() {
+  case $1 in
+    direct) echo "http://127.0.0.1:$ORIGIN_PORT/v1/items - -" ;;
+    nginx)  echo "http://127.0.0.1:$NGINX_PORT/c/origin/v1/items $NGINX_PID -" ;;
+    warden) echo "http://127.0.0.1:$WARDEN_PORT/c/origin/v1/items $WARDEN_PID $WORK/warden/auth.lua" ;;
+  esac
+}
+
+# smoke TARGET: one request; the status must be 200 and the body the origin's, with the plain
+# email masked through Warden and intact elsewhere. A failure here would make every run
+# measure error responses, so it stops the benchmark.
+smoke() {
+  local target=$1 url pid script out
+  read -r url pid script <<<"$(target_info "$target")"
+  if ! out=$(timeout 30 python3 - "$url" "$target" "$PLAIN_EMAIL" <<'PY' 2>&1
+import os, sys, urllib.request, urllib.error
+url, target, email = sys.argv[1:4]
+req = urllib.request.Request(url)
+if target == "warden":
+    req.add_header("Authorization", "Bearer " + os.environ["BENCH_WARDEN_KEY"])
+try:
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        status, body = resp.status, resp.read().decode("utf-8", "replace")
+except urllib.error.HTTPError as err:
+    status, body = err.code, err.read().decode("utf-8", "replace")
+except Exception as err:  # connection refused, reset, timeout
+    sys.exit(f"no response: {err}")
+if status != 200:
+    sys.exit(f"status {status}: {body[:300]}")
+if not body.startswith('{"items":['):
+    sys.exit(f"unexpected body: {body[:300]}")
+if target == "warden":
+    if email in body:
+        sys.exit("the email came back unmasked: is the role's masking profile applied?")
+elif email not in body:
+    sys.exit(f"the email is missing from the body: {body[:300]}")
+print(f"{len(body)} bytes")
+PY
+  ); then
+    [ "$pid" = - ] || kill -0 "$pid" 2>/dev/null || log "  $target is not running any more"
+    [ "$target" = warden ] && tail -n 20 "$WORK/warden/warden.log" >&2 2>/dev/null
+    die "smoke test through $target ($url) failed: $out"
+  fi
+  log "  $target: ok ($out)"
+}
+
+log "smoke test: one request through every target"
+for target in "${TARGETS[@]}"; do smoke "$target"; done
+
+RESULTS="$WORK/results.csv"
+echo "round,position,target,rc,rps,requests,non2xx,socket_errors,p50_ms,p99_ms,cpu_ticks,clk_tck,duration_s" >"$RESULTS"
+mkdir -p "$WORK/logs"
+
+# wrk_run LOGFILE SECONDS URL SCRIPT: wrk in the background, waited for, so a signal to this
+# script stops the run at once. Returns wrk's exit status.
+wrk_run() {
+  local logfile=$1 seconds=$2 url=$3 script=$4 rc=0 args=()
+  [ "$script" = - ] || args=(-s "$script")
+  timeout -k 10 $((seconds + 60)) "$WRK" -t "$BENCH_THREADS" -c "$BENCH_CONNS" -d "${seconds}s" \
+    --timeout 10s --latency "${args[@]}" "$url" >"$logfile" 2>&1 &
+  CLIENT_PID=$!
+  wait "$CLIENT_PID" || rc=$?
+  CLIENT_PID=""
+  return "$rc"
+}
+
+# to_ms VALUE: wrk prints durations as 812.00us, 1.23ms or 1.05s.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+  }'
+}
+
+run_one() {   # run_one ROUND POSITION TARGET
+  local round=$1 position=$2 target=$3 url pid script
+  read -r url pid script <<<"$(target_info "$target")"
+  local logfile="$WORK/logs/r$round-$target.log" before="" after="" rc=0
+  kill -0 "$ORIGIN_PID" 2>/dev/null || log "  the origin is not running any more (see $WORK/origin/error.log)"
+  if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then
+    log "  $target is not running any more"
+  fi
+  [ "$pid" = - ] || before=$(cpu_ticks "$pid")
+  wrk_run "$logfile" "$BENCH_T" "$url" "$script" || rc=$?
+  [ "$pid" = - ] || after=$(cpu_ticks "$pid")
+  local rps requests non2xx socket p50 p99 cpu=""
+  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$logfile" | tail -n1)
+  requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$logfile" | tail -n1)
+  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$logfile" | tail -n1)
+  socket=$(sed -n 's/^ *Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' \
+    "$logfile" | tail -n1 | awk '{print $1 + $2 + $3 + $4}')
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$logfile" | tail -n1)")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$logfile" | tail -n1)")
+  non2xx=${non2xx:-0}
+  socket=${socket:-0}
+  [ -n "$before" ] && [ -n "$after" ] && cpu=$((after - before))
+  if [ "$rc" -ne 0 ] || [ -z "$rps" ] || [ -z "$requests" ] || [ "$non2xx" -ne 0 ]; then
+    # Error responses are cheap: counting them as throughput would flatter a failing proxy.
+    log "  round $round $target: FAILED (wrk rc=$rc, non-2xx responses: $non2xx); output tail:"
+    tail -n 15 "$logfile" | sed 's/^/      /' >&2
+    rps=""
+  else
+    log "  round $round $target: req/s=$rps requests=$requests p50=${p50}ms p99=${p99}ms cpu_ticks=${cpu:-}"
+  fi
+  [ "$socket" -eq 0 ] || log "  round $round $target: $socket socket errors (see $logfile)"
+  echo "$round,$position,$target,$rc,$rps,$requests,$non2xx,$socket,$p50,$p99,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
+}
+
+if [ "$BENCH_WARMUP" -gt 0 ]; then
+  log "warm-up: ${BENCH_WARMUP}s of wrk per target (not recorded)"
+  for target in "${TARGETS[@]}"; do
+    read -r url _ script <<<"$(target_info "$target")"
+    wrk_run "$WORK/logs/warmup-$target.log" "$BENCH_WARMUP" "$url" "$script" \
+      || log "  warm-up of $target: wrk failed (see $WORK/logs/warmup-$target.log)"
+  done
+fi
+
+log "wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_T}s; $BENCH_ROUNDS rounds over: ${TARGETS[*]}"
+n=${#TARGETS[@]}
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+  log "round $round/$BENCH_ROUNDS"
+  for ((k = 0; k < n; k++)); do
+    run_one "$round" "$k" "${TARGETS[$(((round - 1 + k) % n))]}"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+# 5. Report
+# ---------------------------------------------------------------------------------------------
+echo
+echo "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$WRK" -v 2>&1 | head -n1 | awk '{print "wrk " $2}'), $(nproc) CPUs"
+echo "wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_T}s, GET of a ${#BODY}-byte JSON body, keep-alive, over TCP loopback without TLS; nginx worker_processes $BENCH_NGINX_WORKERS"
+[ -n "$WARDEN" ] && echo "Warden: policy, audit and masking on (detectors: $BENCH_DETECTORS)"
+python3 "$ROOT/scripts/bench/summarize_http.py" "$RESULTS"
