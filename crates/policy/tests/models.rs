@@ -59,7 +59,10 @@ fn another_role_without_a_list_still_allows_the_model() {
     let decision = ask(&both, "autogen:prompt", Some("gpt-4o")).decide(&engine);
     assert_eq!(decision.verdict, Allow);
     assert_eq!(decision.rule, "role:research/allow[0]");
-    // An action no role grants is the ordinary default deny, not a model refusal.
-    let other = ask(&both, "autogen:file:upload", Some("gpt-4o")).decide(&engine);
+    // An action only the limited role would grant is refused naming the model list.
+    let upload = ask(&both, "autogen:file:upload", Some("gpt-4o")).decide(&engine);
+    assert_eq!(upload.rule, "role:agents/models");
+    // An action no role grants whatever the model is the ordinary default deny.
+    let other = ask(&both, "http:GET", Some("gpt-4o")).decide(&engine);
     assert_eq!(other.rule, "default-deny");
 }
