@@ -455,7 +455,28 @@ where
                 }
             }
             b'E' => {
-                let message = error_response::message(frame.body());
+                // Errors quote values: a masked role reads them masked, and so do the audit
+                // event and the recording.
+                // (A Parse or Bind error belongs to the Execute queued behind it.)
+                let masker = self
+                    .expect
+                    .iter()
+                    .take_while(|e| !matches!(e, Expect::Sync))
+                    .find_map(|e| match e {
+                        Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight)) => {
+                            Some(inflight.masker.clone())
+                        }
+                        _ => None,
+                    })
+                    .flatten();
+                let masked = masker
+                    .as_deref()
+                    .and_then(|m| error_response::masked(b'E', frame.body(), m));
+                let message = error_response::message(
+                    masked
+                        .as_ref()
+                        .map_or(frame.body(), |m| m.get(5..).unwrap_or_default()),
+                );
                 match self.expect.front_mut() {
                     Some(Expect::Query(inflight)) => {
                         if let Some(inflight) = inflight
@@ -485,6 +506,10 @@ where
                         }
                     }
                     None => {}
+                }
+                if let Some(masked) = masked {
+                    self.to_client.extend_from_slice(&masked);
+                    return self.flush_if_full().await;
                 }
             }
             b'Z' => {

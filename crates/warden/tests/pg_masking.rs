@@ -165,3 +165,36 @@ async fn whole_row_references_do_not_carry_protected_columns_out() {
         assert_eq!(out.lines().count(), 3, "{sql}: {out}");
     }
 }
+
+#[tokio::test]
+async fn values_quoted_in_server_errors_are_masked_for_masked_roles() {
+    let h = Harness::start().await;
+    let support = h.key("sam", &["support"]).await;
+    // The server quotes the offending value in its error message.
+    let sql = "SELECT email::int FROM customers WHERE id = 1;\n";
+    let (_, _, err) = h.psql(&support, sql).await;
+    assert!(err.contains("invalid input syntax for type integer"), "{err}");
+    assert!(!err.contains("ada@example.com"), "a clear value in the error: {err}");
+    // The extended protocol: the error arrives for the Execute.
+    let client = h.client(&support).await;
+    let error = client
+        .query("SELECT card::int FROM customers WHERE id = $1", &[&1i32])
+        .await
+        .unwrap_err();
+    let text = format!("{error:?}");
+    assert!(!text.contains("4111 1111 1111 1111"), "{text}");
+    assert!(text.contains("invalid input syntax"), "{text}");
+    // Neither the audit log nor the recording holds them.
+    let events = h
+        .audit(warden_store::AuditFilter {
+            identity: Some("sam".into()),
+            ..Default::default()
+        })
+        .await;
+    let audit = serde_json::to_string(&events).unwrap();
+    assert!(audit.contains("invalid input syntax"), "{audit}");
+    assert!(!audit.contains("ada@example.com") && !audit.contains("4111 1111 1111 1111"));
+    // An unmasked role still reads the server's message as it is.
+    let (_, _, err) = h.psql(&h.dba_key, sql).await;
+    assert!(err.contains("ada@example.com"), "{err}");
+}

@@ -88,3 +88,31 @@ pub fn message(body: &[u8]) -> Option<String> {
     }
     None
 }
+
+/// The ErrorResponse or NoticeResponse `body` (tag `tag`) with its human-readable fields
+/// (message, detail, hint, where) masked; `None` when nothing needed masking. Servers quote
+/// values in errors (`invalid input syntax for type integer: "ada@example.com"`), so a masked
+/// role must not read them there either.
+pub fn masked(tag: u8, body: &[u8], masker: &dyn warden_core::mask::ValueMasker) -> Option<Bytes> {
+    let mut out = BytesMut::with_capacity(body.len());
+    let mut changed = false;
+    let mut rest = body;
+    while let Some((&field, after)) = rest.split_first() {
+        if field == 0 {
+            break;
+        }
+        let (value, next) = super::cstr(after)?;
+        out.extend_from_slice(&[field]);
+        match field {
+            b'M' | b'D' | b'H' | b'W' => {
+                let masked = masker.mask_text(value);
+                changed |= matches!(masked, std::borrow::Cow::Owned(_));
+                put_cstr(&mut out, &masked);
+            }
+            _ => put_cstr(&mut out, value),
+        }
+        rest = next;
+    }
+    out.extend_from_slice(&[0]);
+    changed.then(|| tagged(tag, &out))
+}
