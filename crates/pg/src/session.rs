@@ -293,6 +293,17 @@ where
                 }
                 self.forward(frame, Expect::BindComplete);
             }
+            b'N' => {
+                // Notices (RAISE NOTICE, warnings) can quote values too.
+                let masker = self.pending_masker();
+                if let Some(masked) = masker
+                    .as_deref()
+                    .and_then(|m| error_response::masked(b'N', frame.body(), m))
+                {
+                    self.to_client.extend_from_slice(&masked);
+                    return self.flush_if_full().await;
+                }
+            }
             b'E' => {
                 let portal = crate::messages::cstr(frame.body())
                     .map(|(p, _)| p)
@@ -457,18 +468,7 @@ where
             b'E' => {
                 // Errors quote values: a masked role reads them masked, and so do the audit
                 // event and the recording.
-                // (A Parse or Bind error belongs to the Execute queued behind it.)
-                let masker = self
-                    .expect
-                    .iter()
-                    .take_while(|e| !matches!(e, Expect::Sync))
-                    .find_map(|e| match e {
-                        Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight)) => {
-                            Some(inflight.masker.clone())
-                        }
-                        _ => None,
-                    })
-                    .flatten();
+                let masker = self.pending_masker();
                 let masked = masker
                     .as_deref()
                     .and_then(|m| error_response::masked(b'E', frame.body(), m));
@@ -762,6 +762,21 @@ where
             }
         }
         Ok(())
+    }
+
+    /// The masker of the statement the server is answering now (a Parse or Bind error belongs
+    /// to the Execute queued behind it).
+    fn pending_masker(&self) -> Option<Arc<dyn ValueMasker>> {
+        self.expect
+            .iter()
+            .take_while(|e| !matches!(e, Expect::Sync))
+            .find_map(|e| match e {
+                Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight)) => {
+                    Some(inflight.masker.clone())
+                }
+                _ => None,
+            })
+            .flatten()
     }
 
     async fn finish(&mut self, inflight: Inflight) -> Result<(), PgError> {

@@ -173,8 +173,14 @@ async fn values_quoted_in_server_errors_are_masked_for_masked_roles() {
     // The server quotes the offending value in its error message.
     let sql = "SELECT email::int FROM customers WHERE id = 1;\n";
     let (_, _, err) = h.psql(&support, sql).await;
-    assert!(err.contains("invalid input syntax for type integer"), "{err}");
-    assert!(!err.contains("ada@example.com"), "a clear value in the error: {err}");
+    assert!(
+        err.contains("invalid input syntax for type integer"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ada@example.com"),
+        "a clear value in the error: {err}"
+    );
     // The extended protocol: the error arrives for the Execute.
     let client = h.client(&support).await;
     let error = client
