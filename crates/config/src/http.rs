@@ -94,3 +94,14 @@ pub struct HttpRoute {
     #[serde(default)]
     pub outbound: bool,
 }
+
+/// A role's cap on LLM tokens per identity (`token_budget = { tokens = 200000, window = "1d" }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBudgetConfig {
+    /// Tokens each identity may spend per window (prompt and completion together).
+    pub tokens: u64,
+    /// Window length; windows start at multiples of it since the Unix epoch (`1d` resets at
+    /// 00:00 UTC).
+    pub window: ConfigDuration,
+}

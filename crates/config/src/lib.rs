@@ -14,7 +14,7 @@ mod validate;
 
 pub use duration::ConfigDuration;
 pub use error::ConfigError;
-pub use http::{HttpApi, HttpRoute, HttpSettings};
+pub use http::{HttpApi, HttpRoute, HttpSettings, TokenBudgetConfig};
 pub use load::{load, parse};
 pub use model::*;
 pub use validate::{ALGORITHMS, DETECTORS};

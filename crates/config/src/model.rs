@@ -375,6 +375,9 @@ pub struct Role {
     /// LLM models the role may use (globs) on connections with `api = "openai"`; empty: any.
     #[serde(default)]
     pub models: Vec<String>,
+    /// LLM tokens each identity may spend per window through this role.
+    #[serde(default)]
+    pub token_budget: Option<crate::http::TokenBudgetConfig>,
 }
 
 /// Who approves, how many, and for how long a request may wait.

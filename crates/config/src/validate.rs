@@ -319,6 +319,20 @@ fn roles(config: &Config, report: &mut Report<'_>) {
             ),
             _ => {}
         }
+        if let Some(budget) = &role.token_budget {
+            if budget.tokens == 0 {
+                report(
+                    path.key("token_budget").key("tokens"),
+                    "must be at least 1; to forbid LLM use, deny the action instead".into(),
+                );
+            }
+            if budget.window.0.as_secs() == 0 {
+                report(
+                    path.key("token_budget").key("window"),
+                    "must be at least one second, e.g. \"1h\" or \"1d\"".into(),
+                );
+            }
+        }
         for (i, model) in role.models.iter().enumerate() {
             if model.trim().is_empty() {
                 report(

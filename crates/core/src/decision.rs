@@ -47,6 +47,9 @@ pub struct Decision {
     /// The masking profile of the role that allowed it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask_profile: Option<String>,
+    /// The LLM token budget of the role that allowed it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_budget: Option<crate::TokenBudget>,
 }
 
 impl Decision {
@@ -58,6 +61,7 @@ impl Decision {
             reason: reason.into(),
             review_policy: None,
             mask_profile: None,
+            token_budget: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod audit;
+pub mod budget;
 pub mod connection;
 pub mod decision;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod session;
 
 pub use action::Action;
 pub use audit::{AuditKind, AuditRecord};
+pub use budget::{TokenBudget, TokenLedger};
 pub use connection::ConnectionKind;
 pub use decision::{Decision, Verdict};
 pub use error::{Fault, GatewayError};

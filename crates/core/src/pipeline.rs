@@ -255,6 +255,7 @@ pub struct Pipeline {
     grants: Arc<dyn Grants>,
     maskers: Arc<dyn crate::mask::Maskers>,
     counters: Arc<Counters>,
+    tokens: Arc<crate::TokenLedger>,
 }
 
 impl Pipeline {
@@ -273,12 +274,18 @@ impl Pipeline {
             grants: Arc::new(NoGrants),
             maskers: Arc::new(crate::mask::NoMasking),
             counters: Arc::default(),
+            tokens: Arc::default(),
         }
     }
 
     /// Running totals since start.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// LLM tokens spent per identity against the budgets decisions name.
+    pub fn tokens(&self) -> &crate::TokenLedger {
+        &self.tokens
     }
 
     /// The same pipeline, consulting `grants` for elevated access on every request (so expiry

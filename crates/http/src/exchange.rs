@@ -157,6 +157,35 @@ impl Exchange {
                 return response;
             }
         };
+        // A role's token budget: an LLM call is refused once the caller has used it up.
+        if let (Some(budget), Some(_)) = (&decision.token_budget, &action.model)
+            && let Err(refusal) = self
+                .gateway
+                .pipeline
+                .tokens()
+                .check(&self.session.session.identity.subject, budget)
+        {
+            self.session.refused.fetch_add(1, Ordering::Relaxed);
+            self.record.request_body = self.recorded_request(&request_body, None);
+            let response = reply::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "warden_token_budget",
+                refusal.code,
+                &refusal.message,
+            );
+            self.record.error = Some(refusal.message.clone());
+            self.record.status = response.status().as_u16();
+            let done = self.completion(&action, &decision, self.started.elapsed());
+            done.finish(
+                Pumped {
+                    error: Some(refusal.message),
+                    ..Pumped::default()
+                },
+                None,
+            )
+            .await;
+            return response;
+        }
         self.masker = match self.gateway.pipeline.masker(&decision) {
             Ok(masker) => masker,
             Err(refusal) => {
@@ -318,17 +347,9 @@ impl Exchange {
             head_parts.headers.remove(header::CONTENT_LENGTH);
         }
         let (tx, client_body) = body::ChannelBody::channel(STREAM_DEPTH);
-        let done = Completion {
-            gateway: self.gateway.clone(),
-            session: self.session.clone(),
-            record: std::mem::take(&mut self.record),
-            started: self.started,
-            head,
-            action: action.clone(),
-            decision: decision.clone(),
-        };
         let idle = settings.idle_timeout.0;
         let limit = settings.recorded_body_bytes;
+        let done = self.completion(action, decision, head);
         tokio::spawn(async move {
             let pumped = stream::pump(upstream_body, transform, tx, idle, limit).await;
             done.streamed(pumped).await;
@@ -403,7 +424,14 @@ impl Exchange {
         pumped.bytes = sent.len() as u64;
         pumped.truncated = sent.len() > limit;
         pumped.head = sent[..sent.len().min(limit)].to_vec();
-        let done = Completion {
+        let done = self.completion(action, decision, head);
+        done.finish(pumped, usage).await;
+        Response::from_parts(head_parts, body::full(sent))
+    }
+
+    /// What is left to do for this exchange once its response is decided.
+    fn completion(&mut self, action: &Action, decision: &Decision, head: Duration) -> Completion {
+        Completion {
             gateway: self.gateway.clone(),
             session: self.session.clone(),
             record: std::mem::take(&mut self.record),
@@ -411,9 +439,7 @@ impl Exchange {
             head,
             action: action.clone(),
             decision: decision.clone(),
-        };
-        done.finish(pumped, usage).await;
-        Response::from_parts(head_parts, body::full(sent))
+        }
     }
 
     /// The upstream failed or timed out: a clear 502/504, recorded and audited.
@@ -427,15 +453,7 @@ impl Exchange {
         let message = error.to_string();
         self.record.status = status.as_u16();
         self.record.error = Some(message.clone());
-        let done = Completion {
-            gateway: self.gateway.clone(),
-            session: self.session.clone(),
-            record: std::mem::take(&mut self.record),
-            started: self.started,
-            head: self.started.elapsed(),
-            action: action.clone(),
-            decision: decision.clone(),
-        };
+        let done = self.completion(action, decision, self.started.elapsed());
         done.finish(
             Pumped {
                 error: Some(message.clone()),
@@ -537,6 +555,13 @@ impl Completion {
         }
         let record = self.record.timed(self.head, total);
         self.session.record(&record).await;
+        if let (Some(budget), Some(usage)) = (&self.decision.token_budget, usage) {
+            self.gateway.pipeline.tokens().charge(
+                &self.session.session.identity.subject,
+                budget,
+                usage.total_tokens,
+            );
+        }
         let mut detail = Map::new();
         detail.insert("method".into(), json!(record.method));
         detail.insert("path".into(), json!(record.path));

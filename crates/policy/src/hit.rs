@@ -60,6 +60,13 @@ impl Hit<'_> {
         }
     }
 
+    fn token_budget(&self) -> Option<warden_core::TokenBudget> {
+        match self {
+            Hit::Role(rule) if rule.verdict != Verdict::Deny => rule.token_budget,
+            _ => None,
+        }
+    }
+
     fn reason(&self, req: &DecisionRequest<'_>) -> String {
         let (action, connection) = (&req.action.name, req.connection);
         match self {
@@ -127,6 +134,14 @@ pub(crate) fn combine(hits: &[Hit<'_>], req: &DecisionRequest<'_>) -> Decision {
         );
     };
     let mut same = hits.iter().filter(|h| h.verdict() == verdict);
+    // The deciding role's budget, else the first budget of another role with that verdict.
+    let token_budget = match verdict {
+        Verdict::Deny => None,
+        _ => hits
+            .iter()
+            .filter(|h| h.verdict() == verdict)
+            .find_map(Hit::token_budget),
+    };
     let Some(deciding) = same.next() else {
         return Decision::deny(DEFAULT_DENY, "no rule decided");
     };
@@ -146,5 +161,6 @@ pub(crate) fn combine(hits: &[Hit<'_>], req: &DecisionRequest<'_>) -> Decision {
             _ => None,
         },
         mask_profile,
+        token_budget,
     }
 }

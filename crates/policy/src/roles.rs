@@ -41,6 +41,8 @@ pub(crate) struct RoleRule {
     pub(crate) review_policy: Option<String>,
     /// The role's masking profile.
     pub(crate) mask: Option<String>,
+    /// The role's LLM token budget.
+    pub(crate) token_budget: Option<warden_core::TokenBudget>,
 }
 
 impl Roles {
@@ -158,6 +160,13 @@ fn compile_role(config: &Config, name: &str, role: &Role) -> Result<CompiledRole
                 pattern,
                 review_policy: role.review_policy.clone(),
                 mask: role.mask.clone(),
+                token_budget: role
+                    .token_budget
+                    .as_ref()
+                    .map(|b| warden_core::TokenBudget {
+                        tokens: b.tokens,
+                        window_secs: b.window.0.as_secs().max(1),
+                    }),
             });
         }
     }

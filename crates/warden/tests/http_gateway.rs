@@ -444,3 +444,67 @@ allow = ["http:*", "autogen:*"]
         "{events:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_budget_stops_an_identity_once_spent() {
+    let h = HttpHarness::start(&[], "").await;
+    let thrifty = h.key("thrifty-1", &["thrifty"]).await;
+    let other = h.key("thrifty-2", &["thrifty"]).await;
+    let url = format!("{}/v1/chat/completions", h.base("llm"));
+    let call = |key: String| {
+        let url = url.clone();
+        let h = &h;
+        async move {
+            h.curl(&[
+                "-H",
+                &auth(&key),
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                &chat("scripted-model", "hi"),
+                &url,
+            ])
+            .await
+        }
+    };
+    // Each call costs about 14 tokens (words) of a 30-token budget: the third still starts
+    // under it, the fourth is refused.
+    let mut spent = 0;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (status, body) = call(thrifty.clone()).await;
+        statuses.push(status);
+        if status == 200 {
+            let reply: Value = serde_json::from_str(&body).unwrap();
+            spent += reply["usage"]["total_tokens"].as_u64().unwrap();
+        } else {
+            assert_eq!(status, 429, "{body}");
+            let error: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(error["error"]["code"], "token_budget_exhausted");
+            assert!(
+                body.contains(&format!("used {spent} of its 30 tokens")),
+                "{body}"
+            );
+        }
+    }
+    assert!(spent >= 30, "{spent}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let forwarded = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(
+        h.upstream_request(forwarded).await["path"],
+        "/v1/chat/completions"
+    );
+    assert_eq!(
+        h.upstream_requests().len(),
+        forwarded,
+        "a refused call reached the model"
+    );
+    // The budget is per identity.
+    let (status, _) = call(other).await;
+    assert_eq!(status, 200);
+    let events = h.requests("autogen:prompt").await;
+    assert!(
+        events.iter().any(|e| e["detail"]["status"] == 429),
+        "{events:#?}"
+    );
+}

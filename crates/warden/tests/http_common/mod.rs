@@ -241,6 +241,12 @@ groups = ["researchers"]
 connections = ["llm"]
 allow = ["autogen:*", "http:GET"]
 
+[roles.thrifty]
+groups = ["thrifty"]
+connections = ["llm"]
+allow = ["autogen:*"]
+token_budget = {{ tokens = 30, window = "1d" }}
+
 [roles.cleaners]
 groups = ["cleaners"]
 connections = ["llm"]
