@@ -151,7 +151,7 @@ impl Exchange {
         let decision = match self.admit(&action, &payload).await {
             Ok(decision) => decision,
             Err(response) => {
-                self.record.request_body = self.recorded_request(&request_body, None);
+                // Refused before a masking profile applies: the body is not recorded.
                 self.session.refused.fetch_add(1, Ordering::Relaxed);
                 self.finish_refused(response.status()).await;
                 return response;
@@ -166,7 +166,6 @@ impl Exchange {
                 .check(&self.session.session.identity.subject, budget)
         {
             self.session.refused.fetch_add(1, Ordering::Relaxed);
-            self.record.request_body = self.recorded_request(&request_body, None);
             let response = reply::error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "warden_token_budget",
@@ -214,7 +213,7 @@ impl Exchange {
         if rewritten && let Some(json) = &json_body {
             forwarded = Bytes::from(serde_json::to_vec(json).unwrap_or_default());
         }
-        self.record.request_body = self.recorded_request(&forwarded, json_body.as_ref());
+        self.record.request_body = self.recorded_request(&forwarded);
 
         let response = self
             .forward(&parts, &path, forwarded, llm.as_ref(), &action, &decision)
@@ -385,35 +384,25 @@ impl Exchange {
             }
         };
         let mut usage = None;
-        let sent = match serde_json::from_slice::<Value>(&bytes) {
-            Ok(mut json) => {
-                if openai {
-                    usage = Usage::from_json(&json);
-                    if self.record.model.is_none() {
-                        self.record.model =
-                            json.get("model").and_then(Value::as_str).map(str::to_owned);
-                    }
-                }
-                let changed = self
-                    .masker
-                    .as_ref()
-                    .is_some_and(|masker| mask_json(&mut json, masker.as_ref()));
-                if changed {
-                    Bytes::from(serde_json::to_vec(&json).unwrap_or_default())
-                } else {
-                    bytes
-                }
+        if openai && let Ok(reply) = serde_json::from_slice::<LlmReply>(&bytes) {
+            usage = reply.usage.as_ref().and_then(Usage::from_object);
+            if self.record.model.is_none() {
+                self.record.model = reply.model;
             }
-            // Not JSON after all: masked as text.
-            Err(_) => match &self.masker {
-                Some(masker) => {
+        }
+        let sent = match &self.masker {
+            None => bytes,
+            Some(masker) => match crate::mask_json_text(&bytes, masker.as_ref()) {
+                Some(Some(masked)) => Bytes::from(masked),
+                Some(None) => bytes,
+                // Not JSON after all: masked as text.
+                None => {
                     let text = String::from_utf8_lossy(&bytes);
                     match masker.mask_text(&text) {
                         std::borrow::Cow::Owned(masked) => Bytes::from(masked),
                         std::borrow::Cow::Borrowed(_) => bytes,
                     }
                 }
-                None => bytes,
             },
         };
         head_parts
@@ -503,21 +492,27 @@ impl Exchange {
     }
 
     /// The request body as it goes into the recording: masked, cut to the bound.
-    fn recorded_request(&self, body: &Bytes, json: Option<&Value>) -> String {
+    fn recorded_request(&self, body: &Bytes) -> String {
         let limit = self.gateway.settings.recorded_body_bytes;
-        let text = match (json, &self.masker) {
-            (Some(json), Some(masker)) => {
-                let mut json = json.clone();
-                mask_json(&mut json, masker.as_ref());
-                serde_json::to_string(&json).unwrap_or_default()
-            }
-            (None, Some(masker)) => masker
-                .mask_text(&String::from_utf8_lossy(body))
-                .into_owned(),
-            (_, None) => String::from_utf8_lossy(body).into_owned(),
+        let text = match &self.masker {
+            Some(masker) => match crate::mask_json_text(body, masker.as_ref()) {
+                Some(Some(masked)) => String::from_utf8_lossy(&masked).into_owned(),
+                Some(None) => String::from_utf8_lossy(body).into_owned(),
+                None => masker
+                    .mask_text(&String::from_utf8_lossy(body))
+                    .into_owned(),
+            },
+            None => String::from_utf8_lossy(body).into_owned(),
         };
         cut(text, limit)
     }
+}
+
+/// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct LlmReply {
+    model: Option<String>,
+    usage: Option<Value>,
 }
 
 /// What is left to do once a response body has been sent: record and audit it.

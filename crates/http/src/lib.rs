@@ -10,6 +10,7 @@ mod deltas;
 mod error;
 mod exchange;
 mod json_mask;
+mod json_text;
 mod listener;
 mod llm;
 mod reply;
@@ -22,6 +23,7 @@ mod upstream;
 
 pub use error::HttpError;
 pub use json_mask::mask_json;
+pub use json_text::mask_json_text;
 pub use listener::{HttpGateway, HttpListenerConfig};
 pub use llm::Usage;
 pub use route::{RouteMatch, RouteTable};

@@ -19,7 +19,12 @@ pub struct Usage {
 impl Usage {
     /// The `usage` object of a response or stream chunk, if it has one.
     pub fn from_json(value: &Value) -> Option<Usage> {
-        let usage = value.get("usage")?.as_object()?;
+        Usage::from_object(value.get("usage")?)
+    }
+
+    /// A `usage` object itself.
+    pub fn from_object(usage: &Value) -> Option<Usage> {
+        let usage = usage.as_object()?;
         let field = |name: &str| usage.get(name).and_then(Value::as_u64).unwrap_or(0);
         let (prompt, completion) = (field("prompt_tokens"), field("completion_tokens"));
         let total = usage
