@@ -8,7 +8,7 @@
 
 mod http_common;
 
-use http_common::{UPSTREAM_KEY, repo_root, start_test_server};
+use http_common::{UPSTREAM_KEY, repo_root, start_test_server, venv_python};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use warden_app::wiring::Gateway;
@@ -59,17 +59,6 @@ models = ["scripted-*"]
 mask = "pii"
 "#
     )
-}
-
-fn python() -> String {
-    let venv = std::path::Path::new(&std::env::var("HOME").unwrap())
-        .join(".cache/warden-autogen-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "{} is missing: run scripts/install-test-deps.sh",
-        venv.display()
-    );
-    venv.display().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +113,7 @@ async fn the_autogen_agent_works_through_warden_and_cannot_drop_the_table() {
     .unwrap();
     let key = key.expose().clone();
 
-    let out = tokio::process::Command::new(python())
+    let out = tokio::process::Command::new(venv_python())
         .arg(repo_root().join("examples/autogen/agent.py"))
         .env("WARDEN_LLM_URL", format!("http://{http_addr}/c/llm/v1"))
         .env("WARDEN_KEY", &key)

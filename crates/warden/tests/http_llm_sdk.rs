@@ -7,7 +7,7 @@
 
 mod http_common;
 
-use http_common::HttpHarness;
+use http_common::{HttpHarness, venv_python};
 use serde_json::Value;
 
 const SDK_SCRIPT: &str = r#"
@@ -37,24 +37,13 @@ print(json.dumps({
 }))
 "#;
 
-fn python() -> String {
-    let venv = std::path::Path::new(&std::env::var("HOME").unwrap())
-        .join(".cache/warden-autogen-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "{} is missing: run scripts/install-test-deps.sh",
-        venv.display()
-    );
-    venv.display().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openai_sdk_streams_masked_text_through_warden() {
     let h = HttpHarness::start(&["--sse-chunk-bytes", "3"], "").await;
     let agent = h.key("sdk-agent", &["agents"]).await;
     let script = h.dir.path().join("sdk.py");
     std::fs::write(&script, SDK_SCRIPT).unwrap();
-    let out = tokio::process::Command::new(python())
+    let out = tokio::process::Command::new(venv_python())
         .arg(&script)
         .arg(format!("{}/v1", h.base("llm")))
         .arg(&agent)

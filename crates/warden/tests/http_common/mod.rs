@@ -40,6 +40,18 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The Python of the venv `scripts/install-test-deps.sh` makes (openai SDK, AutoGen).
+pub fn venv_python() -> String {
+    let venv =
+        Path::new(&std::env::var("HOME").unwrap()).join(".cache/warden-autogen-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        venv.display()
+    );
+    venv.display().to_string()
+}
+
 /// Starts the test server with `args`, returning it and its port.
 pub async fn start_test_server(args: &[&str]) -> (Child, u16) {
     let mut child = Command::new("python3")
