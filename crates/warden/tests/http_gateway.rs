@@ -507,3 +507,55 @@ async fn a_token_budget_stops_an_identity_once_spent() {
         "{events:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_http2_and_plaintext_refused_off_the_allowance() {
+    let h = HttpHarness::start(&[], "").await;
+    let agent = h.key("agent-tls", &["agents"]).await;
+    let tls = h.tls_listener().await;
+    let ca = h.gateway.dev_ca.clone().expect("a development CA");
+    let url = format!("https://localhost:{}/c/llm/v1/models", tls.port());
+    // curl verifies the certificate against the development CA and negotiates HTTP/2 by ALPN.
+    let out = tokio::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--http2",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version} %{http_code}",
+        ])
+        .arg("--cacert")
+        .arg(&ca)
+        .args(["-H", &auth(&agent), &url])
+        .output()
+        .await
+        .unwrap();
+    let result = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(result, "2 200", "{}", String::from_utf8_lossy(&out.stderr));
+    // HTTP/1.1 over TLS works too.
+    let (status, body) = h
+        .curl(&[
+            "--http1.1",
+            "--cacert",
+            ca.to_str().unwrap(),
+            "-H",
+            &auth(&agent),
+            &url,
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Without TLS, a listener that does not allow plaintext refuses before reading a request.
+    let (status, body) = h
+        .curl(&[
+            "-H",
+            &auth(&agent),
+            &format!("http://127.0.0.1:{}/c/llm/v1/models", tls.port()),
+        ])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("requires TLS"), "{body}");
+    // An unverifiable certificate is refused by the client (no silent downgrade).
+    let (status, _) = h.curl(&["-H", &auth(&agent), &url]).await;
+    assert_eq!(status, 0);
+}

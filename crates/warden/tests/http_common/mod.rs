@@ -125,6 +125,20 @@ impl HttpHarness {
         }
     }
 
+    /// Serves a second HTTP listener that requires TLS (the development CA's certificate);
+    /// returns its address.
+    pub async fn tls_listener(&self) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(self.gateway.http().unwrap().serve(
+            listener,
+            warden_http::HttpListenerConfig {
+                allow_plaintext_loopback: false,
+            },
+        ));
+        addr
+    }
+
     /// A new API key named `name` in `groups`.
     pub async fn key(&self, name: &str, groups: &[&str]) -> String {
         let (_, key) = warden_identity::create_api_key(
