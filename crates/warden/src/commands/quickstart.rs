@@ -46,10 +46,20 @@ pub async fn run(dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     let admin_listener = TcpListener::bind("127.0.0.1:0").await?;
     let admin_address = admin_listener.local_addr()?;
+    let http_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let http_address = http_listener.local_addr()?;
+    // A stand-in LLM API (OpenAI-compatible, scripted) behind the HTTP listener, when Python is
+    // here; its key is Warden's to inject.
+    let llm = start_model(&dir).await;
     let config_path = dir.join("warden.toml");
     std::fs::write(
         &config_path,
-        config_text(pg.port(), address.port(), admin_address.port()),
+        config_text(
+            pg.port(),
+            address.port(),
+            admin_address.port(),
+            llm.as_ref().map(|(_, port)| (http_address.port(), *port)),
+        ),
     )?;
     let config = state::load_config(&config_path)?;
     let gateway = Arc::new(wiring::Gateway::build(&config).await?);
@@ -90,6 +100,12 @@ pub async fn run(dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
         },
     ));
     let admin = tokio::spawn(crate::admin::serve(admin_listener, gateway.clone(), false));
+    let http = tokio::spawn(gateway.http()?.serve(
+        http_listener,
+        warden_http::HttpListenerConfig {
+            allow_plaintext_loopback: true,
+        },
+    ));
     gateway
         .audit
         .record(AuditRecord::new(AuditKind::GatewayStart).with_detail(
@@ -103,10 +119,19 @@ pub async fn run(dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
         &keys,
         gateway.dev_ca.as_deref(),
     );
+    match &llm {
+        Some(_) => print_llm_instructions(http_address.port()),
+        None => println!(
+            "\n(The LLM demo needs python3 and scripts/openai-test-server.py; it was skipped.)"
+        ),
+    }
+    println!("\nPress Ctrl-C to stop.");
 
     tokio::signal::ctrl_c().await?;
     serving.abort();
     admin.abort();
+    http.abort();
+    drop(llm);
     gateway
         .audit
         .record(AuditRecord::new(AuditKind::GatewayStop))
@@ -162,14 +187,87 @@ What the security team sees (in another terminal):
   cargo run -p warden -- audit verify --config {config}
   cargo run -p warden -- policy check --config {config} --subject demo-agent --group agents --connection pg-demo --action sql:write
 
-Files: {dir}. Press Ctrl-C to stop."#,
+Files: {dir}."#,
         c = conn("pg-demo"),
         dir = dir.display(),
     );
 }
 
-fn config_text(pg_port: u16, listen_port: u16, admin_port: u16) -> String {
-    format!(
+/// Starts `scripts/openai-test-server.py` requiring a fresh key (written to `llm-auth` for
+/// Warden to inject); `None` when it cannot run here.
+async fn start_model(dir: &Path) -> Option<(tokio::process::Child, u16)> {
+    use tokio::io::AsyncBufReadExt;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/openai-test-server.py");
+    let mut secret = [0u8; 16];
+    getrandom::fill(&mut secret).ok()?;
+    let auth = format!("Bearer sk-quickstart-{}", hex::encode(secret));
+    write_private(&dir.join("llm-auth"), &auth).ok()?;
+    let mut child = tokio::process::Command::new("python3")
+        .arg(script)
+        .args(["--port", "0", "--require-auth", &auth])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let stdout = child.stdout.take()?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), lines.next_line())
+        .await
+        .ok()?
+        .ok()??;
+    let port = line.strip_prefix("LISTENING ")?.trim().parse().ok()?;
+    Some((child, port))
+}
+
+fn print_llm_instructions(http_port: u16) {
+    let url = format!("http://127.0.0.1:{http_port}/c/llm/v1");
+    println!(
+        r#"
+The demo agent also reaches an LLM API (a scripted stand-in) through Warden's HTTP listener, with
+the same key; Warden injects the provider key, masks personal data both ways and audits usage:
+  curl -s {url}/chat/completions -H "Authorization: Bearer $AGENT" -H 'Content-Type: application/json' \
+    -d '{{"model":"scripted-model","messages":[{{"role":"user","content":"mail me at ann@example.com"}}]}}'
+  curl -s {url}/chat/completions -H "Authorization: Bearer $AGENT" -H 'Content-Type: application/json' \
+    -d '{{"model":"gpt-4o","messages":[{{"role":"user","content":"hi"}}]}}'     # refused: model not allowed
+  OpenAI SDK: OpenAI(base_url="{url}", api_key=AGENT)"#
+    );
+}
+
+fn config_text(
+    pg_port: u16,
+    listen_port: u16,
+    admin_port: u16,
+    http: Option<(u16, u16)>,
+) -> String {
+    let llm = http.map_or(String::new(), |(http_port, port)| {
+        format!(
+            r#"
+[[gateway.listeners]]
+protocol = "http"
+address = "127.0.0.1:{http_port}"
+allow_plaintext_loopback = true
+
+[connections.llm]
+kind = "http"
+upstream = "http://127.0.0.1:{port}"
+api = "openai"
+credentials = {{ headers = {{ Authorization = {{ file = "llm-auth" }} }} }}
+routes = [
+  {{ method = "POST", path = "/v1/chat/completions", action = "autogen:prompt", outbound = true }},
+  {{ method = "GET", path = "/v1/models/**", action = "autogen:model:read" }},
+]
+
+[roles.agents-llm]
+groups = ["agents"]
+connections = ["llm"]
+allow = ["autogen:*"]
+models = ["scripted-*"]
+mask = "pii"
+"#
+        )
+    });
+    let base = format!(
         r#"# Generated by `warden quickstart`.
 [gateway]
 data_dir = "data"
@@ -221,7 +319,8 @@ review = ["sql:write"]
 deny = ["sql:ddl", "sql:admin", "sql:unknown"]
 review_policy = "dba-approval"
 "#
-    )
+    );
+    base + &llm
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
