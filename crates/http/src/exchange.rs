@@ -284,7 +284,7 @@ impl Exchange {
         };
         let timeout = settings.upstream_timeout.0;
         let response =
-            match tokio::time::timeout(timeout, self.upstream.client.request(request)).await {
+            match tokio::time::timeout(timeout, self.upstream.client().request(request)).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(error)) => {
                     let error = HttpError::Upstream {

@@ -33,12 +33,31 @@ pub struct HttpListenerConfig {
     pub allow_plaintext_loopback: bool,
 }
 
-/// One HTTP connection with its pooled upstream client.
+/// One HTTP connection with its pooled upstream clients, one per worker thread (so a request
+/// and its upstream connection stay on one thread).
 pub struct Upstream {
     /// The compiled connection.
     pub target: HttpTarget,
-    /// Its client.
-    pub client: UpstreamClient,
+    /// Its clients: index 0 for the shared runtime, `1 + i` for worker `i`.
+    clients: Vec<UpstreamClient>,
+}
+
+impl Upstream {
+    /// The client of the calling thread.
+    pub fn client(&self) -> &UpstreamClient {
+        let index = WORKER.with(std::cell::Cell::get);
+        self.clients.get(index).unwrap_or(&self.clients[0])
+    }
+}
+
+thread_local! {
+    /// `1 + i` on HTTP worker thread `i`, 0 elsewhere.
+    static WORKER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Worker threads of an HTTP listener: one per core, each running its connections start to end.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
 /// Everything an HTTP listener needs, shared by its connections.
@@ -94,15 +113,20 @@ impl HttpGateway {
         target: HttpTarget,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<(), HttpError> {
-        let client = upstream::client(tls, self.settings.upstream_timeout.0).map_err(|e| {
-            HttpError::Config {
-                connection: target.name.clone(),
-                message: format!("upstream TLS: {e}"),
-            }
-        })?;
+        let mut clients = Vec::new();
+        for _ in 0..=worker_count() {
+            let client =
+                upstream::client(tls.clone(), self.settings.upstream_timeout.0).map_err(|e| {
+                    HttpError::Config {
+                        connection: target.name.clone(),
+                        message: format!("upstream TLS: {e}"),
+                    }
+                })?;
+            clients.push(client);
+        }
         self.kinds.insert(target.name.clone(), ConnectionKind::Http);
         self.upstreams
-            .insert(target.name.clone(), Arc::new(Upstream { target, client }));
+            .insert(target.name.clone(), Arc::new(Upstream { target, clients }));
         Ok(())
     }
 
@@ -111,8 +135,18 @@ impl HttpGateway {
         self.kinds.entry(name.to_owned()).or_insert(kind);
     }
 
-    /// Accepts connections forever, one task each.
+    /// Accepts connections forever. Each is handed to one of the worker threads (one per core,
+    /// each with its own single-threaded runtime) and served there start to end, upstream
+    /// connection included: no request crosses threads on its way through.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: HttpListenerConfig) {
+        let mut workers = Vec::new();
+        for index in 0..worker_count() {
+            match spawn_worker(self.clone(), config.clone(), index) {
+                Ok(worker) => workers.push(worker),
+                Err(error) => tracing::error!(%error, "cannot start an http worker thread"),
+            }
+        }
+        let mut next = 0usize;
         loop {
             let (tcp, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -122,17 +156,32 @@ impl HttpGateway {
                     continue;
                 }
             };
-            let gateway = self.clone();
-            let config = config.clone();
-            tokio::spawn(async move {
-                if let Err(error) = gateway.handle(tcp, peer, &config).await {
-                    tracing::debug!(%peer, %error, "http connection ended with an error");
+            // Moved to the worker's reactor as a plain socket.
+            let handed = match tcp.into_std() {
+                Ok(std) if !workers.is_empty() => {
+                    next = (next + 1) % workers.len();
+                    workers[next].send((std, peer)).map_err(|e| e.0.0)
                 }
-            });
+                Ok(std) => Err(std),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot hand a connection over");
+                    continue;
+                }
+            };
+            // No worker: served on the shared runtime.
+            if let Err(std) = handed
+                && let Ok(tcp) = TcpStream::from_std(std)
+            {
+                let gateway = self.clone();
+                let config = config.clone();
+                tokio::spawn(async move {
+                    let _ = gateway.handle(tcp, peer, &config).await;
+                });
+            }
         }
     }
 
-    async fn handle(
+    pub(crate) async fn handle(
         self: Arc<Self>,
         tcp: TcpStream,
         peer: SocketAddr,
@@ -237,4 +286,42 @@ impl HttpGateway {
             (None, None) => Resolved::Nowhere(format!("no connection named {name:?} is defined")),
         }
     }
+}
+
+type Handoff = tokio::sync::mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>;
+
+/// A worker thread with its own runtime, serving the connections sent to it.
+fn spawn_worker(
+    gateway: Arc<HttpGateway>,
+    config: HttpListenerConfig,
+    index: usize,
+) -> std::io::Result<Handoff> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name(format!("warden-http-{index}"))
+        .spawn(move || {
+            WORKER.with(|w| w.set(index + 1));
+            runtime.block_on(async move {
+                while let Some((std, peer)) = rx.recv().await {
+                    let tcp = match TcpStream::from_std(std) {
+                        Ok(tcp) => tcp,
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot register a connection");
+                            continue;
+                        }
+                    };
+                    let gateway = gateway.clone();
+                    let config = config.clone();
+                    tokio::spawn(async move {
+                        if let Err(error) = gateway.handle(tcp, peer, &config).await {
+                            tracing::debug!(%peer, %error, "http connection ended with an error");
+                        }
+                    });
+                }
+            });
+        })?;
+    Ok(tx)
 }

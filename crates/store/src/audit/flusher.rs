@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest a grouped event waits in memory before the flusher starts writing it.
-pub const GROUP_WINDOW: Duration = Duration::from_millis(10);
+pub const GROUP_WINDOW: Duration = Duration::from_millis(50);
 
 /// Longest pause between attempts while the store refuses batches.
 const MAX_RETRY_DELAY: Duration = Duration::from_millis(250);

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use warden_core::AuditRecord;
 
 /// A pending batch this large is written at once instead of at the end of the window.
-pub const GROUP_SIZE: usize = 256;
+pub const GROUP_SIZE: usize = 2048;
 
 /// At most this many events wait for the store. A grouped append beyond it waits for the
 /// writer to catch up (up to [`BACKLOG_WAIT`]), and is refused at once while the store refuses
