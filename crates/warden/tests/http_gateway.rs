@@ -236,6 +236,9 @@ async fn responses_and_prompts_are_masked_and_usage_is_audited() {
     let sent = h.upstream_request(2).await;
     assert!(sent["body"].as_str().unwrap().contains("bob@corp.example"));
 
+    // Sessions end with their TCP connection (curl exits): wait for all three.
+    let ends = wait_for_session_ends(&h, 3).await;
+
     // The masked caller's recording holds no clear value; the exchange is in it.
     let agent_recording = recording_of(&h, "agent-2");
     assert!(
@@ -253,6 +256,67 @@ async fn responses_and_prompts_are_masked_and_usage_is_audited() {
     ] {
         assert!(!agent_recording.contains(clear), "{clear} in the recording");
     }
+
+    // Listed, replayed as a timeline, and verified against the hashes in the chain.
+    let session = ends
+        .iter()
+        .find(|e| e["identity"] == "agent-2" && e["detail"]["exchanges"] == 1)
+        .unwrap_or_else(|| panic!("{ends:#?}"))["session"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (ok, listed, err) = warden(&h, &["sessions", "list", "--identity", "agent-2"]);
+    assert!(ok, "{err}");
+    let line = listed
+        .lines()
+        .find(|l| l.contains(&session))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("llm") && line.contains("bytes"), "{line}");
+    let (ok, timeline, err) = warden(&h, &["replay", &session]);
+    assert!(ok, "{err}");
+    assert!(
+        timeline.contains("POST /v1/chat/completions -> 200 (autogen:prompt"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("model scripted-model, usage"),
+        "{timeline}"
+    );
+    assert!(!timeline.contains("jane.doe@example.com"), "{timeline}");
+    let (ok, out, err) = warden(&h, &["audit", "verify"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("session recordings match"), "{out}");
+}
+
+async fn wait_for_session_ends(h: &HttpHarness, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let ends = h
+            .audit(warden_store::AuditFilter {
+                kind: Some("session_end".into()),
+                ..Default::default()
+            })
+            .await;
+        if ends.len() >= n {
+            return ends;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("fewer than {n} sessions ended");
+}
+
+/// Runs the `warden` binary with the harness's config.
+fn warden(h: &HttpHarness, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .arg("--config")
+        .arg(&h.config_path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The recording files of sessions opened by `identity` (closed or still open).
