@@ -4,30 +4,31 @@
 //! record the exchange and audit its outcome.
 
 use crate::body::{self, Body};
+use crate::completion::cut;
+use crate::content::is_json;
 use crate::listener::{HttpGateway, Resolved, Upstream};
-use crate::llm::{LlmRequest, StreamUsage, Usage};
+use crate::llm::LlmRequest;
 use crate::reply;
 use crate::session::{ClientConn, HttpSession};
-use crate::sse::SseMasker;
-use crate::stream::{self, Pumped, Transform};
+use crate::stream::Pumped;
 use crate::{HttpError, mask_json};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
 use hyper::body::Incoming;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use warden_config::HttpApi;
 use warden_core::mask::ValueMasker;
-use warden_core::pipeline::{Admission, Outcome};
+use warden_core::pipeline::Admission;
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError};
 use warden_record::HttpExchange;
 
 /// Chunks a streamed body may run ahead of a slow client.
-const STREAM_DEPTH: usize = 16;
+pub(crate) const STREAM_DEPTH: usize = 16;
 /// Largest single server-sent event.
-const MAX_EVENT: usize = 4 << 20;
+pub(crate) const MAX_EVENT: usize = 4 << 20;
 
 /// Handles one request; every outcome is an HTTP response (Warden's refusals are JSON).
 pub async fn handle(
@@ -87,13 +88,13 @@ pub async fn handle(
 }
 
 /// The request being handled and what will be recorded about it.
-struct Exchange {
-    gateway: Arc<HttpGateway>,
-    upstream: Arc<Upstream>,
-    session: Arc<HttpSession>,
-    record: HttpExchange,
-    started: Instant,
-    masker: Option<Arc<dyn ValueMasker>>,
+pub(crate) struct Exchange {
+    pub(crate) gateway: Arc<HttpGateway>,
+    pub(crate) upstream: Arc<Upstream>,
+    pub(crate) session: Arc<HttpSession>,
+    pub(crate) record: HttpExchange,
+    pub(crate) started: Instant,
+    pub(crate) masker: Option<Arc<dyn ValueMasker>>,
 }
 
 impl Exchange {
@@ -252,208 +253,6 @@ impl Exchange {
         }
     }
 
-    /// Forwards the admitted request and turns the upstream response into the client's.
-    async fn forward(
-        &mut self,
-        parts: &http::request::Parts,
-        path: &str,
-        body: Bytes,
-        llm: Option<&LlmRequest>,
-        action: &Action,
-        decision: &Decision,
-    ) -> Response<Body> {
-        let settings = &self.gateway.settings;
-        let len = body.len();
-        let request = match crate::upstream::request(
-            &self.upstream.target,
-            parts,
-            path,
-            body::full(body),
-            len,
-        ) {
-            Ok(request) => request,
-            Err(error) => {
-                let error = HttpError::Upstream {
-                    connection: self.upstream.target.name.clone(),
-                    message: format!("cannot build the upstream request: {error}"),
-                };
-                return self
-                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                    .await;
-            }
-        };
-        let timeout = settings.upstream_timeout.0;
-        let response =
-            match tokio::time::timeout(timeout, self.upstream.client().request(request)).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(error)) => {
-                    let error = HttpError::Upstream {
-                        connection: self.upstream.target.name.clone(),
-                        message: upstream_reason(&error),
-                    };
-                    return self
-                        .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                        .await;
-                }
-                Err(_) => {
-                    let error = HttpError::UpstreamTimeout {
-                        connection: self.upstream.target.name.clone(),
-                        seconds: timeout.as_secs(),
-                    };
-                    return self
-                        .upstream_failed(StatusCode::GATEWAY_TIMEOUT, &error, action, decision)
-                        .await;
-                }
-            };
-        let head = self.started.elapsed();
-        let (mut head_parts, upstream_body) = response.into_parts();
-        crate::upstream::strip_hop_by_hop(&mut head_parts.headers);
-        self.record.status = head_parts.status.as_u16();
-        let openai = self.upstream.target.api == Some(HttpApi::Openai);
-        let kind = content_kind(&head_parts.headers);
-        let bodiless = parts.method == Method::HEAD
-            || matches!(
-                head_parts.status,
-                StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
-            );
-        let transform_needed =
-            self.masker.is_some() || (openai && kind == ContentKind::EventStream);
-
-        if !bodiless && kind == ContentKind::Json && (self.masker.is_some() || openai) {
-            return self
-                .buffered_json(head_parts, upstream_body, head, openai, action, decision)
-                .await;
-        }
-        let transform = match (bodiless, kind, &self.masker) {
-            (true, _, _) => Transform::Pass,
-            (false, ContentKind::EventStream, masker) if transform_needed => {
-                let usage = (openai).then(|| StreamUsage {
-                    strip_usage_event: llm.is_some_and(|l| l.added_usage),
-                    ..StreamUsage::default()
-                });
-                let sse = SseMasker::new(masker.clone(), usage, MAX_EVENT);
-                let sse = if openai { sse.with_deltas() } else { sse };
-                Transform::Sse(Box::new(sse))
-            }
-            (
-                false,
-                ContentKind::Text | ContentKind::EventStream | ContentKind::Json,
-                Some(masker),
-            ) => Transform::Text(masker.clone().text_stream()),
-            _ => Transform::Pass,
-        };
-        if !matches!(transform, Transform::Pass) {
-            head_parts.headers.remove(header::CONTENT_LENGTH);
-        }
-        let (tx, client_body) = body::ChannelBody::channel(STREAM_DEPTH);
-        let idle = settings.idle_timeout.0;
-        let limit = settings.recorded_body_bytes;
-        let done = self.completion(action, decision, head);
-        tokio::spawn(async move {
-            let pumped = stream::pump(upstream_body, transform, tx, idle, limit).await;
-            done.streamed(pumped).await;
-        });
-        Response::from_parts(head_parts, client_body)
-    }
-
-    /// A JSON response read whole (bounded), masked as JSON, with the LLM usage it reports.
-    async fn buffered_json(
-        &mut self,
-        mut head_parts: http::response::Parts,
-        upstream_body: Incoming,
-        head: Duration,
-        openai: bool,
-        action: &Action,
-        decision: &Decision,
-    ) -> Response<Body> {
-        let settings = &self.gateway.settings;
-        let bytes = match body::collect_limited(
-            upstream_body,
-            settings.max_response_body,
-            settings.idle_timeout.0,
-            "response",
-            |limit| HttpError::ResponseTooLarge { limit },
-        )
-        .await
-        {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                return self
-                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                    .await;
-            }
-        };
-        let mut usage = None;
-        if openai && let Ok(reply) = serde_json::from_slice::<LlmReply>(&bytes) {
-            usage = reply.usage.as_ref().and_then(Usage::from_object);
-            if self.record.model.is_none() {
-                self.record.model = reply.model;
-            }
-        }
-        let sent = match &self.masker {
-            None => bytes,
-            Some(masker) => match crate::mask_json_text(&bytes, masker.as_ref()) {
-                Some(Some(masked)) => Bytes::from(masked),
-                Some(None) => bytes,
-                // Not JSON after all: masked as text.
-                None => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    match masker.mask_text(&text) {
-                        std::borrow::Cow::Owned(masked) => Bytes::from(masked),
-                        std::borrow::Cow::Borrowed(_) => bytes,
-                    }
-                }
-            },
-        };
-        head_parts
-            .headers
-            .insert(header::CONTENT_LENGTH, sent.len().into());
-        let mut pumped = Pumped::default();
-        let limit = settings.recorded_body_bytes;
-        pumped.bytes = sent.len() as u64;
-        pumped.truncated = sent.len() > limit;
-        pumped.head = sent[..sent.len().min(limit)].to_vec();
-        let done = self.completion(action, decision, head);
-        done.finish(pumped, usage).await;
-        Response::from_parts(head_parts, body::full(sent))
-    }
-
-    /// What is left to do for this exchange once its response is decided.
-    fn completion(&mut self, action: &Action, decision: &Decision, head: Duration) -> Completion {
-        Completion {
-            gateway: self.gateway.clone(),
-            session: self.session.clone(),
-            record: std::mem::take(&mut self.record),
-            started: self.started,
-            head,
-            action: action.clone(),
-            decision: decision.clone(),
-        }
-    }
-
-    /// The upstream failed or timed out: a clear 502/504, recorded and audited.
-    async fn upstream_failed(
-        &mut self,
-        status: StatusCode,
-        error: &HttpError,
-        action: &Action,
-        decision: &Decision,
-    ) -> Response<Body> {
-        let message = error.to_string();
-        self.record.status = status.as_u16();
-        self.record.error = Some(message.clone());
-        let done = self.completion(action, decision, self.started.elapsed());
-        done.finish(
-            Pumped {
-                error: Some(message.clone()),
-                ..Pumped::default()
-            },
-            None,
-        )
-        .await;
-        reply::error(status, "warden_upstream", "upstream_failed", &message)
-    }
-
     /// A request whose body could not be read (too large, stalled): refused and audited.
     async fn refuse_unread(&mut self, error: &HttpError) -> Response<Body> {
         let status = match error {
@@ -508,90 +307,6 @@ impl Exchange {
     }
 }
 
-/// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
-#[derive(serde::Deserialize)]
-struct LlmReply {
-    model: Option<String>,
-    usage: Option<Value>,
-}
-
-/// What is left to do once a response body has been sent: record and audit it.
-struct Completion {
-    gateway: Arc<HttpGateway>,
-    session: Arc<HttpSession>,
-    record: HttpExchange,
-    started: Instant,
-    head: Duration,
-    action: Action,
-    decision: Decision,
-}
-
-impl Completion {
-    async fn streamed(self, pumped: Pumped) {
-        let usage = pumped.usage.as_ref().and_then(|u| u.usage);
-        let mut done = self;
-        if done.record.model.is_none() {
-            done.record.model = pumped.usage.as_ref().and_then(|u| u.model.clone());
-        }
-        done.finish(pumped, usage).await;
-    }
-
-    async fn finish(mut self, pumped: Pumped, usage: Option<Usage>) {
-        let total = self.started.elapsed();
-        self.record.response_bytes = pumped.bytes;
-        self.record.response_body = cut(
-            String::from_utf8_lossy(&pumped.head).into_owned(),
-            usize::MAX,
-        );
-        self.record.truncated |= pumped.truncated;
-        self.record.usage = usage.map(|u| json!(u));
-        if self.record.error.is_none() {
-            self.record.error = pumped.error.clone();
-        }
-        let record = self.record.timed(self.head, total);
-        self.session.record(&record).await;
-        if let (Some(budget), Some(usage)) = (&self.decision.token_budget, usage) {
-            self.gateway.pipeline.tokens().charge(
-                &self.session.session.identity.subject,
-                budget,
-                usage.total_tokens,
-            );
-        }
-        let mut detail = Map::new();
-        detail.insert("method".into(), json!(record.method));
-        detail.insert("path".into(), json!(record.path));
-        detail.insert("status".into(), json!(record.status));
-        detail.insert("request_bytes".into(), json!(record.request_bytes));
-        detail.insert("response_bytes".into(), json!(record.response_bytes));
-        if let Some(usage) = usage {
-            detail.insert("usage".into(), json!(usage));
-        }
-        let mut action = self.action;
-        if action.model.is_none() {
-            action.model = record.model.clone();
-        }
-        let outcome = Outcome {
-            duration: total,
-            rows: None,
-            error: record.error.clone(),
-        };
-        if let Err(error) = self
-            .gateway
-            .pipeline
-            .finish_with(
-                &self.session.session,
-                &action,
-                &self.decision,
-                &outcome,
-                detail,
-            )
-            .await
-        {
-            tracing::error!(%error, "cannot audit an http exchange");
-        }
-    }
-}
-
 /// The bearer token of `Authorization`, if any.
 fn bearer(headers: &http::HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -614,80 +329,4 @@ async fn audit_missing_token(gateway: &HttpGateway, conn: &ClientConn, connectio
     if let Err(error) = gateway.pipeline.audit(record).await {
         tracing::error!(%error, "cannot audit a missing token");
     }
-}
-
-/// What kind of body a response has, for masking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ContentKind {
-    Json,
-    EventStream,
-    Text,
-    Binary,
-}
-
-fn content_kind(headers: &http::HeaderMap) -> ContentKind {
-    let Some(value) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return ContentKind::Text;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "text/event-stream" {
-        ContentKind::EventStream
-    } else if essence == "application/json" || essence.ends_with("+json") {
-        ContentKind::Json
-    } else if essence.starts_with("text/")
-        || matches!(
-            essence.as_str(),
-            "application/xml"
-                | "application/javascript"
-                | "application/x-www-form-urlencoded"
-                | "application/x-ndjson"
-        )
-        || essence.ends_with("+xml")
-    {
-        ContentKind::Text
-    } else {
-        ContentKind::Binary
-    }
-}
-
-fn is_json(headers: &http::HeaderMap) -> bool {
-    content_kind(headers) == ContentKind::Json
-}
-
-/// `text` cut to at most `limit` bytes on a character boundary.
-fn cut(mut text: String, limit: usize) -> String {
-    if text.len() > limit {
-        let mut end = limit;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    text
-}
-
-/// A short reason for an upstream client error, without URLs (they may carry injected query
-/// credentials).
-fn upstream_reason(error: &hyper_util::client::legacy::Error) -> String {
-    use std::error::Error as _;
-    let mut reason = if error.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
 }

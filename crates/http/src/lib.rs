@@ -6,9 +6,12 @@
 //! The crate only translates HTTP into the shared pipeline; every verdict comes from policy.
 
 mod body;
+mod completion;
+mod content;
 mod deltas;
 mod error;
 mod exchange;
+mod forward;
 mod json_mask;
 mod json_text;
 mod listener;

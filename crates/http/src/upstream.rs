@@ -109,3 +109,21 @@ pub fn request(
     }
     Ok(request)
 }
+
+/// A short reason for an upstream client error, without URLs (they may carry injected query
+/// credentials).
+pub fn upstream_reason(error: &hyper_util::client::legacy::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    reason
+}

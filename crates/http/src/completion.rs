@@ -1,0 +1,104 @@
+//! The end of an exchange: its recording line and its audit event (model, status, sizes,
+//! token usage), and the token budget charged.
+
+use crate::listener::HttpGateway;
+use crate::llm::Usage;
+use crate::session::HttpSession;
+use crate::stream::Pumped;
+use serde_json::{Map, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use warden_core::pipeline::Outcome;
+use warden_core::{Action, Decision};
+use warden_record::HttpExchange;
+
+/// What is left to do once a response body has been sent: record and audit it.
+pub struct Completion {
+    pub gateway: Arc<HttpGateway>,
+    pub session: Arc<HttpSession>,
+    pub record: HttpExchange,
+    pub started: Instant,
+    pub head: Duration,
+    pub action: Action,
+    pub decision: Decision,
+}
+
+impl Completion {
+    /// Records and audits a streamed response once its body has ended.
+    pub async fn streamed(self, pumped: Pumped) {
+        let usage = pumped.usage.as_ref().and_then(|u| u.usage);
+        let mut done = self;
+        if done.record.model.is_none() {
+            done.record.model = pumped.usage.as_ref().and_then(|u| u.model.clone());
+        }
+        done.finish(pumped, usage).await;
+    }
+
+    /// Records and audits the exchange.
+    pub async fn finish(mut self, pumped: Pumped, usage: Option<Usage>) {
+        let total = self.started.elapsed();
+        self.record.response_bytes = pumped.bytes;
+        self.record.response_body = cut(
+            String::from_utf8_lossy(&pumped.head).into_owned(),
+            usize::MAX,
+        );
+        self.record.truncated |= pumped.truncated;
+        self.record.usage = usage.map(|u| json!(u));
+        if self.record.error.is_none() {
+            self.record.error = pumped.error.clone();
+        }
+        let record = self.record.timed(self.head, total);
+        self.session.record(&record).await;
+        if let (Some(budget), Some(usage)) = (&self.decision.token_budget, usage) {
+            self.gateway.pipeline.tokens().charge(
+                &self.session.session.identity.subject,
+                budget,
+                usage.total_tokens,
+            );
+        }
+        let mut detail = Map::new();
+        detail.insert("method".into(), json!(record.method));
+        detail.insert("path".into(), json!(record.path));
+        detail.insert("status".into(), json!(record.status));
+        detail.insert("request_bytes".into(), json!(record.request_bytes));
+        detail.insert("response_bytes".into(), json!(record.response_bytes));
+        if let Some(usage) = usage {
+            detail.insert("usage".into(), json!(usage));
+        }
+        let mut action = self.action;
+        if action.model.is_none() {
+            action.model = record.model.clone();
+        }
+        let outcome = Outcome {
+            duration: total,
+            rows: None,
+            error: record.error.clone(),
+        };
+        if let Err(error) = self
+            .gateway
+            .pipeline
+            .finish_with(
+                &self.session.session,
+                &action,
+                &self.decision,
+                &outcome,
+                detail,
+            )
+            .await
+        {
+            tracing::error!(%error, "cannot audit an http exchange");
+        }
+    }
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary.
+pub fn cut(mut text: String, limit: usize) -> String {
+    if text.len() > limit {
+        let mut end = limit;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}

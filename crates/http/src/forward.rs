@@ -1,0 +1,236 @@
+//! The admitted request's way upstream and back: the upstream call (bounded), then the response
+//! masked as JSON (read whole), as text or as server-sent events (streamed by a pump task).
+
+use crate::HttpError;
+use crate::body::{self, Body};
+use crate::completion::Completion;
+use crate::content::{ContentKind, content_kind};
+use crate::exchange::{Exchange, MAX_EVENT, STREAM_DEPTH};
+use crate::llm::{LlmRequest, StreamUsage, Usage};
+use crate::reply;
+use crate::sse::SseMasker;
+use crate::stream::{self, Pumped, Transform};
+use crate::upstream::upstream_reason;
+use bytes::Bytes;
+use http::{Method, Response, StatusCode, header};
+use hyper::body::Incoming;
+use serde_json::Value;
+use std::time::Duration;
+use warden_config::HttpApi;
+use warden_core::{Action, Decision};
+
+impl Exchange {
+    /// Forwards the admitted request and turns the upstream response into the client's.
+    pub(crate) async fn forward(
+        &mut self,
+        parts: &http::request::Parts,
+        path: &str,
+        body: Bytes,
+        llm: Option<&LlmRequest>,
+        action: &Action,
+        decision: &Decision,
+    ) -> Response<Body> {
+        let settings = &self.gateway.settings;
+        let len = body.len();
+        let request = match crate::upstream::request(
+            &self.upstream.target,
+            parts,
+            path,
+            body::full(body),
+            len,
+        ) {
+            Ok(request) => request,
+            Err(error) => {
+                let error = HttpError::Upstream {
+                    connection: self.upstream.target.name.clone(),
+                    message: format!("cannot build the upstream request: {error}"),
+                };
+                return self
+                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                    .await;
+            }
+        };
+        let timeout = settings.upstream_timeout.0;
+        let response =
+            match tokio::time::timeout(timeout, self.upstream.client().request(request)).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(error)) => {
+                    let error = HttpError::Upstream {
+                        connection: self.upstream.target.name.clone(),
+                        message: upstream_reason(&error),
+                    };
+                    return self
+                        .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                        .await;
+                }
+                Err(_) => {
+                    let error = HttpError::UpstreamTimeout {
+                        connection: self.upstream.target.name.clone(),
+                        seconds: timeout.as_secs(),
+                    };
+                    return self
+                        .upstream_failed(StatusCode::GATEWAY_TIMEOUT, &error, action, decision)
+                        .await;
+                }
+            };
+        let head = self.started.elapsed();
+        let (mut head_parts, upstream_body) = response.into_parts();
+        crate::upstream::strip_hop_by_hop(&mut head_parts.headers);
+        self.record.status = head_parts.status.as_u16();
+        let openai = self.upstream.target.api == Some(HttpApi::Openai);
+        let kind = content_kind(&head_parts.headers);
+        let bodiless = parts.method == Method::HEAD
+            || matches!(
+                head_parts.status,
+                StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+            );
+        let transform_needed =
+            self.masker.is_some() || (openai && kind == ContentKind::EventStream);
+
+        if !bodiless && kind == ContentKind::Json && (self.masker.is_some() || openai) {
+            return self
+                .buffered_json(head_parts, upstream_body, head, openai, action, decision)
+                .await;
+        }
+        let transform = match (bodiless, kind, &self.masker) {
+            (true, _, _) => Transform::Pass,
+            (false, ContentKind::EventStream, masker) if transform_needed => {
+                let usage = (openai).then(|| StreamUsage {
+                    strip_usage_event: llm.is_some_and(|l| l.added_usage),
+                    ..StreamUsage::default()
+                });
+                let sse = SseMasker::new(masker.clone(), usage, MAX_EVENT);
+                let sse = if openai { sse.with_deltas() } else { sse };
+                Transform::Sse(Box::new(sse))
+            }
+            (
+                false,
+                ContentKind::Text | ContentKind::EventStream | ContentKind::Json,
+                Some(masker),
+            ) => Transform::Text(masker.clone().text_stream()),
+            _ => Transform::Pass,
+        };
+        if !matches!(transform, Transform::Pass) {
+            head_parts.headers.remove(header::CONTENT_LENGTH);
+        }
+        let (tx, client_body) = body::ChannelBody::channel(STREAM_DEPTH);
+        let idle = settings.idle_timeout.0;
+        let limit = settings.recorded_body_bytes;
+        let done = self.completion(action, decision, head);
+        tokio::spawn(async move {
+            let pumped = stream::pump(upstream_body, transform, tx, idle, limit).await;
+            done.streamed(pumped).await;
+        });
+        Response::from_parts(head_parts, client_body)
+    }
+
+    /// A JSON response read whole (bounded), masked as JSON, with the LLM usage it reports.
+    async fn buffered_json(
+        &mut self,
+        mut head_parts: http::response::Parts,
+        upstream_body: Incoming,
+        head: Duration,
+        openai: bool,
+        action: &Action,
+        decision: &Decision,
+    ) -> Response<Body> {
+        let settings = &self.gateway.settings;
+        let bytes = match body::collect_limited(
+            upstream_body,
+            settings.max_response_body,
+            settings.idle_timeout.0,
+            "response",
+            |limit| HttpError::ResponseTooLarge { limit },
+        )
+        .await
+        {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return self
+                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                    .await;
+            }
+        };
+        let mut usage = None;
+        if openai && let Ok(reply) = serde_json::from_slice::<LlmReply>(&bytes) {
+            usage = reply.usage.as_ref().and_then(Usage::from_object);
+            if self.record.model.is_none() {
+                self.record.model = reply.model;
+            }
+        }
+        let sent = match &self.masker {
+            None => bytes,
+            Some(masker) => match crate::mask_json_text(&bytes, masker.as_ref()) {
+                Some(Some(masked)) => Bytes::from(masked),
+                Some(None) => bytes,
+                // Not JSON after all: masked as text.
+                None => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    match masker.mask_text(&text) {
+                        std::borrow::Cow::Owned(masked) => Bytes::from(masked),
+                        std::borrow::Cow::Borrowed(_) => bytes,
+                    }
+                }
+            },
+        };
+        head_parts
+            .headers
+            .insert(header::CONTENT_LENGTH, sent.len().into());
+        let mut pumped = Pumped::default();
+        let limit = settings.recorded_body_bytes;
+        pumped.bytes = sent.len() as u64;
+        pumped.truncated = sent.len() > limit;
+        pumped.head = sent[..sent.len().min(limit)].to_vec();
+        let done = self.completion(action, decision, head);
+        done.finish(pumped, usage).await;
+        Response::from_parts(head_parts, body::full(sent))
+    }
+
+    /// What is left to do for this exchange once its response is decided.
+    pub(crate) fn completion(
+        &mut self,
+        action: &Action,
+        decision: &Decision,
+        head: Duration,
+    ) -> Completion {
+        Completion {
+            gateway: self.gateway.clone(),
+            session: self.session.clone(),
+            record: std::mem::take(&mut self.record),
+            started: self.started,
+            head,
+            action: action.clone(),
+            decision: decision.clone(),
+        }
+    }
+
+    /// The upstream failed or timed out: a clear 502/504, recorded and audited.
+    pub(crate) async fn upstream_failed(
+        &mut self,
+        status: StatusCode,
+        error: &HttpError,
+        action: &Action,
+        decision: &Decision,
+    ) -> Response<Body> {
+        let message = error.to_string();
+        self.record.status = status.as_u16();
+        self.record.error = Some(message.clone());
+        let done = self.completion(action, decision, self.started.elapsed());
+        done.finish(
+            Pumped {
+                error: Some(message.clone()),
+                ..Pumped::default()
+            },
+            None,
+        )
+        .await;
+        reply::error(status, "warden_upstream", "upstream_failed", &message)
+    }
+}
+
+/// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct LlmReply {
+    model: Option<String>,
+    usage: Option<Value>,
+}
