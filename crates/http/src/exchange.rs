@@ -198,6 +198,7 @@ impl Exchange {
 
         // Personal data in a prompt does not leave: the body going to a model provider is masked.
         let mut forwarded = request_body.clone();
+        let outbound_masked = route.outbound && self.masker.is_some();
         if route.outbound
             && let Some(masker) = &self.masker
         {
@@ -214,7 +215,7 @@ impl Exchange {
         if rewritten && let Some(json) = &json_body {
             forwarded = Bytes::from(serde_json::to_vec(json).unwrap_or_default());
         }
-        self.record.request_body = self.recorded_request(&forwarded);
+        self.record.request_body = self.recorded_request(&forwarded, outbound_masked);
 
         let response = self
             .forward(&parts, &path, forwarded, llm.as_ref(), &action, &decision)
@@ -290,10 +291,11 @@ impl Exchange {
         self.session.record(&record).await;
     }
 
-    /// The request body as it goes into the recording: masked, cut to the bound.
-    fn recorded_request(&self, body: &Bytes) -> String {
+    /// The request body as it goes into the recording: masked (unless `masked` says it already
+    /// is, as an outbound body is), cut to the bound.
+    fn recorded_request(&self, body: &Bytes, masked: bool) -> String {
         let limit = self.gateway.settings.recorded_body_bytes;
-        let text = match &self.masker {
+        let text = match self.masker.as_ref().filter(|_| !masked) {
             Some(masker) => match crate::mask_json_text(body, masker.as_ref()) {
                 Some(Some(masked)) => String::from_utf8_lossy(&masked).into_owned(),
                 Some(None) => String::from_utf8_lossy(body).into_owned(),

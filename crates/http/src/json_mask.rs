@@ -19,46 +19,35 @@ fn walk(value: &mut Value, masker: &dyn ValueMasker, path: [Option<&str>; 3]) ->
         table: path[1],
         column: path[2].unwrap_or(""),
     };
-    match value {
-        Value::String(text) => match masker.mask_value(column, text.as_bytes()) {
-            Masked::Unchanged => false,
-            Masked::Replaced(bytes) => {
-                *text = String::from_utf8_lossy(&bytes).into_owned();
-                true
-            }
-            Masked::Null => {
-                *value = Value::Null;
-                true
-            }
-        },
-        Value::Number(number) => {
-            let text = number.to_string();
-            match masker.mask_value(column, text.as_bytes()) {
-                Masked::Unchanged => false,
-                Masked::Replaced(bytes) => {
-                    *value = Value::String(String::from_utf8_lossy(&bytes).into_owned());
-                    true
-                }
-                Masked::Null => {
-                    *value = Value::Null;
-                    true
-                }
-            }
-        }
+    let fate = match value {
+        Value::String(text) => masker.mask_value(column, text.as_bytes()),
+        Value::Number(number) => masker.mask_value(column, number.to_string().as_bytes()),
         Value::Array(items) => {
             let mut changed = false;
             for item in items {
                 changed |= walk(item, masker, path);
             }
-            changed
+            return changed;
         }
         Value::Object(map) => {
             let mut changed = false;
             for (key, item) in map.iter_mut() {
                 changed |= walk(item, masker, [path[1], path[2], Some(key.as_str())]);
             }
-            changed
+            return changed;
         }
-        Value::Bool(_) | Value::Null => false,
+        Value::Bool(_) | Value::Null => return false,
+    };
+    // A masked string or number becomes a string (or null).
+    match fate {
+        Masked::Unchanged => false,
+        Masked::Replaced(bytes) => {
+            *value = Value::String(String::from_utf8_lossy(&bytes).into_owned());
+            true
+        }
+        Masked::Null => {
+            *value = Value::Null;
+            true
+        }
     }
 }

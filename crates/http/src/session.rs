@@ -4,7 +4,6 @@
 //! revoked credential stops within that bound; it closes with the TCP connection.
 
 use crate::listener::HttpGateway;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +20,9 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 pub struct ClientConn {
     /// The client's address.
     pub peer: SocketAddr,
-    sessions: Mutex<HashMap<(String, String), Arc<HttpSession>>>,
+    /// (connection, token, session): a client rarely holds more than one, so a list, searched
+    /// without allocating on every request.
+    sessions: Mutex<Vec<(String, String, Arc<HttpSession>)>>,
 }
 
 /// One authenticated session and its recording.
@@ -46,7 +47,7 @@ impl ClientConn {
     pub fn new(peer: SocketAddr) -> Self {
         ClientConn {
             peer,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(Vec::new()),
         }
     }
 
@@ -57,8 +58,7 @@ impl ClientConn {
         connection: &str,
         token: &str,
     ) -> Result<Arc<HttpSession>, GatewayError> {
-        let key = (connection.to_owned(), token.to_owned());
-        let existing = self.lock().get(&key).cloned();
+        let existing = self.find(connection, token);
         if let Some(session) = existing {
             if !session.recheck_due() {
                 return Ok(session);
@@ -74,7 +74,8 @@ impl ClientConn {
                     return Ok(session);
                 }
                 Err(refusal) => {
-                    self.lock().remove(&key);
+                    self.lock()
+                        .retain(|(c, t, _)| !(c == connection && t == token));
                     session.close(gateway, Some(&refusal.message)).await;
                     return Err(refusal);
                 }
@@ -110,13 +111,14 @@ impl ClientConn {
         });
         let raced = {
             let mut sessions = self.lock();
-            match sessions.get(&key) {
-                Some(other) => Some(other.clone()),
-                None => {
-                    sessions.insert(key, opened.clone());
-                    None
-                }
+            let other = sessions
+                .iter()
+                .find(|(c, t, _)| c == connection && t == token)
+                .map(|(_, _, s)| s.clone());
+            if other.is_none() {
+                sessions.push((connection.to_owned(), token.to_owned(), opened.clone()));
             }
+            other
         };
         match raced {
             // Another request on this connection opened it first: use that one.
@@ -130,13 +132,20 @@ impl ClientConn {
 
     /// Closes every session (the TCP connection ended).
     pub async fn close_all(&self, gateway: &HttpGateway) {
-        let sessions: Vec<Arc<HttpSession>> = self.lock().drain().map(|(_, s)| s).collect();
+        let sessions: Vec<Arc<HttpSession>> = self.lock().drain(..).map(|(_, _, s)| s).collect();
         for session in sessions {
             session.close(gateway, None).await;
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<HttpSession>>> {
+    fn find(&self, connection: &str, token: &str) -> Option<Arc<HttpSession>> {
+        self.lock()
+            .iter()
+            .find(|(c, t, _)| c == connection && t == token)
+            .map(|(_, _, s)| s.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, String, Arc<HttpSession>)>> {
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
