@@ -71,17 +71,7 @@ PIDS=()           # name:pid of every server we started, stopped in reverse orde
 PG_PID=""
 CLIENT_PID=""     # the running pgbench (under timeout), if any
 
-stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGKILL
-  local name=$1 pid=$2 sig=$3 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "$name (pid $pid) did not stop within 15s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-}
+. "$ROOT/scripts/bench/lib.sh"   # stop_pid, own, free_port, wait_port
 
 cleanup() {
   local rc=$? entry i
@@ -143,28 +133,8 @@ if [ "$(id -u)" -eq 0 ]; then
   # setpriv execs, so $! is the server's own pid (needed for /proc/PID/stat).
   AS_SVC=(setpriv --reuid="$SVC_USER" --regid="$(id -g "$SVC_USER")" --clear-groups)
 fi
-own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 random_hex() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
-
-# wait_port NAME PID PORT LOG: until PORT accepts TCP, the process dies, or 60 s pass.
-wait_port() {
-  local name=$1 pid=$2 port=$3 logfile=$4 i
-  for ((i = 0; i < 600; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$logfile" >&2 || true
-      die "$name exited during start-up (log above: $logfile)"
-    fi
-    if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  tail -n 30 "$logfile" >&2 || true
-  die "$name did not accept connections on port $port within 60s"
-}
 
 # cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
 cpu_ticks() {

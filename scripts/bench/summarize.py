@@ -33,12 +33,7 @@ def load(path):
         for row in csv.DictReader(handle):
             tps = float(row["tps"]) if row["tps"] else None
             txns = int(row["txns"]) if row["txns"] else None
-            cpu_us = cpu_share = None
-            if row["cpu_ticks"]:
-                seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
-                cpu_share = 100 * seconds / float(row["duration_s"])
-                if txns:
-                    cpu_us = seconds * 1e6 / txns
+            cpu_us, cpu_share = cpu_figures(row, txns)
             runs[row["mode"]][int(row["round"])][row["target"]] = {
                 "tps": tps,
                 "cpu_us": cpu_us,
@@ -49,12 +44,21 @@ def load(path):
     return runs
 
 
-def ratio(rounds, numerator, denominator):
-    """Per-round TPS ratios numerator / denominator (None where either run failed)."""
+def cpu_figures(row, count):
+    """(CPU µs per transaction or request, % of a core) of a CSV row's proxy, or Nones."""
+    if not row["cpu_ticks"]:
+        return None, None
+    seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
+    share = 100 * seconds / float(row["duration_s"])
+    return (seconds * 1e6 / count if count else None), share
+
+
+def ratio(rounds, numerator, denominator, key="tps"):
+    """Per-round ratios of `key` numerator / denominator (None where either run failed)."""
     out = []
     for rnd in sorted(rounds):
-        top = rounds[rnd].get(numerator, {}).get("tps")
-        bottom = rounds[rnd].get(denominator, {}).get("tps")
+        top = rounds[rnd].get(numerator, {}).get(key)
+        bottom = rounds[rnd].get(denominator, {}).get(key)
         out.append(top / bottom if top and bottom else None)
     return out
 

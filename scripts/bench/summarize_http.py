@@ -10,20 +10,14 @@ Usage: summarize_http.py results.csv
 """
 
 import csv
-import statistics
 import sys
 from collections import defaultdict
 
+# The PostgreSQL summary's helpers (same folder, on sys.path when run as a script).
+from summarize import cpu_figures, fmt, median
+from summarize import ratio as tps_ratio
+
 TARGETS = ["direct", "nginx", "warden"]
-
-
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def fmt(value, spec):
-    return "NA" if value is None else format(value, spec)
 
 
 def number(text, kind=float):
@@ -36,12 +30,7 @@ def load(path):
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
             requests = number(row["requests"], int)
-            cpu_us = cpu_share = None
-            if row["cpu_ticks"]:
-                seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
-                cpu_share = 100 * seconds / float(row["duration_s"])
-                if requests:
-                    cpu_us = seconds * 1e6 / requests
+            cpu_us, cpu_share = cpu_figures(row, requests)
             rounds[int(row["round"])][row["target"]] = {
                 "rps": number(row["rps"]),
                 "p50": number(row["p50_ms"]),
@@ -55,12 +44,7 @@ def load(path):
 
 def ratio(rounds, numerator, denominator):
     """Per-round requests/s ratios numerator / denominator (None where either run failed)."""
-    out = []
-    for rnd in sorted(rounds):
-        top = rounds[rnd].get(numerator, {}).get("rps")
-        bottom = rounds[rnd].get(denominator, {}).get("rps")
-        out.append(top / bottom if top and bottom else None)
-    return out
+    return tps_ratio(rounds, numerator, denominator, key="rps")
 
 
 def column(rounds, target, key):
