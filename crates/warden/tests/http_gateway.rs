@@ -306,17 +306,7 @@ async fn wait_for_session_ends(h: &HttpHarness, n: usize) -> Vec<Value> {
 
 /// Runs the `warden` binary with the harness's config.
 fn warden(h: &HttpHarness, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
-        .arg("--config")
-        .arg(&h.config_path)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    http_common::support::warden_cli(&h.config_path, args)
 }
 
 /// The recording files of sessions opened by `identity` (closed or still open).
@@ -355,7 +345,7 @@ async fn reviews_answer_202_then_run_the_approved_request_once() {
     assert_eq!(status, 202, "{body}");
     assert!(body.contains(&id), "{body}");
 
-    let approver_identity = identity(&h, &approver).await;
+    let approver_identity = h.identity(&approver).await;
     h.gateway
         .reviews
         .vote(&approver_identity, id.parse().unwrap(), true, None)
@@ -413,20 +403,6 @@ async fn reviews_answer_202_then_run_the_approved_request_once() {
         .await;
     assert_eq!(status, 202, "{body}");
     assert!(body.contains("no decision within 3 s"), "{body}");
-}
-
-async fn identity(h: &HttpHarness, key: &str) -> warden_core::Identity {
-    let authenticator = warden_identity::Authenticator::new(
-        &warden_config::IdentityConfig::default(),
-        h.dir.path(),
-        h.gateway.store.clone(),
-    )
-    .unwrap();
-    use warden_core::pipeline::Authenticate;
-    authenticator
-        .authenticate(&warden_core::Secret::new(key.to_owned()))
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,17 +35,7 @@ async fn session_end(h: &Harness, identity: &str) -> serde_json::Value {
 }
 
 fn warden(h: &Harness, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
-        .arg("--config")
-        .arg(&h.config_path)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::support::warden_cli(&h.config_path, args)
 }
 
 #[tokio::test]

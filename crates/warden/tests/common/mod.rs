@@ -1,6 +1,9 @@
 //! A gateway in-process in front of a throwaway PostgreSQL, with API keys for three roles.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../support/mod.rs"]
+pub mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -188,31 +191,12 @@ impl Harness {
 
     /// A new API key named `name` in `groups`.
     pub async fn key(&self, name: &str, groups: &[&str]) -> String {
-        let (_, key) = warden_identity::create_api_key(
-            self.gateway.store.as_ref(),
-            name,
-            groups.iter().map(|g| (*g).to_owned()).collect(),
-            vec![],
-            None,
-        )
-        .await
-        .unwrap();
-        key.expose().clone()
+        support::api_key(&self.gateway, name, groups).await
     }
 
     /// The identity behind an API key, as the gateway sees it.
     pub async fn identity(&self, key: &str) -> warden_core::Identity {
-        let authenticator = warden_identity::Authenticator::new(
-            &warden_config::IdentityConfig::default(),
-            self.dir.path(),
-            self.gateway.store.clone(),
-        )
-        .unwrap();
-        use warden_core::pipeline::Authenticate;
-        authenticator
-            .authenticate(&warden_core::Secret::new(key.to_owned()))
-            .await
-            .unwrap()
+        support::identity(&self.gateway, self.dir.path(), key).await
     }
 
     /// Runs SQL directly on the upstream as superuser (to check what really happened).
@@ -222,14 +206,7 @@ impl Harness {
 
     /// Audit events matching a filter, as JSON.
     pub async fn audit(&self, filter: warden_store::AuditFilter) -> Vec<serde_json::Value> {
-        // Reads and outcomes are committed in groups; store them before looking.
-        self.gateway.audit.flush().await.unwrap();
-        warden_store::audit::search(self.gateway.store.as_ref(), &filter)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| serde_json::to_value(e).unwrap())
-            .collect()
+        support::audit_events(&self.gateway, filter).await
     }
 }
 

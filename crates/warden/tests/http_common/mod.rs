@@ -2,6 +2,9 @@
 //! (`scripts/openai-test-server.py`, a real HTTP server on loopback that streams SSE).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../support/mod.rs"]
+pub mod support;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -139,18 +142,14 @@ impl HttpHarness {
         addr
     }
 
+    /// The identity behind an API key, as the gateway sees it.
+    pub async fn identity(&self, key: &str) -> warden_core::Identity {
+        support::identity(&self.gateway, self.dir.path(), key).await
+    }
+
     /// A new API key named `name` in `groups`.
     pub async fn key(&self, name: &str, groups: &[&str]) -> String {
-        let (_, key) = warden_identity::create_api_key(
-            self.gateway.store.as_ref(),
-            name,
-            groups.iter().map(|g| (*g).to_owned()).collect(),
-            vec![],
-            None,
-        )
-        .await
-        .unwrap();
-        key.expose().clone()
+        support::api_key(&self.gateway, name, groups).await
     }
 
     /// `http://addr/c/<connection>`.
@@ -194,13 +193,7 @@ impl HttpHarness {
 
     /// Audit events matching a filter, as JSON.
     pub async fn audit(&self, filter: warden_store::AuditFilter) -> Vec<serde_json::Value> {
-        self.gateway.audit.flush().await.unwrap();
-        warden_store::audit::search(self.gateway.store.as_ref(), &filter)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| serde_json::to_value(e).unwrap())
-            .collect()
+        support::audit_events(&self.gateway, filter).await
     }
 
     /// `request` audit events of `action`.
