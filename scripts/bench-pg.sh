@@ -19,6 +19,8 @@
 #   BENCH_SHARED_BUFFERS=512MB
 #   BENCH_KEEP=1            keep the temp dir (logs, configs, results.csv) after exit
 #   BENCH_MASK=1            give Warden's role a masking profile with every detector (issue 5)
+#   BENCH_PERF=1            record a perf profile (call graphs) of Warden during its runs, kept in
+#                           the temp dir as perf-MODE-rROUND.data (implies BENCH_KEEP=1)
 #   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
 #   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
 #   WARDEN_PG_BIN_DIR       directory holding initdb and postgres
@@ -36,6 +38,8 @@ BENCH_RELAY_THREADS=${BENCH_RELAY_THREADS:-2}
 BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-512MB}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_MASK=${BENCH_MASK:-0}
+BENCH_PERF=${BENCH_PERF:-0}
+[ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -332,7 +336,14 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
     -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 &
   CLIENT_PID=$!
+  local perf_pid=""
+  if [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; then
+    perf record -q -F 299 --call-graph dwarf,16384 -p "$pid" -o "$WORK/perf-$mode-r$round.data" \
+      -- sleep "$BENCH_T" >"$WORK/logs/perf-$mode-r$round.log" 2>&1 &
+    perf_pid=$!
+  fi
   wait "$CLIENT_PID" || rc=$?
+  [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed: see $WORK/logs/perf-$mode-r$round.log"
   CLIENT_PID=""
   [ "$pid" = - ] || after=$(cpu_ticks "$pid")
   local tps txns lat cpu=""

@@ -128,3 +128,43 @@ impl AuditRecord {
         self
     }
 }
+
+/// The outcome of one forwarded request, audited as a `request` event by
+/// [`Pipeline::finish`](crate::Pipeline::finish). A log may keep it without building the
+/// record (see [`Audit::append_request`](crate::pipeline::Audit::append_request)).
+#[derive(Debug)]
+pub struct RequestEvent<'a> {
+    /// The session it ran in.
+    pub session: &'a Session,
+    /// What it did.
+    pub action: &'a Action,
+    /// The decision it ran under.
+    pub decision: &'a Decision,
+    /// When it finished.
+    pub time: DateTime<Utc>,
+    /// How long it ran, in milliseconds.
+    pub duration_ms: f64,
+    /// Rows it returned or changed, when the protocol says.
+    pub rows: Option<u64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+impl RequestEvent<'_> {
+    /// The `request` event: identity, connection, session, action, verdict and rule, with
+    /// tables, functions, duration, rows and error in `detail`.
+    pub fn to_record(&self) -> AuditRecord {
+        let mut record = AuditRecord::new(AuditKind::Request)
+            .for_session(self.session)
+            .with_decision(self.action, self.decision)
+            .with_detail(serde_json::json!({
+                "tables": self.action.tables,
+                "functions": self.action.functions,
+                "duration_ms": self.duration_ms,
+                "rows": self.rows,
+                "error": self.error,
+            }));
+        record.time = self.time;
+        record
+    }
+}

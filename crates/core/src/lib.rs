@@ -18,9 +18,10 @@ pub mod pipeline;
 pub mod review;
 pub mod secret;
 pub mod session;
+pub mod workers;
 
 pub use action::Action;
-pub use audit::{AuditKind, AuditRecord};
+pub use audit::{AuditKind, AuditRecord, RequestEvent};
 pub use budget::{TokenBudget, TokenLedger};
 pub use connection::ConnectionKind;
 pub use decision::{Decision, Verdict};

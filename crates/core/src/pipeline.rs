@@ -20,10 +20,11 @@
 //! [`Pipeline::finish`]; everything that needs policy, approval or audit goes through here.
 
 use crate::{
-    Action, AuditKind, AuditRecord, ConnectionKind, Decision, GatewayError, Identity, Session,
-    Verdict, secret::Secret,
+    Action, AuditKind, AuditRecord, ConnectionKind, Decision, GatewayError, Identity, RequestEvent,
+    Session, Verdict, secret::Secret,
 };
 use async_trait::async_trait;
+use chrono::Utc;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -163,6 +164,12 @@ pub trait Audit: Send + Sync {
     /// means the log cannot take events now.
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
         self.append(record).await
+    }
+
+    /// Appends the `request` event of one finished request, grouped like
+    /// [`Self::append_grouped`]; a log may batch it with the session's other requests.
+    async fn append_request(&self, event: RequestEvent<'_>) -> Result<(), GatewayError> {
+        self.append_grouped(event.to_record()).await
     }
 }
 
@@ -505,17 +512,16 @@ impl Pipeline {
         outcome: &Outcome,
     ) -> Result<(), GatewayError> {
         // The reason is the rule's, already in the decision event or derivable from the rule.
-        let record = AuditRecord::new(AuditKind::Request)
-            .for_session(session)
-            .with_decision(action, decision)
-            .with_detail(json!({
-                "tables": action.tables,
-                "functions": action.functions,
-                "duration_ms": outcome.duration.as_secs_f64() * 1000.0,
-                "rows": outcome.rows,
-                "error": outcome.error,
-            }));
-        self.audit.append_grouped(record).await
+        let event = RequestEvent {
+            session,
+            action,
+            decision,
+            time: Utc::now(),
+            duration_ms: outcome.duration.as_secs_f64() * 1000.0,
+            rows: outcome.rows,
+            error: outcome.error.clone(),
+        };
+        self.audit.append_request(event).await
     }
 
     /// Phase 8 for a forwarded request of a protocol with more to say than rows (HTTP status,

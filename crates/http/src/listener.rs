@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use warden_config::HttpSettings;
+use warden_core::workers::Workers;
 use warden_core::{ConnectionKind, Pipeline};
 use warden_record::RecordingStore;
 
@@ -45,19 +46,9 @@ pub struct Upstream {
 impl Upstream {
     /// The client of the calling thread.
     pub fn client(&self) -> &UpstreamClient {
-        let index = WORKER.with(std::cell::Cell::get);
+        let index = Workers::index();
         self.clients.get(index).unwrap_or(&self.clients[0])
     }
-}
-
-thread_local! {
-    /// `1 + i` on HTTP worker thread `i`, 0 elsewhere.
-    static WORKER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Worker threads of an HTTP listener: one per core, each running its connections start to end.
-fn worker_count() -> usize {
-    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
 /// Everything an HTTP listener needs, shared by its connections.
@@ -114,7 +105,7 @@ impl HttpGateway {
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<(), HttpError> {
         let mut clients = Vec::new();
-        for _ in 0..=worker_count() {
+        for _ in 0..=Workers::count() {
             let client =
                 upstream::client(tls.clone(), self.settings.upstream_timeout.0).map_err(|e| {
                     HttpError::Config {
@@ -135,18 +126,11 @@ impl HttpGateway {
         self.kinds.entry(name.to_owned()).or_insert(kind);
     }
 
-    /// Accepts connections forever. Each is handed to one of the worker threads (one per core,
-    /// each with its own single-threaded runtime) and served there start to end, upstream
-    /// connection included: no request crosses threads on its way through.
+    /// Accepts connections forever. Each is handed to one of the data-path workers (see
+    /// [`Workers`]) and served there start to end, upstream connection included: no request
+    /// crosses threads on its way through.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: HttpListenerConfig) {
-        let mut workers = Vec::new();
-        for index in 0..worker_count() {
-            match spawn_worker(self.clone(), config.clone(), index) {
-                Ok(worker) => workers.push(worker),
-                Err(error) => tracing::error!(%error, "cannot start an http worker thread"),
-            }
-        }
-        let mut next = 0usize;
+        let workers = Workers::shared();
         loop {
             let (tcp, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -157,27 +141,27 @@ impl HttpGateway {
                 }
             };
             // Moved to the worker's reactor as a plain socket.
-            let handed = match tcp.into_std() {
-                Ok(std) if !workers.is_empty() => {
-                    next = (next + 1) % workers.len();
-                    workers[next].send((std, peer)).map_err(|e| e.0.0)
-                }
-                Ok(std) => Err(std),
+            let std = match tcp.into_std() {
+                Ok(std) => std,
                 Err(error) => {
                     tracing::warn!(%error, "cannot hand a connection over");
                     continue;
                 }
             };
-            // No worker: served on the shared runtime.
-            if let Err(std) = handed
-                && let Ok(tcp) = TcpStream::from_std(std)
-            {
-                let gateway = self.clone();
-                let config = config.clone();
-                tokio::spawn(async move {
-                    let _ = gateway.handle(tcp, peer, &config).await;
-                });
-            }
+            let gateway = self.clone();
+            let config = config.clone();
+            workers.spawn(async move {
+                let tcp = match TcpStream::from_std(std) {
+                    Ok(tcp) => tcp,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot register a connection");
+                        return;
+                    }
+                };
+                if let Err(error) = gateway.handle(tcp, peer, &config).await {
+                    tracing::debug!(%peer, %error, "http connection ended with an error");
+                }
+            });
         }
     }
 
@@ -286,42 +270,4 @@ impl HttpGateway {
             (None, None) => Resolved::Nowhere(format!("no connection named {name:?} is defined")),
         }
     }
-}
-
-type Handoff = tokio::sync::mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>;
-
-/// A worker thread with its own runtime, serving the connections sent to it.
-fn spawn_worker(
-    gateway: Arc<HttpGateway>,
-    config: HttpListenerConfig,
-    index: usize,
-) -> std::io::Result<Handoff> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    std::thread::Builder::new()
-        .name(format!("warden-http-{index}"))
-        .spawn(move || {
-            WORKER.with(|w| w.set(index + 1));
-            runtime.block_on(async move {
-                while let Some((std, peer)) = rx.recv().await {
-                    let tcp = match TcpStream::from_std(std) {
-                        Ok(tcp) => tcp,
-                        Err(error) => {
-                            tracing::warn!(%error, "cannot register a connection");
-                            continue;
-                        }
-                    };
-                    let gateway = gateway.clone();
-                    let config = config.clone();
-                    tokio::spawn(async move {
-                        if let Err(error) = gateway.handle(tcp, peer, &config).await {
-                            tracing::debug!(%peer, %error, "http connection ended with an error");
-                        }
-                    });
-                }
-            });
-        })?;
-    Ok(tx)
 }

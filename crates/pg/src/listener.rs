@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use warden_core::workers::Workers;
 use warden_core::{ConnectionKind, Pipeline, Secret, Session, Verdict};
 use warden_record::{RecordingKind, RecordingStore, SqlHeader, SqlRecorder};
 use warden_sql::Classifier;
@@ -68,8 +69,10 @@ const PASSED_PARAMETERS: [&str; 8] = [
 ];
 
 impl PgGateway {
-    /// Accepts connections forever, one task each.
+    /// Accepts connections forever. Each is handed to one of the data-path workers (see
+    /// [`Workers`]) and served there start to end, with its upstream connection.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: PgListenerConfig) {
+        let workers = Workers::shared();
         loop {
             let (tcp, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -79,9 +82,24 @@ impl PgGateway {
                     continue;
                 }
             };
+            // Moved to the worker's reactor as a plain socket.
+            let std = match tcp.into_std() {
+                Ok(std) => std,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot hand a connection over");
+                    continue;
+                }
+            };
             let gateway = self.clone();
             let config = config.clone();
-            tokio::spawn(async move {
+            workers.spawn(async move {
+                let tcp = match TcpStream::from_std(std) {
+                    Ok(tcp) => tcp,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot register a connection");
+                        return;
+                    }
+                };
                 if let Err(error) = gateway.handle(tcp, peer, &config).await {
                     tracing::debug!(%peer, %error, "postgres connection ended with an error");
                 }

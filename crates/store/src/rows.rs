@@ -208,6 +208,7 @@ impl EventRow {
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
+            part: None,
         })
     }
 }

@@ -39,6 +39,19 @@ pub struct ChainedEvent {
     pub prev_hash: String,
     /// Hex SHA-256 over `prev_hash`, `seq` and the canonical JSON of the event.
     pub hash: String,
+    /// Set on events listed by search out of a request batch: which of its requests this is.
+    /// `seq` and the hashes are the batch's; `warden audit verify` checks the batch as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<BatchPart>,
+}
+
+/// One request of a stored request batch (see `audit::REQUESTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchPart {
+    /// Its position in the batch, from 1.
+    pub index: u32,
+    /// How many requests the batch lists.
+    pub count: u32,
 }
 
 /// A signed statement that `node`'s chain had `hash` at `seq`.

@@ -43,7 +43,22 @@ async fn documented_python_checker_agrees_with_warden() {
     let backend = sqlite().await;
     let (log, key) = write_chain(&backend, "n1", 120, 25).await;
     log.checkpoint().await.unwrap();
-    write_chain(&backend, "n2", 3, 0).await;
+    let (n2, _) = write_chain(&backend, "n2", 3, 0).await;
+    // Request batches: one stored event listing many requests, hashed like any other.
+    let session = "00000000-0000-7000-8000-000000000001";
+    for i in 0..40u64 {
+        let mut request = warden_core::AuditRecord::new(warden_core::AuditKind::Request);
+        request.session = Some(session.into());
+        request.action = Some("sql:read".into());
+        request.detail =
+            serde_json::json!({"tables": ["t"], "duration_ms": i as f64 / 3.0, "rows": i});
+        warden_core::pipeline::Audit::append_grouped(&n2, request)
+            .await
+            .unwrap();
+    }
+    n2.flush().await.unwrap();
+    let stored = common::stored_events(&backend.store, "n2").await;
+    assert_eq!(stored.len(), 4, "three decisions and one batch of 40");
     let trusted = hex::encode(key.verifying_key().to_bytes());
     let script = backend.data_dir().join("check_audit.py");
     std::fs::write(&script, checker_script()).unwrap();
@@ -52,7 +67,7 @@ async fn documented_python_checker_agrees_with_warden() {
     let (ok, output) = run_checker(&script, &db, &trusted);
     assert!(ok, "{output}");
     assert!(output.contains("node n1: events 1..120 intact"), "{output}");
-    assert!(output.contains("node n2: events 1..3 intact"), "{output}");
+    assert!(output.contains("node n2: events 1..4 intact"), "{output}");
     assert!(!output.contains("not checked"), "{output}");
 
     let other_key = hex::encode([9u8; 32]);

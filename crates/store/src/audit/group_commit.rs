@@ -6,9 +6,11 @@
 //! and never wait for the database; durable appends hold both until their batch is stored, so
 //! nothing is chained after an event that may still have to be taken back.
 
+use super::batch::Batches;
 use super::{chain, checkpoint};
 use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, timestamp};
 use ed25519_dalek::SigningKey;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
@@ -34,7 +36,10 @@ pub(super) struct Chain {
     pub(super) checkpoint_every: u64,
     head: Mutex<Head>,
     writer: Mutex<Writer>,
-    /// Signalled when the pending batch goes from empty to one event.
+    /// Request batches not chained yet.
+    pub(super) batches: Batches,
+    /// Signalled when the pending batch goes from empty to one event, and when the first
+    /// request batch opens.
     pub(super) first_pending: Notify,
     /// Signalled when the pending batch reaches [`GROUP_SIZE`].
     pub(super) batch_full: Notify,
@@ -116,6 +121,7 @@ impl Chain {
                 checkpointed,
                 in_doubt: None,
             }),
+            batches: Batches::default(),
             first_pending: Notify::new(),
             batch_full: Notify::new(),
             closing: Notify::new(),
@@ -138,7 +144,7 @@ impl Chain {
     /// Whether the flusher has something to do: events to store or a doubt to settle.
     pub(super) async fn has_work(&self) -> bool {
         let head = self.head.lock().await;
-        head.unstored > 0 || head.settle_first
+        head.unstored > 0 || head.settle_first || !self.batches.is_empty()
     }
 
     /// Events chained but not known to be stored.
@@ -208,6 +214,82 @@ impl Chain {
         record: AuditRecord,
         copy: bool,
     ) -> Result<Grouped, StoreError> {
+        self.grouped(record, copy, true).await
+    }
+
+    /// Chains a closed request batch: its requests were accepted while there was room
+    /// ([`Self::has_room`]), so it is chained even past [`UNSTORED_LIMIT`].
+    pub(super) async fn record_accepted(
+        self: &Arc<Self>,
+        record: AuditRecord,
+    ) -> Result<(), StoreError> {
+        self.chain_accepted(record)
+            .await
+            .map_err(|(error, _)| error)
+    }
+
+    /// [`Self::record_accepted`], handing the batch back when it could not be chained because
+    /// an earlier unclear failure could not be settled.
+    async fn chain_accepted(
+        self: &Arc<Self>,
+        record: AuditRecord,
+    ) -> Result<(), (StoreError, Option<AuditRecord>)> {
+        let mut record = record;
+        loop {
+            match self.grouped(record, false, false).await {
+                Ok(Grouped::Chained(_)) => return Ok(()),
+                Ok(Grouped::SettleFirst(returned)) => {
+                    record = returned;
+                    // In its own task: a caller that gives up cannot cut the store query short.
+                    let chain = Arc::clone(self);
+                    let settled = match tokio::spawn(async move { chain.settle_doubt().await })
+                        .await
+                    {
+                        Ok(settled) => settled,
+                        Err(e) => Err(StoreError::unavailable(
+                            self.store.backend(),
+                            format!("settling the audit chain of node {} failed: {e}", self.node),
+                        )),
+                    };
+                    if let Err(error) = settled {
+                        return Err((error, Some(record)));
+                    }
+                }
+                Err(error) => return Err((error, None)),
+            }
+        }
+    }
+
+    /// Whether a grouped append would be chained at once (nothing to settle first, and fewer
+    /// than [`UNSTORED_LIMIT`] events wait for the store).
+    pub(super) async fn has_room(&self) -> bool {
+        let head = self.head.lock().await;
+        !head.settle_first && head.unstored < UNSTORED_LIMIT
+    }
+
+    /// Chains every open request batch (before a flush, so they are stored with it). A batch
+    /// that cannot be chained (an unclear failure that cannot be settled) waits for the next try.
+    pub(super) async fn chain_batches(self: &Arc<Self>) {
+        for record in self.batches.take_all() {
+            match self.chain_accepted(record).await {
+                Ok(()) => {}
+                Err((error, Some(record))) => {
+                    tracing::warn!(node = %self.node, %error, "cannot chain a request batch yet; it is retried");
+                    self.batches.put_back(record);
+                }
+                Err((error, None)) => {
+                    tracing::error!(node = %self.node, %error, "a request batch cannot be chained");
+                }
+            }
+        }
+    }
+
+    async fn grouped(
+        &self,
+        record: AuditRecord,
+        copy: bool,
+        limit: bool,
+    ) -> Result<Grouped, StoreError> {
         let deadline = Instant::now() + BACKLOG_WAIT;
         loop {
             // Registered before looking, so a write finishing in between is not missed.
@@ -219,7 +301,7 @@ impl Chain {
                 if head.settle_first {
                     return Ok(Grouped::SettleFirst(record));
                 }
-                if head.unstored < UNSTORED_LIMIT {
+                if !limit || head.unstored < UNSTORED_LIMIT {
                     self.chain_next(&mut head, record)?;
                     let event = if copy {
                         head.pending.last().cloned()
@@ -266,7 +348,8 @@ impl Chain {
     }
 
     /// Stores every event chained so far. Signs a checkpoint when one is due.
-    pub(super) async fn flush(&self) -> Result<(), StoreError> {
+    pub(super) async fn flush(self: &Arc<Self>) -> Result<(), StoreError> {
+        self.chain_batches().await;
         let mut writer = self.writer.lock().await;
         if self.flush_locked(&mut writer).await? > 0 {
             self.checkpoint_if_due(&mut writer).await;
@@ -275,7 +358,8 @@ impl Chain {
     }
 
     /// See [`AuditLog::checkpoint`](super::AuditLog::checkpoint).
-    pub(super) async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+    pub(super) async fn checkpoint(self: &Arc<Self>) -> Result<Option<Checkpoint>, StoreError> {
+        self.chain_batches().await;
         let mut writer = self.writer.lock().await;
         match self.flush_locked(&mut writer).await {
             Ok(_) => self.checkpoint_locked(&mut writer).await,
@@ -307,6 +391,7 @@ impl Chain {
             record,
             prev_hash: std::mem::replace(&mut head.hash, hash.clone()),
             hash,
+            part: None,
         };
         head.seq = seq;
         head.unstored += 1;

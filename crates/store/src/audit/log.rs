@@ -1,6 +1,7 @@
 //! [`AuditLog`]: appends events to this node's hash chain (durably, or grouped with others into
 //! one transaction per [`GROUP_WINDOW`](super::GROUP_WINDOW)) and signs checkpoints.
 
+use super::batch::Batches;
 use super::group_commit::{Chain, Grouped};
 use super::{chain, flusher};
 use crate::{AuditFilter, ChainedEvent, Checkpoint, DynStore, StoreError};
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::fmt;
 use std::sync::Arc;
-use warden_core::{AuditRecord, GatewayError, pipeline::Audit};
+use warden_core::{AuditRecord, GatewayError, RequestEvent, pipeline::Audit};
 
 /// The per-node, hash-chained, checkpoint-signed audit log.
 ///
@@ -110,7 +111,11 @@ impl AuditLog {
     /// batch but the answer was lost, the next write finds the event and continues after it.)
     pub async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
         let chain = Arc::clone(&self.owner.chain);
-        self.run(async move { chain.record(record).await }).await
+        self.run(async move {
+            chain_session_batch(&chain, &record).await?;
+            chain.record(record).await
+        })
+        .await
     }
 
     /// Appends `record` as the next event of the chain and returns it without waiting for the
@@ -135,6 +140,7 @@ impl AuditLog {
         record: AuditRecord,
         copy: bool,
     ) -> Result<Option<ChainedEvent>, StoreError> {
+        chain_session_batch(&self.owner.chain, &record).await?;
         let mut record = record;
         loop {
             match self.owner.chain.record_grouped(record, copy).await? {
@@ -191,11 +197,53 @@ impl Audit for AuditLog {
         self.record(record).await.map(|_| ()).map_err(unavailable)
     }
 
+    /// A `request` event joins its session's batch (see [`super::batch`]) while the chain has
+    /// room; anything else, or a request while the store is behind, is chained at once.
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
+        let chain = &self.owner.chain;
+        if Batches::batchable(&record) && chain.has_room().await {
+            let pushed = chain.batches.push(record);
+            if pushed.opened_first {
+                chain.first_pending.notify_one();
+            }
+            return match pushed.closed {
+                Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
+                None => Ok(()),
+            };
+        }
         self.chain_grouped(record, false)
             .await
             .map(|_| ())
             .map_err(unavailable)
+    }
+
+    /// Joins its session's batch without building the record, unless it opens the batch.
+    async fn append_request(&self, event: RequestEvent<'_>) -> Result<(), GatewayError> {
+        let chain = &self.owner.chain;
+        if !chain.has_room().await {
+            return self.append_grouped(event.to_record()).await;
+        }
+        let pushed = chain.batches.push_request(&event);
+        if pushed.opened_first {
+            chain.first_pending.notify_one();
+        }
+        match pushed.closed {
+            Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Chains the open request batch of `record`'s session, so that the session's events stay in
+/// the order they happened.
+async fn chain_session_batch(chain: &Arc<Chain>, record: &AuditRecord) -> Result<(), StoreError> {
+    match record
+        .session
+        .as_deref()
+        .and_then(|s| chain.batches.take(s))
+    {
+        Some(batch) => chain.record_accepted(batch).await,
+        None => Ok(()),
     }
 }
 

@@ -1,0 +1,362 @@
+//! Request batches: the `request` events one session appends within a group window, with the
+//! same identity, connection, action, verdict, rule, tables and functions, are chained as one
+//! event that lists each request (its time, duration, rows, error, …). A busy session then
+//! costs the chain and the store one event per window instead of one per statement, and every
+//! request is still covered by the chain. [`super::search`] lists them one by one again.
+//!
+//! A batch that holds a single request is chained as that request's own event, unchanged.
+
+use crate::timestamp;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+use uuid::Uuid;
+use warden_core::{AuditKind, AuditRecord, RequestEvent, Verdict};
+
+/// Most requests one batched event lists; a batch that reaches it is chained at once.
+pub const BATCH_LIMIT: usize = 256;
+
+/// Longest time between the first and the last request of one batch; `search` looks this far
+/// back for batches that started before its `since`.
+pub const BATCH_SPAN: Duration = Duration::from_secs(1);
+
+/// The detail field of a batched event that lists its requests.
+pub const REQUESTS: &str = "requests";
+
+/// Detail fields every request of a batch shares; they stay at the top of the batched event.
+pub(super) const SHARED: [&str; 2] = ["tables", "functions"];
+
+/// The open batches, one per session at most.
+#[derive(Default)]
+pub(super) struct Batches {
+    open: Mutex<HashMap<Uuid, Batch>>,
+    /// Closed batches whose chaining failed, to be chained first next time.
+    retry: Mutex<Vec<AuditRecord>>,
+}
+
+/// Requests of one session waiting to be chained together.
+struct Batch {
+    /// The first request, as appended (its detail without the shared fields once a second
+    /// request joins; those are in `shared`).
+    first: AuditRecord,
+    /// The shared detail fields of the first request, once a second one joined.
+    shared: Map<String, Value>,
+    /// Every request after the first.
+    more: Vec<Entry>,
+}
+
+/// A request after the first of its batch: what is its own.
+enum Entry {
+    /// Appended as a [`RequestEvent`]: kept as it came, turned into JSON when chained.
+    Outcome {
+        time: DateTime<Utc>,
+        duration_ms: f64,
+        rows: Option<u64>,
+        error: Option<String>,
+    },
+    /// Appended as a record: its detail without the shared fields.
+    Detail {
+        time: DateTime<Utc>,
+        detail: Map<String, Value>,
+    },
+}
+
+/// Identity, connection, action and rule of a request.
+type Fields<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// What [`Batches::push`] did with a request.
+pub(super) struct Pushed {
+    /// A batch that must be chained now, before anything else of its session (the session's
+    /// previous batch when this request cannot join it, or a batch that became full).
+    pub(super) closed: Option<AuditRecord>,
+    /// This request opened the first batch: the flusher must be woken.
+    pub(super) opened_first: bool,
+}
+
+impl Batches {
+    /// Whether `record` may wait in a batch: a `request` event of a session whose detail is an
+    /// object (and not itself a batch).
+    pub(super) fn batchable(record: &AuditRecord) -> bool {
+        record.kind == AuditKind::Request
+            && session_key(record).is_some()
+            && record
+                .detail
+                .as_object()
+                .is_some_and(|d| !d.contains_key(REQUESTS))
+    }
+
+    /// Adds a [`Self::batchable`] request to its session's batch.
+    pub(super) fn push(&self, record: AuditRecord) -> Pushed {
+        let key = session_key(&record).unwrap_or_default();
+        self.add(key, |batch| match batch {
+            Some(batch) => batch.join(record),
+            None => Some(record),
+        })
+    }
+
+    /// Adds the `request` event of `event` to its session's batch, building the record only
+    /// when it opens a batch.
+    pub(super) fn push_request(&self, event: &RequestEvent<'_>) -> Pushed {
+        self.add(event.session.id, |batch| {
+            match batch.is_some_and(|batch| batch.join_request(event)) {
+                true => None,
+                false => Some(event.to_record()),
+            }
+        })
+    }
+
+    /// Offers a request to the open batch of `key` (`None` when there is none): `join` hands
+    /// back the record that opens the next batch when it does not join, and the batch before
+    /// it is closed.
+    fn add(
+        &self,
+        key: Uuid,
+        join: impl FnOnce(Option<&mut Batch>) -> Option<AuditRecord>,
+    ) -> Pushed {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let opened_first = open.is_empty();
+        let joined = join(open.get_mut(&key));
+        let closed = match joined {
+            None => match open.get(&key).is_some_and(|b| b.len() >= BATCH_LIMIT) {
+                true => open.remove(&key).map(Batch::into_record),
+                false => None,
+            },
+            Some(next) => open.insert(key, Batch::new(next)).map(Batch::into_record),
+        };
+        Pushed {
+            closed,
+            opened_first,
+        }
+    }
+
+    /// The open batch of `session`, as the event to chain.
+    pub(super) fn take(&self, session: &str) -> Option<AuditRecord> {
+        let key = Uuid::parse_str(session).ok()?;
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.remove(&key).map(Batch::into_record)
+    }
+    /// Every batch to chain: those put back first, then every open one, oldest first.
+    pub(super) fn take_all(&self) -> Vec<AuditRecord> {
+        let batches: Vec<Batch> = {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            open.drain().map(|(_, batch)| batch).collect()
+        };
+        let mut records: Vec<AuditRecord> = batches.into_iter().map(Batch::into_record).collect();
+        records.sort_by_key(|r| r.time);
+        let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut all = std::mem::take(&mut *retry);
+        all.append(&mut records);
+        all
+    }
+
+    /// A batch taken by [`Self::take_all`] that could not be chained.
+    pub(super) fn put_back(&self, record: AuditRecord) {
+        let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
+        retry.push(record);
+    }
+
+    /// Whether nothing waits to be chained.
+    pub(super) fn is_empty(&self) -> bool {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.is_empty()
+            && self
+                .retry
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+    }
+}
+
+impl Batch {
+    fn new(first: AuditRecord) -> Batch {
+        Batch {
+            first,
+            shared: Map::new(),
+            more: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Whether a request with these fields may join: same identity, connection, action,
+    /// verdict and rule, the batch not full and not older than [`BATCH_SPAN`].
+    fn accepts(
+        &self,
+        time: DateTime<Utc>,
+        (identity, connection, action, rule): Fields<'_>,
+        verdict: Option<Verdict>,
+    ) -> bool {
+        let first = &self.first;
+        first.identity.as_deref() == identity
+            && first.connection.as_deref() == connection
+            && first.action.as_deref() == action
+            && first.rule.as_deref() == rule
+            && first.verdict == verdict
+            && self.len() < BATCH_LIMIT
+            && (time - first.time)
+                .to_std()
+                .is_ok_and(|gap| gap <= BATCH_SPAN)
+    }
+
+    /// The shared detail field `name` of this batch.
+    fn shared(&self, name: &str) -> Option<&Value> {
+        match self.more.is_empty() {
+            true => self.first.detail.get(name),
+            false => self.shared.get(name),
+        }
+    }
+
+    /// A second request joins: the shared fields move out of the first one's detail.
+    fn open_shared(&mut self) {
+        if self.more.is_empty()
+            && let Value::Object(detail) = &mut self.first.detail
+        {
+            self.shared = split_shared(detail);
+        }
+    }
+
+    /// Adds `record` when it shares everything but its own outcome with this batch; otherwise
+    /// hands it back.
+    fn join(&mut self, record: AuditRecord) -> Option<AuditRecord> {
+        let fields = (
+            record.identity.as_deref(),
+            record.connection.as_deref(),
+            record.action.as_deref(),
+            record.rule.as_deref(),
+        );
+        let joins = self.accepts(record.time, fields, record.verdict)
+            && SHARED
+                .iter()
+                .all(|field| record.detail.get(field) == self.shared(field));
+        if !joins {
+            return Some(record);
+        }
+        self.open_shared();
+        let mut detail = match record.detail {
+            Value::Object(detail) => detail,
+            _ => Map::new(),
+        };
+        split_shared(&mut detail);
+        self.more.push(Entry::Detail {
+            time: record.time,
+            detail,
+        });
+        None
+    }
+
+    /// Adds `event` when it shares everything but its own outcome with this batch.
+    fn join_request(&mut self, event: &RequestEvent<'_>) -> bool {
+        let fields = (
+            Some(event.session.identity.subject.as_str()),
+            Some(event.session.connection.as_str()),
+            Some(event.action.name.as_str()),
+            Some(event.decision.rule.as_str()),
+        );
+        let joins = self.accepts(event.time, fields, Some(event.decision.verdict))
+            && same_names(self.shared("tables"), &event.action.tables)
+            && same_names(self.shared("functions"), &event.action.functions);
+        if !joins {
+            return false;
+        }
+        self.open_shared();
+        self.more.push(Entry::Outcome {
+            time: event.time,
+            duration_ms: event.duration_ms,
+            rows: event.rows,
+            error: event.error.clone(),
+        });
+        true
+    }
+
+    /// The event to chain: the request itself when it is alone, else the batched event.
+    fn into_record(self) -> AuditRecord {
+        if self.more.is_empty() {
+            return self.first;
+        }
+        let mut first = self.first;
+        let own = match std::mem::take(&mut first.detail) {
+            Value::Object(detail) => detail,
+            _ => Map::new(),
+        };
+        let mut requests = Vec::with_capacity(1 + self.more.len());
+        requests.push(with_time(first.time, own));
+        requests.extend(self.more.into_iter().map(Entry::into_value));
+        let mut detail = self.shared;
+        detail.insert(REQUESTS.to_owned(), Value::Array(requests));
+        first.detail = Value::Object(detail);
+        first
+    }
+}
+
+impl Entry {
+    /// The request as listed in the batched event.
+    fn into_value(self) -> Value {
+        match self {
+            Entry::Detail { time, detail } => with_time(time, detail),
+            Entry::Outcome {
+                time,
+                duration_ms,
+                rows,
+                error,
+            } => {
+                let mut detail = Map::with_capacity(4);
+                detail.insert("duration_ms".to_owned(), Value::from(duration_ms));
+                detail.insert("rows".to_owned(), Value::from(rows));
+                detail.insert("error".to_owned(), Value::from(error));
+                with_time(time, detail)
+            }
+        }
+    }
+}
+
+/// Whether `value` is the JSON array of exactly `names`.
+fn same_names(value: Option<&Value>, names: &[String]) -> bool {
+    match value {
+        Some(Value::Array(values)) => {
+            values.len() == names.len()
+                && values
+                    .iter()
+                    .zip(names)
+                    .all(|(v, n)| v.as_str() == Some(n.as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The session id of `record`, when it has one.
+fn session_key(record: &AuditRecord) -> Option<Uuid> {
+    record
+        .session
+        .as_deref()
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Moves the shared fields out of `detail`.
+fn split_shared(detail: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut shared = Map::new();
+    for field in SHARED {
+        if let Some(value) = detail.remove(field) {
+            shared.insert(field.to_owned(), value);
+        }
+    }
+    shared
+}
+
+/// One request of a batched event: its own detail fields and its time.
+fn with_time(time: DateTime<Utc>, mut detail: Map<String, Value>) -> Value {
+    detail.insert("time".to_owned(), Value::String(timestamp::format(&time)));
+    Value::Object(detail)
+}
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod tests;

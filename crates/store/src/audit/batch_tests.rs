@@ -1,0 +1,172 @@
+use super::*;
+use chrono::TimeZone;
+use serde_json::json;
+use warden_core::Verdict;
+
+fn at(micros: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 6, 7, 0, 0).unwrap() + chrono::Duration::microseconds(micros)
+}
+
+/// A fixed session id per name.
+fn sid(name: &str) -> String {
+    let n = name.bytes().fold(0u128, |n, b| n * 256 + u128::from(b));
+    Uuid::from_u128(n).to_string()
+}
+
+fn request(session: &str, micros: i64, rows: u64) -> AuditRecord {
+    AuditRecord {
+        time: at(micros),
+        kind: AuditKind::Request,
+        identity: Some("agent".into()),
+        connection: Some("pg".into()),
+        session: Some(sid(session)),
+        action: Some("sql:read".into()),
+        verdict: Some(Verdict::Allow),
+        rule: Some("role:reader".into()),
+        detail: json!({"tables": ["accounts"], "functions": [], "duration_ms": 0.25, "rows": rows, "error": null}),
+    }
+}
+
+#[test]
+fn a_lone_request_is_chained_as_it_was_appended() {
+    let batches = Batches::default();
+    let pushed = batches.push(request("s1", 0, 1));
+    assert!(pushed.opened_first);
+    assert!(pushed.closed.is_none());
+    assert_eq!(batches.take(&sid("s1")), Some(request("s1", 0, 1)));
+    assert!(batches.is_empty());
+}
+
+#[test]
+fn requests_of_one_session_become_one_event_listing_each() {
+    let batches = Batches::default();
+    for i in 0..3 {
+        let pushed = batches.push(request("s1", i * 10, i as u64));
+        assert_eq!(pushed.opened_first, i == 0);
+        assert!(pushed.closed.is_none());
+    }
+    let batch = batches.take(&sid("s1")).unwrap();
+    assert_eq!(batch.time, at(0));
+    assert_eq!(batch.action.as_deref(), Some("sql:read"));
+    assert_eq!(
+        batch.detail,
+        json!({
+            "tables": ["accounts"],
+            "functions": [],
+            "requests": [
+                {"time": "2026-05-06T07:00:00.000000Z", "duration_ms": 0.25, "rows": 0, "error": null},
+                {"time": "2026-05-06T07:00:00.000010Z", "duration_ms": 0.25, "rows": 1, "error": null},
+                {"time": "2026-05-06T07:00:00.000020Z", "duration_ms": 0.25, "rows": 2, "error": null},
+            ]
+        })
+    );
+}
+
+#[test]
+fn a_request_that_differs_closes_the_batch_before_it() {
+    let batches = Batches::default();
+    batches.push(request("s1", 0, 1));
+    batches.push(request("s1", 1, 1));
+    let mut other = request("s1", 2, 1);
+    other.detail["tables"] = json!(["branches"]);
+    let closed = batches.push(other.clone()).closed.unwrap();
+    assert_eq!(closed.detail["requests"].as_array().unwrap().len(), 2);
+    assert_eq!(batches.take(&sid("s1")), Some(other));
+
+    batches.push(request("s1", 3, 1));
+    let mut denied = request("s1", 4, 0);
+    denied.rule = Some("role:other".into());
+    assert!(batches.push(denied).closed.is_some());
+}
+
+#[test]
+fn sessions_batch_apart_and_a_full_or_old_batch_closes() {
+    let batches = Batches::default();
+    batches.push(request("s1", 0, 1));
+    assert!(!batches.push(request("s2", 1, 1)).opened_first);
+    for i in 1..BATCH_LIMIT as i64 - 1 {
+        assert!(batches.push(request("s1", i, 1)).closed.is_none());
+    }
+    let full = batches.push(request("s1", 10_000, 1)).closed.unwrap();
+    assert_eq!(
+        full.detail["requests"].as_array().unwrap().len(),
+        BATCH_LIMIT
+    );
+
+    batches.push(request("s1", 20_000, 1));
+    let late = 20_000 + BATCH_SPAN.as_micros() as i64 + 1;
+    let old = batches.push(request("s1", late, 1)).closed.unwrap();
+    assert_eq!(old, request("s1", 20_000, 1));
+
+    let all = batches.take_all();
+    assert_eq!(all, vec![request("s2", 1, 1), request("s1", late, 1)]);
+    assert!(batches.is_empty());
+}
+
+#[test]
+fn only_request_events_of_a_session_batch() {
+    assert!(Batches::batchable(&request("s1", 0, 1)));
+    let mut decision = request("s1", 0, 1);
+    decision.kind = AuditKind::Decision;
+    assert!(!Batches::batchable(&decision));
+    let mut sessionless = request("s1", 0, 1);
+    sessionless.session = None;
+    assert!(!Batches::batchable(&sessionless));
+    let mut not_an_id = request("s1", 0, 1);
+    not_an_id.session = Some("s1".into());
+    assert!(!Batches::batchable(&not_an_id));
+    let mut already = request("s1", 0, 1);
+    already.detail = json!({"requests": []});
+    assert!(!Batches::batchable(&already));
+}
+
+#[test]
+fn request_events_batch_like_the_records_they_stand_for() {
+    use warden_core::{
+        Action, Decision, Identity, Session,
+        identity::{AuthMethod, IdentityKind},
+    };
+    let identity = Identity {
+        subject: "agent".into(),
+        kind: IdentityKind::Machine,
+        groups: vec![],
+        scopes: vec![],
+        issuer: "warden".into(),
+        auth_method: AuthMethod::ApiKey,
+        expires_at: None,
+    };
+    let mut session = Session::new(identity, "pg", warden_core::ConnectionKind::Postgres, None);
+    session.id = Uuid::parse_str(&sid("s1")).unwrap();
+    let action = Action::named("sql:read").with_tables(["accounts"]);
+    let decision = Decision {
+        verdict: Verdict::Allow,
+        rule: "role:reader".into(),
+        ..Decision::deny("", "")
+    };
+    let event = |micros: i64, rows: u64| RequestEvent {
+        session: &session,
+        action: &action,
+        decision: &decision,
+        time: at(micros),
+        duration_ms: 0.25,
+        rows: Some(rows),
+        error: None,
+    };
+    let by_records = Batches::default();
+    let by_events = Batches::default();
+    for i in 0..3 {
+        by_records.push(event(i * 10, i as u64).to_record());
+        by_events.push_request(&event(i * 10, i as u64));
+    }
+    let expected = by_records.take(&sid("s1")).unwrap();
+    assert_eq!(expected.detail["requests"].as_array().unwrap().len(), 3);
+    assert_eq!(by_events.take(&sid("s1")), Some(expected));
+
+    let other = Action::named("sql:read").with_tables(["branches"]);
+    by_events.push_request(&event(0, 1));
+    let pushed = by_events.push_request(&RequestEvent {
+        action: &other,
+        ..event(5, 1)
+    });
+    assert_eq!(pushed.closed, Some(event(0, 1).to_record()));
+}
