@@ -2,15 +2,16 @@
 //! [`crate::mask_json`] (every string and number masked as the value of the "column" its keys
 //! name) at a fraction of the cost, and the body is copied only if something changes.
 
+use std::borrow::Cow;
 use warden_core::mask::{ColumnRef, Masked, ValueMasker};
 
-/// Where the scanner is inside one container.
-struct Level {
+/// Where the scanner is inside one container (keys borrowed from the input unless escaped).
+struct Level<'a> {
     object: bool,
     /// The container's own place: grandparent key, parent key, key.
-    path: [Option<String>; 3],
+    path: [Option<Cow<'a, str>>; 3],
     /// In an object: the key of the value that comes next.
-    key: Option<String>,
+    key: Option<Cow<'a, str>>,
     /// In an object: the next string is a key.
     expect_key: bool,
 }
@@ -28,7 +29,7 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
         match b {
             b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' => i += 1,
             b'{' | b'[' => {
-                let path = value_path(&stack);
+                let path = container_path(&stack);
                 if let Some(top) = stack.last_mut() {
                     top.key = None;
                     top.expect_key = top.object;
@@ -104,8 +105,8 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
     }))
 }
 
-/// The place of a value that starts now.
-fn value_path(stack: &[Level]) -> [Option<String>; 3] {
+/// The place of a container that starts now (keys still borrowed where they were).
+fn container_path<'a>(stack: &[Level<'a>]) -> [Option<Cow<'a, str>>; 3] {
     match stack.last() {
         None => [None, None, None],
         Some(top) if top.object => [top.path[1].clone(), top.path[2].clone(), top.key.clone()],
@@ -113,7 +114,24 @@ fn value_path(stack: &[Level]) -> [Option<String>; 3] {
     }
 }
 
-fn after_value(stack: &mut [Level]) {
+/// The place of a value that starts now, borrowed.
+fn value_path<'s>(stack: &'s [Level<'_>]) -> [Option<&'s str>; 3] {
+    match stack.last() {
+        None => [None, None, None],
+        Some(top) if top.object => [
+            top.path[1].as_deref(),
+            top.path[2].as_deref(),
+            top.key.as_deref(),
+        ],
+        Some(top) => [
+            top.path[0].as_deref(),
+            top.path[1].as_deref(),
+            top.path[2].as_deref(),
+        ],
+    }
+}
+
+fn after_value(stack: &mut [Level<'_>]) {
     if let Some(top) = stack.last_mut()
         && top.object
     {
@@ -122,12 +140,12 @@ fn after_value(stack: &mut [Level]) {
     }
 }
 
-fn mask_at(stack: &[Level], masker: &dyn ValueMasker, value: &[u8]) -> Masked {
+fn mask_at(stack: &[Level<'_>], masker: &dyn ValueMasker, value: &[u8]) -> Masked {
     let path = value_path(stack);
     let column = ColumnRef {
-        schema: path[0].as_deref(),
-        table: path[1].as_deref(),
-        column: path[2].as_deref().unwrap_or(""),
+        schema: path[0],
+        table: path[1],
+        column: path[2].unwrap_or(""),
     };
     masker.mask_value(column, value)
 }
@@ -166,13 +184,13 @@ fn string_end(input: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// The text of a string token (quotes included).
-fn unescape(token: &[u8]) -> Option<String> {
+/// The text of a string token (quotes included), borrowed unless it has escapes.
+fn unescape(token: &[u8]) -> Option<Cow<'_, str>> {
     let inner = token.get(1..token.len().checked_sub(1)?)?;
     if !inner.contains(&b'\\') {
-        return std::str::from_utf8(inner).ok().map(str::to_owned);
+        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
     }
-    serde_json::from_slice(token).ok()
+    serde_json::from_slice::<String>(token).ok().map(Cow::Owned)
 }
 
 #[cfg(test)]
