@@ -5,10 +5,16 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
+
+/// Pause after a failed `accept` (out of file descriptors, …) before trying again.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 
 /// A connection's whole life, to run on a worker.
 pub type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -74,6 +80,40 @@ impl Workers {
             }
         }
         tokio::spawn(job);
+    }
+
+    /// Accepts connections on `listener` forever; each is served by `serve` on the next worker,
+    /// with its socket registered with that worker's runtime.
+    pub async fn accept<F, Fut>(&self, listener: TcpListener, serve: F)
+    where
+        F: Fn(TcpStream, SocketAddr) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    continue;
+                }
+            };
+            // Moved to the worker's reactor as a plain socket.
+            let std = match tcp.into_std() {
+                Ok(std) => std,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot hand a connection over");
+                    continue;
+                }
+            };
+            let serve = serve.clone();
+            self.spawn(async move {
+                match TcpStream::from_std(std) {
+                    Ok(tcp) => serve(tcp, peer).await,
+                    Err(error) => tracing::warn!(%error, "cannot register a connection"),
+                }
+            });
+        }
     }
 }
 

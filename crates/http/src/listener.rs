@@ -130,39 +130,16 @@ impl HttpGateway {
     /// [`Workers`]) and served there start to end, upstream connection included: no request
     /// crosses threads on its way through.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: HttpListenerConfig) {
-        let workers = Workers::shared();
-        loop {
-            let (tcp, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            // Moved to the worker's reactor as a plain socket.
-            let std = match tcp.into_std() {
-                Ok(std) => std,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot hand a connection over");
-                    continue;
-                }
-            };
-            let gateway = self.clone();
-            let config = config.clone();
-            workers.spawn(async move {
-                let tcp = match TcpStream::from_std(std) {
-                    Ok(tcp) => tcp,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot register a connection");
-                        return;
+        Workers::shared()
+            .accept(listener, move |tcp, peer| {
+                let (gateway, config) = (self.clone(), config.clone());
+                async move {
+                    if let Err(error) = gateway.handle(tcp, peer, &config).await {
+                        tracing::debug!(%peer, %error, "http connection ended with an error");
                     }
-                };
-                if let Err(error) = gateway.handle(tcp, peer, &config).await {
-                    tracing::debug!(%peer, %error, "http connection ended with an error");
                 }
-            });
-        }
+            })
+            .await;
     }
 
     pub(crate) async fn handle(

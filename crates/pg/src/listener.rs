@@ -72,39 +72,16 @@ impl PgGateway {
     /// Accepts connections forever. Each is handed to one of the data-path workers (see
     /// [`Workers`]) and served there start to end, with its upstream connection.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: PgListenerConfig) {
-        let workers = Workers::shared();
-        loop {
-            let (tcp, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            // Moved to the worker's reactor as a plain socket.
-            let std = match tcp.into_std() {
-                Ok(std) => std,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot hand a connection over");
-                    continue;
-                }
-            };
-            let gateway = self.clone();
-            let config = config.clone();
-            workers.spawn(async move {
-                let tcp = match TcpStream::from_std(std) {
-                    Ok(tcp) => tcp,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot register a connection");
-                        return;
+        Workers::shared()
+            .accept(listener, move |tcp, peer| {
+                let (gateway, config) = (self.clone(), config.clone());
+                async move {
+                    if let Err(error) = gateway.handle(tcp, peer, &config).await {
+                        tracing::debug!(%peer, %error, "postgres connection ended with an error");
                     }
-                };
-                if let Err(error) = gateway.handle(tcp, peer, &config).await {
-                    tracing::debug!(%peer, %error, "postgres connection ended with an error");
                 }
-            });
-        }
+            })
+            .await;
     }
 
     async fn handle(
