@@ -188,7 +188,7 @@ impl Batch {
     }
 
     /// Whether a request with these fields may join: same identity, connection, action,
-    /// verdict and rule, the batch not full and not older than [`BATCH_SPAN`].
+    /// verdict and rule, within [`BATCH_SPAN`] of the first (a full batch was closed already).
     fn accepts(
         &self,
         time: DateTime<Utc>,
@@ -201,7 +201,6 @@ impl Batch {
             && first.action.as_deref() == action
             && first.rule.as_deref() == rule
             && first.verdict == verdict
-            && self.len() < BATCH_LIMIT
             && (time - first.time)
                 .to_std()
                 .is_ok_and(|gap| gap <= BATCH_SPAN)

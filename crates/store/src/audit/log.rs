@@ -1,7 +1,7 @@
 //! [`AuditLog`]: appends events to this node's hash chain (durably, or grouped with others into
 //! one transaction per [`GROUP_WINDOW`](super::GROUP_WINDOW)) and signs checkpoints.
 
-use super::batch::Batches;
+use super::batch::{Batches, Pushed};
 use super::group_commit::{Chain, Grouped};
 use super::{chain, flusher};
 use crate::{AuditFilter, ChainedEvent, Checkpoint, DynStore, StoreError};
@@ -202,14 +202,7 @@ impl Audit for AuditLog {
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
         let chain = &self.owner.chain;
         if Batches::batchable(&record) && chain.has_room().await {
-            let pushed = chain.batches.push(record);
-            if pushed.opened_first {
-                chain.first_pending.notify_one();
-            }
-            return match pushed.closed {
-                Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
-                None => Ok(()),
-            };
+            return pushed(chain, chain.batches.push(record)).await;
         }
         self.chain_grouped(record, false)
             .await
@@ -223,14 +216,19 @@ impl Audit for AuditLog {
         if !chain.has_room().await {
             return self.append_grouped(event.to_record()).await;
         }
-        let pushed = chain.batches.push_request(&event);
-        if pushed.opened_first {
-            chain.first_pending.notify_one();
-        }
-        match pushed.closed {
-            Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
-            None => Ok(()),
-        }
+        pushed(chain, chain.batches.push_request(&event)).await
+    }
+}
+
+/// After a request joined a batch: wakes the flusher for the first open batch, and chains the
+/// batch the request closed.
+async fn pushed(chain: &Arc<Chain>, pushed: Pushed) -> Result<(), GatewayError> {
+    if pushed.opened_first {
+        chain.first_pending.notify_one();
+    }
+    match pushed.closed {
+        Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
+        None => Ok(()),
     }
 }
 
