@@ -13,7 +13,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-TARGETS = ["direct", "relay", "pgbouncer", "warden"]
+TARGETS = ["direct", "relay", "pgbouncer", "warden", "warden-b"]
 MODES = ["simple", "extended", "prepared"]
 
 
@@ -106,10 +106,13 @@ def print_table(mode, rounds):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(line(row))
-    for other in ("pgbouncer", "relay"):
-        ratios = ratio(rounds, "warden", other)
+    pairs = [("warden", "pgbouncer"), ("warden", "relay")]
+    if any("warden-b" in rounds[r] for r in numbers):
+        pairs += [("warden-b", "warden"), ("warden-b", "pgbouncer")]
+    for one, other in pairs:
+        ratios = ratio(rounds, one, other)
         print(
-            f"warden ÷ {other} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
+            f"{one} ÷ {other} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
             f"  (median {fmt(median(ratios), '.2f')})"
         )
 
@@ -134,6 +137,11 @@ def main():
             [simple[r].get("pgbouncer", {}).get("cpu_us") for r in numbers]
         ),
     }
+    if any("warden-b" in simple[r] for r in numbers):
+        cpu["warden_b_cpu_us"] = median(
+            [simple[r].get("warden-b", {}).get("cpu_us") for r in numbers]
+        )
+        result["warden-b/warden"] = median(ratio(simple, "warden-b", "warden"))
     print()
     print(
         "RESULT "

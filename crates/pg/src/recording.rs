@@ -140,7 +140,7 @@ impl SessionRecording {
             return;
         }
         let event = SqlEvent {
-            sql: capture.sql.as_deref().unwrap_or_default().to_owned(),
+            sql: capture.sql.unwrap_or_else(|| Arc::from("")),
             params: capture
                 .params
                 .map(|p| p.render(masking))

@@ -1,5 +1,6 @@
 //! SQL sessions recorded as JSON lines: a header, then one line per statement.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -23,8 +24,8 @@ pub struct SqlHeader {
 /// One statement as the protocol saw it, with every value already masked.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SqlEvent {
-    /// The statement text (literals masked).
-    pub sql: String,
+    /// The statement text (literals masked), shared with the session's statement table.
+    pub sql: Arc<str>,
     /// Bound parameters as text; `None` is SQL NULL.
     pub params: Vec<Option<String>>,
     /// Result column names.
@@ -67,6 +68,8 @@ pub struct SqlRecorder {
     writer: Box<dyn RecordingWriter>,
     started: Instant,
     max_rows: usize,
+    /// The line being encoded, reused from statement to statement.
+    line: Vec<u8>,
 }
 
 impl SqlRecorder {
@@ -86,6 +89,7 @@ impl SqlRecorder {
             writer,
             started: Instant::now(),
             max_rows,
+            line: Vec::with_capacity(512),
         })
     }
 
@@ -109,7 +113,10 @@ impl SqlRecorder {
             duration_ms: event.duration.as_secs_f64() * 1000.0,
             error: event.error.as_deref(),
         };
-        self.writer.append(&to_line(&line)?).await
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &line)?;
+        self.line.push(b'\n');
+        self.writer.append(&self.line).await
     }
 
     /// Pushes buffered events to storage (call from a timer while the session is idle).

@@ -20,26 +20,32 @@ pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
     }
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
+    let mut copied = 0;
     let mut index = 0;
     let mut changed = false;
-    while let Some(&byte) = bytes.get(index) {
-        let previous = index.checked_sub(1).and_then(|i| bytes.get(i)).copied();
-        let in_word = previous.is_some_and(|p| p.is_ascii_alphanumeric() || p == b'_');
-        if byte.is_ascii_digit() && !in_word {
-            let end = bytes
-                .iter()
-                .skip(index)
-                .position(|b| !b.is_ascii_digit())
-                .map_or(bytes.len(), |n| index + n);
-            out.push('0');
-            changed |= end - index != 1 || byte != b'0';
-            index = end;
-        } else {
-            out.push(char::from(byte));
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if !byte.is_ascii_digit() {
             index += 1;
+            continue;
         }
+        let end = bytes[index..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map_or(bytes.len(), |n| index + n);
+        let in_word =
+            index > 0 && (bytes[index - 1].is_ascii_alphanumeric() || bytes[index - 1] == b'_');
+        if !in_word && (end - index != 1 || byte != b'0') {
+            // `sql` is ASCII (see `eligible`), so every index is a char boundary.
+            out.push_str(&sql[copied..index]);
+            out.push('0');
+            copied = end;
+            changed = true;
+        }
+        index = end;
     }
     if changed {
+        out.push_str(&sql[copied..]);
         Cow::Owned(out)
     } else {
         Cow::Borrowed(sql)
