@@ -111,7 +111,7 @@ async fn timeline_round_trips_statements_errors_and_truncation() {
         panic!("expected a statement, got {:?}", timeline[1]);
     };
     assert_eq!(first.t, 0.25);
-    assert_eq!(first.sql, select().sql);
+    assert_eq!(first.sql, &*select().sql);
     assert_eq!(first.params, select().params);
     assert_eq!(first.columns, select().columns);
     assert_eq!(first.rows, select().rows);
