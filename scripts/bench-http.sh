@@ -20,6 +20,9 @@
 #   BENCH_DETECTORS=email       detectors of Warden's masking profile (comma-separated)
 #   BENCH_ONLY_BASELINES=1      measure direct and nginx only: no Warden build, config or leg
 #   BENCH_KEEP=1                keep the temp dir (logs, configs, results.csv) after exit
+#   BENCH_PERF=1                record a perf profile (call graphs) of Warden during its runs, kept in
+#                               the temp dir as perf-rROUND.data (implies BENCH_KEEP=1)
+#   BENCH_PERF_FREQ=299         perf sampling frequency (Hz)
 #   BENCH_WARDEN_BIN            use this binary instead of building it
 #   CARGO_TARGET_DIR            defaults to $HOME/.cache/warden-target, like scripts/test.sh
 set -euo pipefail
@@ -35,6 +38,9 @@ BENCH_NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
 BENCH_DETECTORS=${BENCH_DETECTORS:-email}
 BENCH_ONLY_BASELINES=${BENCH_ONLY_BASELINES:-0}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_PERF=${BENCH_PERF:-0}
+BENCH_PERF_FREQ=${BENCH_PERF_FREQ:-299}
+[ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -412,7 +418,14 @@ run_one() {   # run_one ROUND POSITION TARGET
     log "  $target is not running any more"
   fi
   [ "$pid" = - ] || before=$(cpu_ticks "$pid")
+  local perf_pid=""
+  if [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; then
+    perf record -q -F "$BENCH_PERF_FREQ" --call-graph dwarf,16384 -p "$pid" -o "$WORK/perf-r$round.data" \
+      -- sleep "$BENCH_T" >"$WORK/logs/perf-r$round.log" 2>&1 &
+    perf_pid=$!
+  fi
   wrk_run "$logfile" "$BENCH_T" "$url" "$script" || rc=$?
+  [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed: see $WORK/logs/perf-r$round.log"
   [ "$pid" = - ] || after=$(cpu_ticks "$pid")
   local rps requests non2xx socket p50 p99 cpu=""
   rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$logfile" | tail -n1)

@@ -38,10 +38,9 @@ impl Completion {
     pub async fn finish(mut self, pumped: Pumped, usage: Option<Usage>) {
         let total = self.started.elapsed();
         self.record.response_bytes = pumped.bytes;
-        self.record.response_body = cut(
-            String::from_utf8_lossy(&pumped.head).into_owned(),
-            usize::MAX,
-        );
+        // Valid UTF-8 (the usual case) becomes the text without a copy.
+        self.record.response_body = String::from_utf8(pumped.head)
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
         self.record.truncated |= pumped.truncated;
         self.record.usage = usage.map(|u| json!(u));
         if self.record.error.is_none() {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::sql::to_line;
+use crate::sql::{encode_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
 
 /// Who opened the session and where to; the first line of every HTTP recording.
@@ -89,6 +89,8 @@ struct ExchangeLine<'a> {
 pub struct HttpRecorder {
     writer: Box<dyn RecordingWriter>,
     started: Instant,
+    /// The line being encoded, reused from exchange to exchange.
+    line: Vec<u8>,
 }
 
 impl HttpRecorder {
@@ -107,6 +109,7 @@ impl HttpRecorder {
         Ok(Self {
             writer,
             started: Instant::now(),
+            line: Vec::new(),
         })
     }
 
@@ -117,7 +120,8 @@ impl HttpRecorder {
             kind: "exchange",
             exchange,
         };
-        self.writer.append(&to_line(&line)?).await
+        encode_line(&mut self.line, &line)?;
+        self.writer.append(&self.line).await
     }
 
     /// Pushes buffered events to storage.

@@ -113,9 +113,7 @@ impl SqlRecorder {
             duration_ms: event.duration.as_secs_f64() * 1000.0,
             error: event.error.as_deref(),
         };
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &line)?;
-        self.line.push(b'\n');
+        encode_line(&mut self.line, &line)?;
         self.writer.append(&self.line).await
     }
 
@@ -128,6 +126,15 @@ impl SqlRecorder {
     pub async fn finish(self) -> Result<FinishedRecording, RecordError> {
         self.writer.finish().await
     }
+}
+
+/// Encodes one value as a JSON line with its trailing newline into `line`, replacing what it held
+/// (recorders keep one buffer for every line, so a long line does not regrow a fresh one).
+pub(crate) fn encode_line(line: &mut Vec<u8>, value: &impl Serialize) -> Result<(), RecordError> {
+    line.clear();
+    serde_json::to_writer(&mut *line, value)?;
+    line.push(b'\n');
+    Ok(())
 }
 
 /// Encodes one value as a JSON line with its trailing newline.
