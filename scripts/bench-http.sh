@@ -303,14 +303,8 @@ EOF
     sed 's/^/    /' "$WORK/warden/config-check.log" >&2
     die "Warden rejected the benchmark's HTTP config (above; config in $WORK/warden/warden.toml, BENCH_KEEP=1 keeps it). If Warden's HTTP gateway is not built yet, run with BENCH_ONLY_BASELINES=1 to measure direct and nginx only."
   fi
-  umask_old=$(umask)
-  umask 077
-  timeout 60 "$WARDEN" keys create --config "$WORK/warden/warden.toml" --name bench --group bench \
-    >"$WORK/warden/api-key" 2>"$WORK/warden/keys.log" \
-    || { cat "$WORK/warden/keys.log" >&2; die "warden keys create failed"; }
-  umask "$umask_old"
-  WARDEN_KEY=$(head -n1 "$WORK/warden/api-key")
-  [ -n "$WARDEN_KEY" ] || die "warden keys create printed no key (see $WORK/warden/keys.log)"
+  warden_api_key "$WARDEN" "$WORK/warden/warden.toml" bench "$WORK/warden"
+  WARDEN_KEY=$WARDEN_API_KEY
   log "starting Warden on 127.0.0.1:$WARDEN_PORT (policy, audit, masking: $BENCH_DETECTORS)"
   RUST_LOG=${RUST_LOG:-warn} "$WARDEN" gateway --config "$WORK/warden/warden.toml" \
     >"$WORK/warden/warden.log" 2>&1 &
@@ -420,8 +414,7 @@ run_one() {   # run_one ROUND POSITION TARGET
   [ "$pid" = - ] || before=$(cpu_ticks "$pid")
   local perf_pid=""
   if [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; then
-    perf record -q -F "$BENCH_PERF_FREQ" --call-graph dwarf,16384 -p "$pid" -o "$WORK/perf-r$round.data" \
-      -- sleep "$BENCH_T" >"$WORK/logs/perf-r$round.log" 2>&1 &
+    perf_record "$pid" "$BENCH_T" "$WORK/perf-r$round.data" "$WORK/logs/perf-r$round.log" &
     perf_pid=$!
   fi
   wrk_run "$logfile" "$BENCH_T" "$url" "$script" || rc=$?

@@ -157,7 +157,8 @@ fi
 
 random_hex() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 
-# cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
+# cpu_ticks PID: "TOTAL USER", utime + stime and utime alone of the whole process (all
+# threads), in clock ticks; empty when PID is gone.
 cpu_ticks() {
   # Field 2 (comm) may contain spaces: cut everything up to the last ')'.
   local stat rest
@@ -165,16 +166,7 @@ cpu_ticks() {
   rest=${stat##*) }
   # shellcheck disable=SC2086
   set -- $rest
-  echo $(( ${12} + ${13} ))   # fields 14 and 15 of the full line
-}
-
-user_ticks() {   # utime alone (field 14), for the user/kernel split in the run log
-  local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo ""; return; }
-  rest=${stat##*) }
-  # shellcheck disable=SC2086
-  set -- $rest
-  echo "${12}"
+  echo "$(( ${12} + ${13} )) ${12}"   # fields 14 and 15 of the full line
 }
 
 # The same libpq settings for every target: no TLS (PostgreSQL here has none; Warden would
@@ -265,7 +257,7 @@ wait_port pgbouncer "$BOUNCER_PID" "$BOUNCER_PORT" "$WORK/pgbouncer/stderr.log"
 # start_warden NAME BIN [VAR=value ...]: configures, keys and starts a gateway in $WORK/NAME and
 # sets STARTED_PORT, STARTED_KEY and STARTED_PID.
 start_warden() {
-  local name=$1 bin=$2 dir="$WORK/$1" port key pid
+  local name=$1 bin=$2 dir="$WORK/$1" port pid
   shift 2
   mkdir -p "$dir"
   port=$(free_port)
@@ -310,20 +302,14 @@ MASK
   fi
   timeout 60 "$bin" config check "$dir/warden.toml" >"$dir/config-check.log" 2>&1 \
     || { cat "$dir/config-check.log" >&2; die "$name: warden config check failed"; }
-  umask 077
-  timeout 60 "$bin" keys create --config "$dir/warden.toml" --name bench --group dba \
-    >"$dir/api-key" 2>"$dir/keys.log" \
-    || { cat "$dir/keys.log" >&2; die "$name: warden keys create failed"; }
-  umask "$umask_old"
-  key=$(head -n1 "$dir/api-key")
-  [ -n "$key" ] || die "$name: warden keys create printed no key (see $dir/keys.log)"
+  warden_api_key "$bin" "$dir/warden.toml" dba "$dir"
   log "starting $name on 127.0.0.1:$port${*:+ with $*}"
   env RUST_LOG="${RUST_LOG:-warn}" "$@" "$bin" gateway --config "$dir/warden.toml" \
     >"$dir/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$name:$pid")
   wait_port "$name" "$pid" "$port" "$dir/$name.log"
-  STARTED_PORT=$port STARTED_KEY=$key STARTED_PID=$pid
+  STARTED_PORT=$port STARTED_KEY=$WARDEN_API_KEY STARTED_PID=$pid
 }
 
 start_warden warden "$WARDEN"
@@ -375,7 +361,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     tail -n 20 "$WORK/$target/$target.log" >&2 2>/dev/null || true
   fi
   local user_before="" user_after="" user_split=""
-  [ "$pid" = - ] || { before=$(cpu_ticks "$pid"); user_before=$(user_ticks "$pid"); }
+  [ "$pid" = - ] || read -r before user_before <<<"$(cpu_ticks "$pid")"
   # In the background and waited for, so a signal to this script stops the run at once.
   PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
     -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 &
@@ -384,8 +370,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   if { [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; } || { [ "$BENCH_PERF" = all ] && [ "$pid" != - ]; }; then
     local perf_name="perf-$mode-r$round"
     [ "$target" = warden ] || perf_name="perf-$mode-r$round-$target"
-    perf record -q -F "${BENCH_PERF_FREQ:-299}" --call-graph dwarf,16384 -p "$pid" -o "$WORK/$perf_name.data" \
-      -- sleep "$BENCH_T" >"$WORK/logs/$perf_name.log" 2>&1 &
+    perf_record "$pid" "$BENCH_T" "$WORK/$perf_name.data" "$WORK/logs/$perf_name.log" &
     perf_pid=$!
   fi
   local stat_pid=""
@@ -407,7 +392,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     wait "$strace_pid" 2>/dev/null || true
   fi
   CLIENT_PID=""
-  [ "$pid" = - ] || { after=$(cpu_ticks "$pid"); user_after=$(user_ticks "$pid"); }
+  [ "$pid" = - ] || read -r after user_after <<<"$(cpu_ticks "$pid")"
   [ -n "$user_before" ] && [ -n "$user_after" ] && user_split=" (user $((user_after - user_before)))"
   local tps txns lat cpu=""
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$logfile" | tail -n1)

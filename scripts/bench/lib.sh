@@ -15,6 +15,23 @@ stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGK
 
 own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
 
+# perf_record PID SECONDS DATA LOG: a call-graph profile of PID for SECONDS (run it in the
+# background and wait for it), at BENCH_PERF_FREQ Hz (default 299).
+perf_record() {
+  perf record -q -F "${BENCH_PERF_FREQ:-299}" --call-graph dwarf,16384 -p "$1" -o "$3" \
+    -- sleep "$2" >"$4" 2>&1
+}
+
+# warden_api_key BIN CONFIG GROUP DIR: creates the API key "bench" in GROUP, keeps it in
+# DIR/api-key (mode 0600) and sets WARDEN_API_KEY.
+warden_api_key() {
+  (umask 077 && timeout 60 "$1" keys create --config "$2" --name bench --group "$3" \
+    >"$4/api-key" 2>"$4/keys.log") \
+    || { cat "$4/keys.log" >&2; die "warden keys create failed (see $4/keys.log)"; }
+  WARDEN_API_KEY=$(head -n1 "$4/api-key")
+  [ -n "$WARDEN_API_KEY" ] || die "warden keys create printed no key (see $4/keys.log)"
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

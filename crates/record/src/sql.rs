@@ -139,7 +139,7 @@ pub(crate) fn encode_line(line: &mut Vec<u8>, value: &impl Serialize) -> Result<
 
 /// Encodes one value as a JSON line with its trailing newline.
 pub(crate) fn to_line(value: &impl Serialize) -> Result<Vec<u8>, RecordError> {
-    let mut line = serde_json::to_vec(value)?;
-    line.push(b'\n');
+    let mut line = Vec::new();
+    encode_line(&mut line, value)?;
     Ok(line)
 }
