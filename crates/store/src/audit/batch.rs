@@ -307,10 +307,11 @@ impl Entry {
                 rows,
                 error,
             } => {
+                // In canonical key order, so the chain writes it without sorting.
                 let mut detail = Map::with_capacity(4);
                 detail.insert("duration_ms".to_owned(), Value::from(duration_ms));
-                detail.insert("rows".to_owned(), Value::from(rows));
                 detail.insert("error".to_owned(), Value::from(error));
+                detail.insert("rows".to_owned(), Value::from(rows));
                 with_time(time, detail)
             }
         }

@@ -72,20 +72,38 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalErro
             out.push(b']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
-            out.push(b'{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, key);
-                out.push(b':');
-                write_value(out, item)?;
+            // Objects Warden builds itself usually hold their keys in order already.
+            let sorted = map
+                .keys()
+                .zip(map.keys().skip(1))
+                .all(|(a, b)| utf16_cmp(a, b) == Ordering::Less);
+            if sorted {
+                write_entries(out, map.iter())?;
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
+                write_entries(out, entries.into_iter())?;
             }
-            out.push(b'}');
         }
     }
+    Ok(())
+}
+
+/// The members of an object, in the order given, between braces.
+fn write_entries<'a>(
+    out: &mut Vec<u8>,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> Result<(), CanonicalError> {
+    out.push(b'{');
+    for (i, (key, item)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        write_value(out, item)?;
+    }
+    out.push(b'}');
     Ok(())
 }
 

@@ -36,6 +36,11 @@ fn values_match_serde_jcs_byte_for_byte() {
             1.7976931348623157e308
         ]),
         json!({"duration_ms": 0.123456, "rows": 1, "error": null, "tables": ["public.t"], "functions": []}),
+        // Already in canonical order (written without sorting), also where UTF-16 and byte
+        // order disagree.
+        json!({"a": 1, "b": {"c": 2, "d": [{"x": null, "y": "z"}]}}),
+        json!({"\u{1F600}": 1, "\u{E000}": 2}),
+        json!({"\u{E000}": 1, "\u{1F600}": 2}),
         json!(u64::MAX),
         json!(i64::MIN),
     ];

@@ -10,10 +10,11 @@ use super::batch::Batches;
 use super::{chain, checkpoint};
 use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, timestamp};
 use ed25519_dalek::SigningKey;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 use tokio::time::Instant;
 use warden_core::AuditRecord;
 
@@ -48,6 +49,34 @@ pub(super) struct Chain {
     /// Signalled (to every waiter) whenever events were stored.
     drained: Notify,
     closed: AtomicBool,
+    /// [`Chain::has_room`], published by every unlock of `head` so that appends need no lock.
+    room: AtomicBool,
+}
+
+/// The locked `head`; dropping it publishes whether a grouped append has room.
+struct HeadGuard<'a> {
+    head: MutexGuard<'a, Head>,
+    room: &'a AtomicBool,
+}
+
+impl Deref for HeadGuard<'_> {
+    type Target = Head;
+    fn deref(&self) -> &Head {
+        &self.head
+    }
+}
+
+impl DerefMut for HeadGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Head {
+        &mut self.head
+    }
+}
+
+impl Drop for HeadGuard<'_> {
+    fn drop(&mut self) {
+        let room = !self.head.settle_first && self.head.unstored < UNSTORED_LIMIT;
+        self.room.store(room, Ordering::Release);
+    }
 }
 
 /// The end of the chain, stored or not.
@@ -127,29 +156,30 @@ impl Chain {
             closing: Notify::new(),
             drained: Notify::new(),
             closed: AtomicBool::new(false),
+            room: AtomicBool::new(true),
         }
     }
 
     /// Sequence number and hash of the last event chained, stored or not.
     pub(super) async fn head(&self) -> (u64, String) {
-        let head = self.head.lock().await;
+        let head = self.lock_head().await;
         (head.seq, head.hash.clone())
     }
 
     /// Whether a full batch waits for the writer.
     pub(super) async fn batch_waiting(&self) -> bool {
-        self.head.lock().await.pending.len() >= GROUP_SIZE
+        self.lock_head().await.pending.len() >= GROUP_SIZE
     }
 
     /// Whether the flusher has something to do: events to store or a doubt to settle.
     pub(super) async fn has_work(&self) -> bool {
-        let head = self.head.lock().await;
+        let head = self.lock_head().await;
         head.unstored > 0 || head.settle_first || !self.batches.is_empty()
     }
 
     /// Events chained but not known to be stored.
     pub(super) async fn unstored(&self) -> usize {
-        self.head.lock().await.unstored
+        self.lock_head().await.unstored
     }
 
     /// Tells the flusher to store what is left and stop.
@@ -168,10 +198,10 @@ impl Chain {
     pub(super) async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
         let mut writer = self.writer.lock().await;
         if let Err(error) = self.settle(&mut writer).await {
-            self.head.lock().await.last_failure = Some(error.to_string());
+            self.lock_head().await.last_failure = Some(error.to_string());
             return Err(error);
         }
-        let mut head = self.head.lock().await;
+        let mut head = self.lock_head().await;
         // Settled above: nothing is in doubt.
         head.settle_first = false;
         self.chain_next(&mut head, record)?;
@@ -261,10 +291,17 @@ impl Chain {
     }
 
     /// Whether a grouped append would be chained at once (nothing to settle first, and fewer
-    /// than [`UNSTORED_LIMIT`] events wait for the store).
-    pub(super) async fn has_room(&self) -> bool {
-        let head = self.head.lock().await;
-        !head.settle_first && head.unstored < UNSTORED_LIMIT
+    /// than [`UNSTORED_LIMIT`] events wait for the store), as of the last unlock of `head`.
+    pub(super) fn has_room(&self) -> bool {
+        self.room.load(Ordering::Acquire)
+    }
+
+    /// `head`, locked until the guard is dropped.
+    async fn lock_head(&self) -> HeadGuard<'_> {
+        HeadGuard {
+            head: self.head.lock().await,
+            room: &self.room,
+        }
     }
 
     /// Chains every open request batch (before a flush, so they are stored with it). A batch
@@ -297,7 +334,7 @@ impl Chain {
             tokio::pin!(drained);
             drained.as_mut().enable();
             {
-                let mut head = self.head.lock().await;
+                let mut head = self.lock_head().await;
                 if head.settle_first {
                     return Ok(Grouped::SettleFirst(record));
                 }
@@ -338,7 +375,7 @@ impl Chain {
     pub(super) async fn settle_doubt(&self) -> Result<(), StoreError> {
         let mut writer = self.writer.lock().await;
         let settled = self.settle(&mut writer).await;
-        let mut head = self.head.lock().await;
+        let mut head = self.lock_head().await;
         match &settled {
             // Nothing is in doubt any more (whoever settled it first), so numbering can go on.
             Ok(()) => head.settle_first = false,
@@ -404,14 +441,14 @@ impl Chain {
     async fn flush_locked(&self, writer: &mut Writer) -> Result<usize, StoreError> {
         let written = match self.settle(writer).await {
             Ok(()) => {
-                let mut head = self.head.lock().await;
+                let mut head = self.lock_head().await;
                 writer.unstored.append(&mut head.pending);
                 drop(head);
                 self.write_unstored(writer).await
             }
             Err(error) => Err(error),
         };
-        let mut head = self.head.lock().await;
+        let mut head = self.lock_head().await;
         match &written {
             Ok(written) => {
                 head.unstored = head.unstored.saturating_sub(*written);
@@ -472,7 +509,7 @@ impl Chain {
             }
         };
         writer.in_doubt = None;
-        let mut head = self.head.lock().await;
+        let mut head = self.lock_head().await;
         if committed {
             let written = writer
                 .unstored

@@ -201,7 +201,7 @@ impl Audit for AuditLog {
     /// room; anything else, or a request while the store is behind, is chained at once.
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
         let chain = &self.owner.chain;
-        if Batches::batchable(&record) && chain.has_room().await {
+        if Batches::batchable(&record) && chain.has_room() {
             return pushed(chain, chain.batches.push(record)).await;
         }
         self.chain_grouped(record, false)
@@ -213,7 +213,7 @@ impl Audit for AuditLog {
     /// Joins its session's batch without building the record, unless it opens the batch.
     async fn append_request(&self, event: RequestEvent<'_>) -> Result<(), GatewayError> {
         let chain = &self.owner.chain;
-        if !chain.has_room().await {
+        if !chain.has_room() {
             return self.append_grouped(event.to_record()).await;
         }
         pushed(chain, chain.batches.push_request(&event)).await
