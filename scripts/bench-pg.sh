@@ -410,11 +410,15 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round
-  local mode=$1 rounds=$2 round k n=${#TARGETS[@]}
+  # and reversed every other round, so that no target always runs right after the same one
+  # (warden-b would otherwise always follow warden).
+  local mode=$1 rounds=$2 round k j n=${#TARGETS[@]}
   for ((round = 1; round <= rounds; round++)); do
     log "$mode round $round/$rounds"
     for ((k = 0; k < n; k++)); do
-      run_one "$mode" "$round" "$k" "${TARGETS[$(((round - 1 + k) % n))]}"
+      j=$k
+      ((round % 2 == 0)) && j=$((n - 1 - k))
+      run_one "$mode" "$round" "$k" "${TARGETS[$(((round - 1 + j) % n))]}"
     done
   done
 }

@@ -15,7 +15,7 @@ use crate::messages::{
 };
 use crate::params::ParamMasking;
 use crate::recording::{Capture, SessionRecording};
-use crate::statements::{Statements, WHOLE_ROW};
+use crate::statements::{Admitted, Statements, WHOLE_ROW};
 use bytes::BytesMut;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -28,8 +28,7 @@ use warden_record::FinishedRecording;
 
 /// A request awaiting its outcome, for the audit log.
 struct Inflight {
-    action: Action,
-    decision: Decision,
+    admitted: Arc<Admitted>,
     started: Instant,
     rows: u64,
     error: Option<String>,
@@ -243,7 +242,7 @@ where
                             action.columns = self.statements.referenced_columns(&classification);
                         }
                         self.statements.commit(&classification);
-                        let mut inflight = self.inflight(action, decision);
+                        let mut inflight = self.inflight(Admitted { action, decision }.into());
                         if self.recording.is_some() {
                             inflight.capture.sql = Some(recorded_text(sql, &inflight.masker));
                         }
@@ -308,8 +307,8 @@ where
                 let portal = crate::messages::cstr(frame.body())
                     .map(|(p, _)| p)
                     .ok_or_else(|| PgError::Malformed("execute portal name".into()))?;
-                let inflight = self.statements.portal(portal).map(|(action, decision)| {
-                    let mut inflight = self.inflight(action, decision);
+                let inflight = self.statements.portal(portal).map(|admitted| {
+                    let mut inflight = self.inflight(admitted);
                     inflight.portal = Some(portal.to_owned());
                     if let Some(recording) = &self.recording {
                         inflight.capture = recording.executed(portal);
@@ -352,7 +351,7 @@ where
                 let action = Action::named("sql:unknown");
                 match self.admit(&action, frame.body(), server_reader).await? {
                     Ok(decision) => {
-                        let inflight = self.inflight(action, decision);
+                        let inflight = self.inflight(Admitted { action, decision }.into());
                         self.forward(frame, Expect::Query(Some(inflight)));
                     }
                     Err(refusal) => {
@@ -701,10 +700,11 @@ where
         self.expect.push_back(expect);
     }
 
-    fn inflight(&mut self, action: Action, decision: Decision) -> Box<Inflight> {
+    fn inflight(&mut self, admitted: Arc<Admitted>) -> Box<Inflight> {
         self.totals.forwarded += 1;
         // Checked when the statement was admitted: a missing profile was refused there.
-        let masker = self.pipeline.masker(&decision).ok().flatten();
+        let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
+        let action = &admitted.action;
         let derived_from = masker.as_ref().and_then(|masker| {
             // A whole row used as a value carries every column, protected ones included.
             if masker.has_column_rules() && action.columns.iter().any(|c| c == WHOLE_ROW) {
@@ -717,8 +717,7 @@ where
                 .cloned()
         });
         Box::new(Inflight {
-            action,
-            decision,
+            admitted,
             started: Instant::now(),
             rows: 0,
             error: None,
@@ -786,7 +785,12 @@ where
             error: inflight.error,
         };
         self.pipeline
-            .finish(self.session, &inflight.action, &inflight.decision, &outcome)
+            .finish(
+                self.session,
+                &inflight.admitted.action,
+                &inflight.admitted.decision,
+                &outcome,
+            )
             .await
             .map_err(|e| PgError::Upstream(format!("audit: {e}")))?;
         if let Some(recording) = &mut self.recording {

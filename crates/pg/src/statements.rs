@@ -20,12 +20,22 @@ fn rank(action: &str) -> u8 {
 /// The referenced-column entry that stands for a whole row used as a value.
 pub const WHOLE_ROW: &str = "(whole row)";
 
+/// A statement as admitted: what it does and the decision it runs under, shared by the
+/// statement, its portals and their executions.
+#[derive(Debug)]
+pub struct Admitted {
+    /// What it does.
+    pub action: Action,
+    /// The decision it was admitted under.
+    pub decision: Decision,
+}
+
 /// Statement bookkeeping for one session.
 pub struct Statements<'a> {
     classifier: &'a Classifier,
     prepared: HashMap<String, Arc<Classification>>,
-    statements: HashMap<String, (Action, Decision)>,
-    portals: HashMap<String, (Action, Decision)>,
+    statements: HashMap<String, Arc<Admitted>>,
+    portals: HashMap<String, Arc<Admitted>>,
 }
 
 impl<'a> Statements<'a> {
@@ -109,7 +119,8 @@ impl<'a> Statements<'a> {
         decision: Decision,
     ) {
         self.commit(classification);
-        self.statements.insert(name.to_owned(), (action, decision));
+        let admitted = Arc::new(Admitted { action, decision });
+        self.statements.insert(name.to_owned(), admitted);
     }
 
     /// A Bind created `portal` from `statement`.
@@ -134,7 +145,7 @@ impl<'a> Statements<'a> {
     }
 
     /// The action and decision a portal was admitted under.
-    pub fn portal(&self, name: &str) -> Option<(Action, Decision)> {
+    pub fn portal(&self, name: &str) -> Option<Arc<Admitted>> {
         self.portals.get(name).cloned()
     }
 }

@@ -70,6 +70,14 @@ impl RecordingWriter for FileRecordingWriter {
         self.state.lock().await.append(event).await
     }
 
+    fn try_append(&mut self, event: &[u8]) -> Result<bool, RecordError> {
+        match self.state.try_lock() {
+            Ok(mut state) => state.try_append(event),
+            // The ticker is flushing: wait for it in `append`.
+            Err(_) => Ok(false),
+        }
+    }
+
     async fn flush(&mut self) -> Result<(), RecordError> {
         self.state.lock().await.flush().await
     }
@@ -171,6 +179,22 @@ impl WriterState {
 
     fn check_failed(&mut self) -> Result<(), RecordError> {
         self.failed.take().map_or(Ok(()), Err)
+    }
+
+    /// [`Self::append`] when it would neither truncate nor flush; `Ok(false)` otherwise.
+    fn try_append(&mut self, event: &[u8]) -> Result<bool, RecordError> {
+        self.check_failed()?;
+        if self.truncated {
+            return Ok(true);
+        }
+        if self.bytes + event.len() as u64 > self.limits.max_bytes
+            || self.buf.len() + event.len() >= self.limits.flush_bytes
+            || self.last_flush.elapsed() >= self.limits.flush_interval
+        {
+            return Ok(false);
+        }
+        self.write_raw(event);
+        Ok(true)
     }
 
     async fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {

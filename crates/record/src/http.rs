@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::sql::{encode_line, to_line};
+use crate::sql::{append_line, encode_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
 
 /// Who opened the session and where to; the first line of every HTTP recording.
@@ -121,7 +121,7 @@ impl HttpRecorder {
             exchange,
         };
         encode_line(&mut self.line, &line)?;
-        self.writer.append(&self.line).await
+        append_line(&mut *self.writer, &self.line).await
     }
 
     /// Pushes buffered events to storage.

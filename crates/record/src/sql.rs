@@ -114,7 +114,7 @@ impl SqlRecorder {
             error: event.error.as_deref(),
         };
         encode_line(&mut self.line, &line)?;
-        self.writer.append(&self.line).await
+        append_line(&mut *self.writer, &self.line).await
     }
 
     /// Pushes buffered events to storage (call from a timer while the session is idle).
@@ -135,6 +135,18 @@ pub(crate) fn encode_line(line: &mut Vec<u8>, value: &impl Serialize) -> Result<
     serde_json::to_writer(&mut *line, value)?;
     line.push(b'\n');
     Ok(())
+}
+
+/// Appends an encoded line through `writer`, without a boxed future when it can take the line at
+/// once.
+pub(crate) async fn append_line(
+    writer: &mut dyn RecordingWriter,
+    line: &[u8],
+) -> Result<(), RecordError> {
+    if writer.try_append(line)? {
+        return Ok(());
+    }
+    writer.append(line).await
 }
 
 /// Encodes one value as a JSON line with its trailing newline.

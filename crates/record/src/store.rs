@@ -40,6 +40,12 @@ pub trait RecordingWriter: Send {
     /// Appends one complete event (a whole line, newline included); dropped once `max_bytes` is
     /// reached, after a single truncation marker.
     async fn append(&mut self, event: &[u8]) -> Result<(), RecordError>;
+    /// Appends `event` as [`RecordingWriter::append`] would, when that needs no I/O now;
+    /// `Ok(false)` (the default) leaves it to `append`. Spares the hot path a boxed future.
+    fn try_append(&mut self, event: &[u8]) -> Result<bool, RecordError> {
+        let _ = event;
+        Ok(false)
+    }
     /// Pushes buffered bytes to storage; call it from a timer so an idle session loses nothing.
     async fn flush(&mut self) -> Result<(), RecordError>;
     /// Flushes, marks the recording finished and returns its hash for the audit chain.

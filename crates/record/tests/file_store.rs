@@ -143,3 +143,43 @@ async fn an_idle_session_is_flushed_by_the_interval_without_further_events() {
     let done = w.finish().await.unwrap();
     assert_eq!(done.bytes, 14);
 }
+
+#[tokio::test]
+async fn try_append_buffers_what_needs_no_io_and_leaves_the_rest_to_append() {
+    // flush_bytes 64, max_bytes 100.
+    let (_dir, store) = common::store(common::small_limits(100)).await;
+    let mut w = store.create("s-7", RecordingKind::Sql).await.unwrap();
+    let part = store.part_path("s-7", RecordingKind::Sql);
+    assert!(
+        w.try_append(b"{\"a\":1}\n").unwrap(),
+        "8 bytes fit the buffer"
+    );
+    assert_eq!(
+        std::fs::metadata(&part).unwrap().len(),
+        0,
+        "buffered, not written"
+    );
+    let mut big = vec![b'x'; 59];
+    big.push(b'\n');
+    assert!(
+        !w.try_append(&big).unwrap(),
+        "68 buffered bytes must be flushed"
+    );
+    w.append(&big).await.unwrap();
+    assert_eq!(std::fs::metadata(&part).unwrap().len(), 68);
+    assert!(
+        !w.try_append(&big).unwrap(),
+        "past max_bytes: the marker is append's"
+    );
+    w.append(&big).await.unwrap();
+    assert!(
+        w.try_append(b"{}\n").unwrap(),
+        "dropped after the marker, as append does"
+    );
+    let done = w.finish().await.unwrap();
+    assert!(done.truncated);
+    let bytes = read_all(&store, "s-7").await;
+    assert_eq!(done.sha256_hex, hex::encode(Sha256::digest(&bytes)));
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(text.lines().count(), 3, "two events and the marker: {text}");
+}

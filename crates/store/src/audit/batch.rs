@@ -43,6 +43,9 @@ struct Batch {
     first: AuditRecord,
     /// The shared detail fields of the first request, once a second one joined.
     shared: Map<String, Value>,
+    /// The first request's [`SHARED`] fields, in that order, to compare later requests with
+    /// without looking them up.
+    names: [Option<Value>; 2],
     /// Every request after the first.
     more: Vec<Entry>,
 }
@@ -177,6 +180,7 @@ impl Batches {
 impl Batch {
     fn new(first: AuditRecord) -> Batch {
         Batch {
+            names: SHARED.map(|field| first.detail.get(field).cloned()),
             first,
             shared: Map::new(),
             more: Vec::new(),
@@ -206,14 +210,6 @@ impl Batch {
                 .is_ok_and(|gap| gap <= BATCH_SPAN)
     }
 
-    /// The shared detail field `name` of this batch.
-    fn shared(&self, name: &str) -> Option<&Value> {
-        match self.more.is_empty() {
-            true => self.first.detail.get(name),
-            false => self.shared.get(name),
-        }
-    }
-
     /// A second request joins: the shared fields move out of the first one's detail.
     fn open_shared(&mut self) {
         if self.more.is_empty()
@@ -235,7 +231,8 @@ impl Batch {
         let joins = self.accepts(record.time, fields, record.verdict)
             && SHARED
                 .iter()
-                .all(|field| record.detail.get(field) == self.shared(field));
+                .zip(&self.names)
+                .all(|(field, name)| record.detail.get(field) == name.as_ref());
         if !joins {
             return Some(record);
         }
@@ -260,9 +257,10 @@ impl Batch {
             Some(event.action.name.as_str()),
             Some(event.decision.rule.as_str()),
         );
+        let [tables, functions] = &self.names;
         let joins = self.accepts(event.time, fields, Some(event.decision.verdict))
-            && same_names(self.shared("tables"), &event.action.tables)
-            && same_names(self.shared("functions"), &event.action.functions);
+            && same_names(tables.as_ref(), &event.action.tables)
+            && same_names(functions.as_ref(), &event.action.functions);
         if !joins {
             return false;
         }
