@@ -131,7 +131,7 @@ impl Hit<'_> {
 fn push_debug_str(out: &mut String, text: &str) {
     if text
         .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ')
+        .all(|b| b == b' ' || (b.is_ascii_graphic() && b != b'"' && b != b'\\'))
     {
         out.push('"');
         out.push_str(text);

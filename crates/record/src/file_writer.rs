@@ -198,23 +198,18 @@ impl WriterState {
     }
 
     async fn append(&mut self, event: &[u8]) -> Result<(), RecordError> {
-        self.check_failed()?;
-        if self.truncated {
+        if self.try_append(event)? {
             return Ok(());
         }
+        // The event either does not fit (it becomes the truncation marker) or is due a flush.
         if self.bytes + event.len() as u64 > self.limits.max_bytes {
             let marker = self.truncation_marker(event)?;
             self.truncated = true;
             self.write_raw(&marker);
-            return self.flush().await;
+        } else {
+            self.write_raw(event);
         }
-        self.write_raw(event);
-        if self.buf.len() >= self.limits.flush_bytes
-            || self.last_flush.elapsed() >= self.limits.flush_interval
-        {
-            self.flush().await?;
-        }
-        Ok(())
+        self.flush().await
     }
 
     async fn flush(&mut self) -> Result<(), RecordError> {

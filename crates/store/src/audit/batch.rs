@@ -39,12 +39,10 @@ pub(super) struct Batches {
 /// Requests of one session waiting to be chained together.
 struct Batch {
     /// The first request, as appended (its detail without the shared fields once a second
-    /// request joins; those are in `shared`).
+    /// request joins; those are in `names`).
     first: AuditRecord,
-    /// The shared detail fields of the first request, once a second one joined.
-    shared: Map<String, Value>,
-    /// The first request's [`SHARED`] fields, in that order, to compare later requests with
-    /// without looking them up.
+    /// The first request's [`SHARED`] fields, in that order: what every request of the batch
+    /// shares, compared without looking them up.
     names: [Option<Value>; 2],
     /// Every request after the first.
     more: Vec<Entry>,
@@ -182,7 +180,6 @@ impl Batch {
         Batch {
             names: SHARED.map(|field| first.detail.get(field).cloned()),
             first,
-            shared: Map::new(),
             more: Vec::new(),
         }
     }
@@ -210,12 +207,12 @@ impl Batch {
                 .is_ok_and(|gap| gap <= BATCH_SPAN)
     }
 
-    /// A second request joins: the shared fields move out of the first one's detail.
+    /// A second request joins: the shared fields leave the first one's detail (`names` has them).
     fn open_shared(&mut self) {
         if self.more.is_empty()
             && let Value::Object(detail) = &mut self.first.detail
         {
-            self.shared = split_shared(detail);
+            remove_shared(detail);
         }
     }
 
@@ -241,7 +238,7 @@ impl Batch {
             Value::Object(detail) => detail,
             _ => Map::new(),
         };
-        split_shared(&mut detail);
+        remove_shared(&mut detail);
         self.more.push(Entry::Detail {
             time: record.time,
             detail,
@@ -287,7 +284,11 @@ impl Batch {
         let mut requests = Vec::with_capacity(1 + self.more.len());
         requests.push(with_time(first.time, own));
         requests.extend(self.more.into_iter().map(Entry::into_value));
-        let mut detail = self.shared;
+        let mut detail: Map<String, Value> = SHARED
+            .iter()
+            .zip(self.names)
+            .filter_map(|(field, value)| Some(((*field).to_owned(), value?)))
+            .collect();
         detail.insert(REQUESTS.to_owned(), Value::Array(requests));
         first.detail = Value::Object(detail);
         first
@@ -338,15 +339,11 @@ fn session_key(record: &AuditRecord) -> Option<Uuid> {
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
-/// Moves the shared fields out of `detail`.
-fn split_shared(detail: &mut Map<String, Value>) -> Map<String, Value> {
-    let mut shared = Map::new();
+/// Removes the shared fields from `detail`.
+fn remove_shared(detail: &mut Map<String, Value>) {
     for field in SHARED {
-        if let Some(value) = detail.remove(field) {
-            shared.insert(field.to_owned(), value);
-        }
+        detail.remove(field);
     }
-    shared
 }
 
 /// One request of a batched event: its own detail fields and its time.
