@@ -171,6 +171,13 @@ pub trait Audit: Send + Sync {
     async fn append_request(&self, event: RequestEvent<'_>) -> Result<(), GatewayError> {
         self.append_grouped(event.to_record()).await
     }
+
+    /// Takes the `request` event of one finished request at once, without waiting, when that
+    /// needs no I/O (it joins or opens its session's batch); `None` leaves it to
+    /// [`Self::append_request`].
+    fn try_append_request(&self, _event: &RequestEvent<'_>) -> Option<Result<(), GatewayError>> {
+        None
+    }
 }
 
 /// The review hook used until approvals are configured: refuses, saying approval is required.
@@ -521,6 +528,9 @@ impl Pipeline {
             rows: outcome.rows,
             error: outcome.error.clone(),
         };
+        if let Some(taken) = self.audit.try_append_request(&event) {
+            return taken;
+        }
         self.audit.append_request(event).await
     }
 

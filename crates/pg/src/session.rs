@@ -239,7 +239,8 @@ where
                     Ok(decision) => {
                         if decision.mask_profile.is_some() {
                             // Which values may derive from a protected column.
-                            action.columns = self.statements.referenced_columns(&classification);
+                            Arc::make_mut(&mut action).columns =
+                                self.statements.referenced_columns(&classification);
                         }
                         self.statements.commit(&classification);
                         let mut inflight = self.inflight(Admitted { action, decision }.into());
@@ -262,7 +263,8 @@ where
                     Ok(decision) => {
                         if decision.mask_profile.is_some() {
                             // Which values may derive from a protected column.
-                            action.columns = self.statements.referenced_columns(&classification);
+                            Arc::make_mut(&mut action).columns =
+                                self.statements.referenced_columns(&classification);
                         }
                         if self.recording.is_some() {
                             let masker = self.pipeline.masker(&decision).ok().flatten();
@@ -348,7 +350,7 @@ where
             b'H' | b'd' => self.to_server.extend_from_slice(frame.bytes()),
             b'F' => {
                 // FunctionCall names a function by OID: it can call anything.
-                let action = Action::named("sql:unknown");
+                let action = Arc::new(Action::named("sql:unknown"));
                 match self.admit(&action, frame.body(), server_reader).await? {
                     Ok(decision) => {
                         let inflight = self.inflight(Admitted { action, decision }.into());
@@ -409,9 +411,12 @@ where
                     self.shapes.current = Some(fields);
                 }
                 Some(Expect::Query(Some(_))) if self.recording.is_some() => {
-                    let fields = row_description::decode(frame.body())?;
+                    let columns = match &mut self.recording {
+                        Some(recording) => recording.columns(frame.body())?,
+                        None => Arc::default(),
+                    };
                     if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
-                        inflight.capture.columns = fields.into_iter().map(|f| f.name).collect();
+                        inflight.capture.columns = columns;
                     }
                 }
                 _ => {}
@@ -592,9 +597,12 @@ where
             }
             _ => None,
         };
-        let columns = portal
-            .and_then(|p| self.shapes.portal(&p))
-            .map(|fields| fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>());
+        let columns = portal.and_then(|p| self.shapes.portal(&p)).map(|fields| {
+            fields
+                .iter()
+                .map(|f| f.name.clone())
+                .collect::<Arc<[String]>>()
+        });
         match self.expect.front_mut() {
             Some(Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight))) => {
                 if let Some(columns) = columns {

@@ -20,12 +20,15 @@ fn rank(action: &str) -> u8 {
 /// The referenced-column entry that stands for a whole row used as a value.
 pub const WHOLE_ROW: &str = "(whole row)";
 
+/// How many statement shapes a session keeps the built action of (see [`Statements::action`]).
+const ACTION_MEMO: usize = 16;
+
 /// A statement as admitted: what it does and the decision it runs under, shared by the
 /// statement, its portals and their executions.
 #[derive(Debug)]
 pub struct Admitted {
-    /// What it does.
-    pub action: Action,
+    /// What it does (shared with the session's memo of built actions).
+    pub action: Arc<Action>,
     /// The decision it was admitted under.
     pub decision: Decision,
 }
@@ -36,6 +39,10 @@ pub struct Statements<'a> {
     prepared: HashMap<String, Arc<Classification>>,
     statements: HashMap<String, Arc<Admitted>>,
     portals: HashMap<String, Arc<Admitted>>,
+    /// The actions of recently classified statement shapes, most recent last: a session that
+    /// repeats a shape shares one action instead of building it again. Holding the
+    /// classification keeps its address (the key) from being reused.
+    actions: Vec<(Arc<Classification>, Arc<Action>)>,
 }
 
 impl<'a> Statements<'a> {
@@ -46,13 +53,18 @@ impl<'a> Statements<'a> {
             prepared: HashMap::new(),
             statements: HashMap::new(),
             portals: HashMap::new(),
+            actions: Vec::with_capacity(ACTION_MEMO),
         }
     }
 
     /// The classification of a SQL text and its action, with `EXECUTE name` resolved to what
     /// `name` was prepared as. An EXECUTE of a name this session never prepared is `sql:unknown`.
-    pub fn simple_query(&self, sql: &str) -> (Arc<Classification>, Action) {
+    pub fn simple_query(&mut self, sql: &str) -> (Arc<Classification>, Arc<Action>) {
         let classification = self.classifier.classify(sql);
+        if classification.executes.is_empty() {
+            let action = self.action(&classification);
+            return (classification, action);
+        }
         let mut action = classification.action();
         for name in &classification.executes {
             let executed = self
@@ -75,7 +87,25 @@ impl<'a> Statements<'a> {
                 }
             }
         }
-        (classification, action)
+        (classification, Arc::new(action))
+    }
+
+    /// The action of `classification` (which EXECUTEs nothing), built once per shape while the
+    /// shape stays among the session's [`ACTION_MEMO`] most recent.
+    fn action(&mut self, classification: &Arc<Classification>) -> Arc<Action> {
+        if let Some(at) = self
+            .actions
+            .iter()
+            .rposition(|(seen, _)| Arc::ptr_eq(seen, classification))
+        {
+            return self.actions[at].1.clone();
+        }
+        if self.actions.len() >= ACTION_MEMO {
+            self.actions.remove(0);
+        }
+        let action = Arc::new(classification.action());
+        self.actions.push((classification.clone(), action.clone()));
+        action
     }
 
     /// Column names `classification` references, including those of the statements it
@@ -115,7 +145,7 @@ impl<'a> Statements<'a> {
         &mut self,
         name: &str,
         classification: &Classification,
-        action: Action,
+        action: Arc<Action>,
         decision: Decision,
     ) {
         self.commit(classification);

@@ -29,7 +29,7 @@ pub struct SqlEvent {
     /// Bound parameters as text; `None` is SQL NULL.
     pub params: Vec<Option<String>>,
     /// Result column names.
-    pub columns: Vec<String>,
+    pub columns: Arc<[String]>,
     /// Result rows as text; only the first `max_rows` are stored.
     pub rows: Vec<Vec<Option<String>>>,
     /// How many rows the statement returned or affected in total.

@@ -25,7 +25,7 @@ fn select() -> SqlEvent {
     SqlEvent {
         sql: "SELECT id, email FROM users WHERE id = $1".into(),
         params: vec![Some("42".into()), None],
-        columns: vec!["id".into(), "email".into()],
+        columns: ["id".to_owned(), "email".to_owned()].into(),
         rows: (0..5)
             .map(|i| vec![Some(i.to_string()), Some("***@example.com".into())])
             .collect(),
@@ -113,7 +113,7 @@ async fn timeline_round_trips_statements_errors_and_truncation() {
     assert_eq!(first.t, 0.25);
     assert_eq!(first.sql, &*select().sql);
     assert_eq!(first.params, select().params);
-    assert_eq!(first.columns, select().columns);
+    assert_eq!(first.columns[..], select().columns[..]);
     assert_eq!(first.rows, select().rows);
     assert_eq!(first.duration_ms, 2.5);
     let TimelineEntry::Statement(second) = &timeline[2] else {

@@ -243,7 +243,7 @@ async fn sql_recordings_still_print_as_a_timeline_and_can_be_followed() {
     let mut rec = SqlRecorder::start(w, &header, 10).await.unwrap();
     let select = SqlEvent {
         sql: "SELECT id FROM t".into(),
-        columns: vec!["id".into()],
+        columns: ["id".to_owned()].into(),
         rows: vec![vec![Some("7".into())]],
         row_count: 1,
         ..SqlEvent::default()

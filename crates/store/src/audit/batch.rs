@@ -113,6 +113,25 @@ impl Batches {
         })
     }
 
+    /// Adds the `request` event of `event` to its session's batch only when that closes no
+    /// batch: it joins the open one without filling it, or opens the session's first. Returns
+    /// whether it opened the first batch of all (the flusher must be woken); `None` when it was
+    /// not added.
+    pub(super) fn try_push_request(&self, event: &RequestEvent<'_>) -> Option<bool> {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        match open.get_mut(&event.session.id) {
+            Some(batch) => {
+                let joined = batch.len() + 1 < BATCH_LIMIT && batch.join_request(event);
+                joined.then_some(false)
+            }
+            None => {
+                let opened_first = open.is_empty();
+                open.insert(event.session.id, Batch::new(event.to_record()));
+                Some(opened_first)
+            }
+        }
+    }
+
     /// Offers a request to the open batch of `key` (`None` when there is none): `join` hands
     /// back the record that opens the next batch when it does not join, and the batch before
     /// it is closed.

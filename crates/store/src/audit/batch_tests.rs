@@ -170,3 +170,56 @@ fn request_events_batch_like_the_records_they_stand_for() {
     });
     assert_eq!(pushed.closed, Some(event(0, 1).to_record()));
 }
+
+#[test]
+fn try_push_request_takes_only_what_closes_no_batch() {
+    use warden_core::{
+        Action, Decision, Identity, Session,
+        identity::{AuthMethod, IdentityKind},
+    };
+    let identity = Identity {
+        subject: "agent".into(),
+        kind: IdentityKind::Machine,
+        groups: vec![],
+        scopes: vec![],
+        issuer: "warden".into(),
+        auth_method: AuthMethod::ApiKey,
+        expires_at: None,
+    };
+    let mut session = Session::new(identity, "pg", warden_core::ConnectionKind::Postgres, None);
+    session.id = Uuid::parse_str(&sid("s1")).unwrap();
+    let action = Action::named("sql:read").with_tables(["accounts"]);
+    let other = Action::named("sql:read").with_tables(["branches"]);
+    let decision = Decision {
+        verdict: Verdict::Allow,
+        rule: "role:reader".into(),
+        ..Decision::deny("", "")
+    };
+    let event = |micros: i64, other_tables: bool| RequestEvent {
+        session: &session,
+        action: if other_tables { &other } else { &action },
+        decision: &decision,
+        time: at(micros),
+        duration_ms: 0.25,
+        rows: Some(1),
+        error: None,
+    };
+    let batches = Batches::default();
+    // The first request opens the first batch of all; the next ones join it.
+    assert_eq!(batches.try_push_request(&event(0, false)), Some(true));
+    for i in 1..BATCH_LIMIT - 1 {
+        assert_eq!(
+            batches.try_push_request(&event(i as i64, false)),
+            Some(false)
+        );
+    }
+    // One that would fill the batch, or one that cannot join it, must close it: not taken.
+    assert_eq!(batches.try_push_request(&event(300, false)), None);
+    assert_eq!(batches.try_push_request(&event(301, true)), None);
+    let batch = batches.take(&sid("s1")).unwrap();
+    assert_eq!(
+        batch.detail["requests"].as_array().unwrap().len(),
+        BATCH_LIMIT - 1
+    );
+    assert!(batches.is_empty());
+}

@@ -218,6 +218,19 @@ impl Audit for AuditLog {
         }
         pushed(chain, chain.batches.push_request(&event)).await
     }
+
+    /// Joins or opens its session's batch when that closes no batch (which must be chained).
+    fn try_append_request(&self, event: &RequestEvent<'_>) -> Option<Result<(), GatewayError>> {
+        let chain = &self.owner.chain;
+        if !chain.has_room() {
+            return None;
+        }
+        let opened_first = chain.batches.try_push_request(event)?;
+        if opened_first {
+            chain.first_pending.notify_one();
+        }
+        Some(Ok(()))
+    }
 }
 
 /// After a request joined a batch: wakes the flusher for the first open batch, and chains the
