@@ -89,6 +89,20 @@ pub struct DecisionRequest<'a> {
 pub trait Decide: Send + Sync {
     /// The verdict for `request`; an `Err` is refused as a gateway fault.
     fn decide(&self, request: &DecisionRequest<'_>) -> Result<Decision, GatewayError>;
+
+    /// Whether its decisions depend on the request alone, not on when they are made: then a
+    /// session may reuse one made earlier for the same request (see [`Reusable`]).
+    fn clock_free(&self) -> bool {
+        false
+    }
+}
+
+/// What lets a session reuse an allowed read instead of deciding the same action again: the
+/// roles granted when it was decided. [`Pipeline::reuse`] accepts it while they are unchanged;
+/// only a [`Decide::clock_free`] decider's allowed reads are reusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reusable {
+    granted: Vec<String>,
 }
 
 /// A review the request waits on: its id and what to tell the client while it waits.
@@ -419,6 +433,20 @@ impl Pipeline {
         action: &Action,
         payload: &[u8],
     ) -> Result<Admission, GatewayError> {
+        self.evaluate_keeping(session, action, payload, &mut None)
+            .await
+    }
+
+    /// [`Self::evaluate`], leaving in `reusable` what lets [`Self::reuse`] stand in for the
+    /// next evaluation of the same action in this session, when the decision is an allowed read
+    /// of a [`Decide::clock_free`] decider (`None` otherwise).
+    pub async fn evaluate_keeping(
+        &self,
+        session: &Session,
+        action: &Action,
+        payload: &[u8],
+        reusable: &mut Option<Reusable>,
+    ) -> Result<Admission, GatewayError> {
         let granted = self.granted_roles(session);
         let request = DecisionRequest {
             identity: &session.identity,
@@ -431,6 +459,9 @@ impl Pipeline {
         let decision = self.decider.decide(&request).unwrap_or_else(|error| {
             Decision::deny("policy-error", format!("policy could not decide: {error}"))
         });
+        *reusable =
+            (decision.verdict == Verdict::Allow && action.read_only && self.decider.clock_free())
+                .then_some(Reusable { granted });
         // Decisions that let data change, and every refusal, are durable before anything is
         // forwarded. An allowed read is written once, with its outcome, by `finish` (the
         // `request` event carries verdict and rule), committed in a group.
@@ -471,6 +502,17 @@ impl Pipeline {
                 }
             }
         }
+    }
+
+    /// Whether an allowed read kept by [`Self::evaluate_keeping`] for an action still holds
+    /// for the same action in `session` (its granted roles are unchanged); counted as an allowed
+    /// decision when it does. The caller forwards under the decision it kept.
+    pub fn reuse(&self, session: &Session, reusable: &Reusable) -> bool {
+        if self.granted_roles(session) != reusable.granted {
+            return false;
+        }
+        Counters::count(&self.counters.allowed);
+        true
     }
 
     /// A held payload as approvers read it: its text, masked with the profile `decision` names
@@ -577,3 +619,7 @@ impl Pipeline {
         self.audit.append(record).await
     }
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

@@ -22,9 +22,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use warden_core::mask::{ColumnRef, ValueMasker};
-use warden_core::pipeline::{Admission, Outcome};
+use warden_core::pipeline::{Admission, Outcome, Reusable};
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeline, Session};
 use warden_record::FinishedRecording;
+use warden_sql::Classification;
 
 /// A request awaiting its outcome, for the audit log.
 struct Inflight {
@@ -234,55 +235,38 @@ where
         match frame.tag() {
             b'Q' => {
                 let sql = query::decode(frame.body())?;
-                let (classification, mut action) = self.statements.simple_query(sql);
-                match self.admit(&action, sql.as_bytes(), server_reader).await? {
-                    Ok(decision) => {
-                        if decision.mask_profile.is_some() {
-                            // Which values may derive from a protected column.
-                            Arc::make_mut(&mut action).columns =
-                                self.statements.referenced_columns(&classification);
-                        }
-                        self.statements.commit(&classification);
-                        let mut inflight = self.inflight(Admitted { action, decision }.into());
-                        if self.recording.is_some() {
-                            inflight.capture.sql = Some(recorded_text(sql, &inflight.masker));
-                        }
-                        self.forward(frame, Expect::Query(Some(inflight)));
-                    }
-                    Err(refusal) => {
-                        self.refuse(&refusal, server_reader).await?;
-                        self.to_client
-                            .extend_from_slice(&tagged(b'Z', &[self.status]));
-                    }
+                let Some((classification, admitted)) =
+                    self.admit_statement(sql, server_reader).await?
+                else {
+                    self.to_client
+                        .extend_from_slice(&tagged(b'Z', &[self.status]));
+                    return Ok(());
+                };
+                self.statements.commit(&classification);
+                let mut inflight = self.inflight(admitted);
+                if self.recording.is_some() {
+                    inflight.capture.sql = Some(recorded_text(sql, &inflight.masker));
                 }
+                self.forward(frame, Expect::Query(Some(inflight)));
             }
             b'P' => {
                 let (name, sql) = parse::decode(frame.body())?;
-                let (classification, mut action) = self.statements.simple_query(sql);
-                match self.admit(&action, sql.as_bytes(), server_reader).await? {
-                    Ok(decision) => {
-                        if decision.mask_profile.is_some() {
-                            // Which values may derive from a protected column.
-                            Arc::make_mut(&mut action).columns =
-                                self.statements.referenced_columns(&classification);
-                        }
-                        if self.recording.is_some() {
-                            let masker = self.pipeline.masker(&decision).ok().flatten();
-                            let text = recorded_text(sql, &masker);
-                            let types = parse::param_types(frame.body()).unwrap_or_default();
-                            if let Some(recording) = &mut self.recording {
-                                recording.parsed(name, text, types);
-                            }
-                        }
-                        self.statements
-                            .parsed(name, &classification, action, decision);
-                        self.forward(frame, Expect::ParseComplete);
-                    }
-                    Err(refusal) => {
-                        self.refuse(&refusal, server_reader).await?;
-                        self.discard_until_sync = true;
+                let Some((classification, admitted)) =
+                    self.admit_statement(sql, server_reader).await?
+                else {
+                    self.discard_until_sync = true;
+                    return Ok(());
+                };
+                if self.recording.is_some() {
+                    let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
+                    let text = recorded_text(sql, &masker);
+                    let types = parse::param_types(frame.body()).unwrap_or_default();
+                    if let Some(recording) = &mut self.recording {
+                        recording.parsed(name, text, types);
                     }
                 }
+                self.statements.parsed(name, &classification, admitted);
+                self.forward(frame, Expect::ParseComplete);
             }
             b'B' => {
                 let (portal, statement) = bind::names(frame.body())?;
@@ -351,7 +335,10 @@ where
             b'F' => {
                 // FunctionCall names a function by OID: it can call anything.
                 let action = Arc::new(Action::named("sql:unknown"));
-                match self.admit(&action, frame.body(), server_reader).await? {
+                match self
+                    .admit(&action, frame.body(), server_reader, &mut None)
+                    .await?
+                {
                     Ok(decision) => {
                         let inflight = self.inflight(Admitted { action, decision }.into());
                         self.forward(frame, Expect::Query(Some(inflight)));
@@ -669,7 +656,48 @@ where
         self.copy_in = true;
     }
 
-    /// The verdict on `action`: the decision to forward under, or the refusal to answer with.
+    /// Classifies and admits a statement's text: what it was admitted as, or `None` when it
+    /// was refused (the refusal is queued for the client). An allowed read of a shape this
+    /// session ran before is admitted as it was then while policy says that still holds.
+    async fn admit_statement<SR: AsyncRead + Unpin>(
+        &mut self,
+        sql: &str,
+        server_reader: &mut FrameReader<SR>,
+    ) -> Result<Option<(Arc<Classification>, Arc<Admitted>)>, PgError> {
+        let (classification, mut action) = self.statements.simple_query(sql);
+        if let Some((reusable, admitted)) = self.statements.kept(&classification)
+            && self.pipeline.reuse(self.session, reusable)
+        {
+            let admitted = admitted.clone();
+            return Ok(Some((classification, admitted)));
+        }
+        let mut reusable = None;
+        match self
+            .admit(&action, sql.as_bytes(), server_reader, &mut reusable)
+            .await?
+        {
+            Ok(decision) => {
+                if decision.mask_profile.is_some() {
+                    // Which values may derive from a protected column.
+                    Arc::make_mut(&mut action).columns =
+                        self.statements.referenced_columns(&classification);
+                }
+                let admitted = Arc::new(Admitted { action, decision });
+                if let Some(reusable) = reusable {
+                    self.statements
+                        .keep(&classification, reusable, admitted.clone());
+                }
+                Ok(Some((classification, admitted)))
+            }
+            Err(refusal) => {
+                self.refuse(&refusal, server_reader).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The verdict on `action`: the decision to forward under, or the refusal to answer with
+    /// (`reusable` as [`Pipeline::evaluate_keeping`] leaves it).
     /// A request held for review first waits for everything forwarded before it to be answered
     /// (so the client sees results in order), then gets a NoticeResponse naming the review, and
     /// the relay waits here until the review is decided.
@@ -678,8 +706,13 @@ where
         action: &Action,
         payload: &[u8],
         server_reader: &mut FrameReader<SR>,
+        reusable: &mut Option<Reusable>,
     ) -> Result<Result<Decision, GatewayError>, PgError> {
-        let (decision, review) = match self.pipeline.evaluate(self.session, action, payload).await {
+        let evaluated = self
+            .pipeline
+            .evaluate_keeping(self.session, action, payload, reusable)
+            .await;
+        let (decision, review) = match evaluated {
             Ok(Admission::Forward(decision)) => {
                 return Ok(self.pipeline.masker(&decision).map(|_| decision));
             }

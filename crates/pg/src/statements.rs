@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use warden_core::pipeline::Reusable;
 use warden_core::{Action, Decision};
 use warden_sql::{Classification, Classifier};
 
@@ -39,10 +40,18 @@ pub struct Statements<'a> {
     prepared: HashMap<String, Arc<Classification>>,
     statements: HashMap<String, Arc<Admitted>>,
     portals: HashMap<String, Arc<Admitted>>,
-    /// The actions of recently classified statement shapes, most recent last: a session that
-    /// repeats a shape shares one action instead of building it again. Holding the
-    /// classification keeps its address (the key) from being reused.
-    actions: Vec<(Arc<Classification>, Arc<Action>)>,
+    /// Recently classified statement shapes, most recent last: a session that repeats a shape
+    /// shares one action instead of building it again.
+    shapes: Vec<Shape>,
+}
+
+/// A statement shape (a classification that EXECUTEs nothing) a session saw recently.
+struct Shape {
+    /// Held, so that its address (the key) cannot be reused by another classification.
+    classification: Arc<Classification>,
+    action: Arc<Action>,
+    /// The allowed read it was last admitted as, while policy lets the session reuse it.
+    kept: Option<(Reusable, Arc<Admitted>)>,
 }
 
 impl<'a> Statements<'a> {
@@ -53,7 +62,7 @@ impl<'a> Statements<'a> {
             prepared: HashMap::new(),
             statements: HashMap::new(),
             portals: HashMap::new(),
-            actions: Vec::with_capacity(ACTION_MEMO),
+            shapes: Vec::with_capacity(ACTION_MEMO),
         }
     }
 
@@ -93,19 +102,49 @@ impl<'a> Statements<'a> {
     /// The action of `classification` (which EXECUTEs nothing), built once per shape while the
     /// shape stays among the session's [`ACTION_MEMO`] most recent.
     fn action(&mut self, classification: &Arc<Classification>) -> Arc<Action> {
-        if let Some(at) = self
-            .actions
-            .iter()
-            .rposition(|(seen, _)| Arc::ptr_eq(seen, classification))
-        {
-            return self.actions[at].1.clone();
+        if let Some(shape) = self.shape(classification) {
+            return shape.action.clone();
         }
-        if self.actions.len() >= ACTION_MEMO {
-            self.actions.remove(0);
+        if self.shapes.len() >= ACTION_MEMO {
+            self.shapes.remove(0);
         }
         let action = Arc::new(classification.action());
-        self.actions.push((classification.clone(), action.clone()));
+        self.shapes.push(Shape {
+            classification: classification.clone(),
+            action: action.clone(),
+            kept: None,
+        });
         action
+    }
+
+    fn shape(&self, classification: &Arc<Classification>) -> Option<&Shape> {
+        self.shapes
+            .iter()
+            .rev()
+            .find(|shape| Arc::ptr_eq(&shape.classification, classification))
+    }
+
+    /// The allowed read `classification` was last admitted as, with what says whether it may be
+    /// reused (see [`warden_core::Pipeline::reuse`]).
+    pub fn kept(&self, classification: &Arc<Classification>) -> Option<&(Reusable, Arc<Admitted>)> {
+        self.shape(classification)?.kept.as_ref()
+    }
+
+    /// Keeps the allowed read `classification` was admitted as, for [`Self::kept`].
+    pub fn keep(
+        &mut self,
+        classification: &Arc<Classification>,
+        reusable: Reusable,
+        admitted: Arc<Admitted>,
+    ) {
+        if let Some(shape) = self
+            .shapes
+            .iter_mut()
+            .rev()
+            .find(|shape| Arc::ptr_eq(&shape.classification, classification))
+        {
+            shape.kept = Some((reusable, admitted));
+        }
     }
 
     /// Column names `classification` references, including those of the statements it
@@ -141,15 +180,8 @@ impl<'a> Statements<'a> {
     }
 
     /// A protocol-level Parse was allowed.
-    pub fn parsed(
-        &mut self,
-        name: &str,
-        classification: &Classification,
-        action: Arc<Action>,
-        decision: Decision,
-    ) {
+    pub fn parsed(&mut self, name: &str, classification: &Classification, admitted: Arc<Admitted>) {
         self.commit(classification);
-        let admitted = Arc::new(Admitted { action, decision });
         self.statements.insert(name.to_owned(), admitted);
     }
 

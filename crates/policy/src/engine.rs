@@ -119,6 +119,11 @@ impl Decide for PolicyEngine {
     fn decide(&self, request: &DecisionRequest<'_>) -> Result<Decision, GatewayError> {
         Ok(PolicyEngine::decide(self, request))
     }
+
+    /// Roles decide from the request alone; Cedar rules may look at the time.
+    fn clock_free(&self) -> bool {
+        self.cedar.is_none()
+    }
 }
 
 fn unknown_connection(req: &DecisionRequest<'_>) -> Decision {
