@@ -11,6 +11,7 @@ pub mod frame;
 pub mod listener;
 pub mod masking;
 pub mod messages;
+pub mod named;
 pub mod params;
 pub mod recording;
 pub mod session;

@@ -10,9 +10,9 @@
 use crate::PgError;
 use crate::messages::data_row;
 use crate::messages::row_description::Field;
+use crate::named::Named;
 use crate::statements::WHOLE_ROW;
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::sync::Arc;
 use warden_core::mask::{ColumnRef, Masked, ValueMasker};
 
@@ -22,10 +22,10 @@ const TEXT_TYPES: [u32; 5] = [25, 1043, 1042, 19, 705];
 /// Columns of every described statement and portal of a session.
 #[derive(Default)]
 pub struct ResultShapes {
-    statements: HashMap<String, Arc<[Field]>>,
-    portals: HashMap<String, Arc<[Field]>>,
+    statements: Named<Arc<[Field]>>,
+    portals: Named<Arc<[Field]>>,
     /// Portal → (statement, result formats) from Bind, for portals never described.
-    bindings: HashMap<String, (String, Vec<i16>)>,
+    bindings: Named<(String, Vec<i16>)>,
     /// Columns of the simple-query result now arriving.
     pub current: Option<Arc<[Field]>>,
 }
@@ -34,9 +34,9 @@ impl ResultShapes {
     /// A Describe of a statement (`statement`) or portal was answered with `fields`.
     pub fn described(&mut self, statement: bool, name: &str, fields: Arc<[Field]>) {
         if statement {
-            self.statements.insert(name.to_owned(), fields);
+            self.statements.insert(name, fields);
         } else {
-            self.portals.insert(name.to_owned(), fields);
+            self.portals.insert(name, fields);
         }
     }
 
@@ -44,7 +44,7 @@ impl ResultShapes {
     pub fn bound(&mut self, portal: &str, statement: &str, formats: Vec<i16>) {
         self.portals.remove(portal);
         self.bindings
-            .insert(portal.to_owned(), (statement.to_owned(), formats));
+            .insert(portal, (statement.to_owned(), formats));
     }
 
     /// The columns of `portal`'s rows, if known.
@@ -66,7 +66,7 @@ impl ResultShapes {
                 ..field.clone()
             })
             .collect();
-        self.portals.insert(portal.to_owned(), fields.clone());
+        self.portals.insert(portal, fields.clone());
         Some(fields)
     }
 

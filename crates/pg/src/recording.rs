@@ -5,9 +5,9 @@
 
 use crate::PgError;
 use crate::messages::{data_row, row_description};
+use crate::named::Named;
 use crate::params::{BoundParams, ParamMasking};
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use warden_record::{FinishedRecording, SqlEvent, SqlRecorder};
@@ -60,8 +60,8 @@ struct Portal {
 /// A session's recorder plus the SQL and parameters of its prepared statements and portals.
 pub struct SessionRecording {
     recorder: SqlRecorder,
-    statements: HashMap<String, Prepared>,
-    portals: HashMap<String, Portal>,
+    statements: Named<Prepared>,
+    portals: Named<Portal>,
     /// The last RowDescription body decoded for its column names, and the names.
     last_columns: Option<(Vec<u8>, Arc<[String]>)>,
     failed: bool,
@@ -72,8 +72,8 @@ impl SessionRecording {
     pub fn new(recorder: SqlRecorder) -> Self {
         SessionRecording {
             recorder,
-            statements: HashMap::new(),
-            portals: HashMap::new(),
+            statements: Named::default(),
+            portals: Named::default(),
             last_columns: None,
             failed: false,
         }
@@ -98,8 +98,7 @@ impl SessionRecording {
     /// A Parse of `name` with this text and the parameter types it names.
     pub fn parsed(&mut self, name: &str, sql: Arc<str>, types: Vec<u32>) {
         let types = Arc::from(types);
-        self.statements
-            .insert(name.to_owned(), Prepared { sql, types });
+        self.statements.insert(name, Prepared { sql, types });
     }
 
     /// The server described statement `name`'s parameter types.
@@ -116,8 +115,7 @@ impl SessionRecording {
             Some(prepared) => {
                 let params = BoundParams::new(body, prepared.types.clone());
                 let sql = prepared.sql.clone();
-                self.portals
-                    .insert(portal.to_owned(), Portal { sql, params });
+                self.portals.insert(portal, Portal { sql, params });
             }
             None => {
                 self.portals.remove(portal);

@@ -1,6 +1,7 @@
 //! Per-session statement state: SQL-level prepared statements, protocol-level statements and
 //! portals, each with the action and decision it was admitted under.
 
+use crate::named::Named;
 use std::collections::HashMap;
 use std::sync::Arc;
 use warden_core::pipeline::Reusable;
@@ -38,8 +39,8 @@ pub struct Admitted {
 pub struct Statements<'a> {
     classifier: &'a Classifier,
     prepared: HashMap<String, Arc<Classification>>,
-    statements: HashMap<String, Arc<Admitted>>,
-    portals: HashMap<String, Arc<Admitted>>,
+    statements: Named<Arc<Admitted>>,
+    portals: Named<Arc<Admitted>>,
     /// Recently classified statement shapes, most recent last: a session that repeats a shape
     /// shares one action instead of building it again.
     shapes: Vec<Shape>,
@@ -60,8 +61,8 @@ impl<'a> Statements<'a> {
         Statements {
             classifier,
             prepared: HashMap::new(),
-            statements: HashMap::new(),
-            portals: HashMap::new(),
+            statements: Named::default(),
+            portals: Named::default(),
             shapes: Vec::with_capacity(ACTION_MEMO),
         }
     }
@@ -182,14 +183,14 @@ impl<'a> Statements<'a> {
     /// A protocol-level Parse was allowed.
     pub fn parsed(&mut self, name: &str, classification: &Classification, admitted: Arc<Admitted>) {
         self.commit(classification);
-        self.statements.insert(name.to_owned(), admitted);
+        self.statements.insert(name, admitted);
     }
 
     /// A Bind created `portal` from `statement`.
     pub fn bound(&mut self, portal: &str, statement: &str) {
         match self.statements.get(statement) {
             Some(entry) => {
-                self.portals.insert(portal.to_owned(), entry.clone());
+                self.portals.insert(portal, entry.clone());
             }
             None => {
                 self.portals.remove(portal);

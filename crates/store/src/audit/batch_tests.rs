@@ -1,7 +1,8 @@
 use super::*;
 use chrono::TimeZone;
 use serde_json::json;
-use warden_core::Verdict;
+use warden_core::identity::{AuthMethod, IdentityKind};
+use warden_core::{Action, Decision, Identity, Session, Verdict};
 
 fn at(micros: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 6, 7, 0, 0).unwrap() + chrono::Duration::microseconds(micros)
@@ -11,6 +12,28 @@ fn at(micros: i64) -> DateTime<Utc> {
 fn sid(name: &str) -> String {
     let n = name.bytes().fold(0u128, |n, b| n * 256 + u128::from(b));
     Uuid::from_u128(n).to_string()
+}
+
+/// Session `s1` of `agent` on `pg`, a read of `accounts`, and the decision that allowed it.
+fn reader_of_accounts() -> (Session, Action, Decision) {
+    let identity = Identity {
+        subject: "agent".into(),
+        kind: IdentityKind::Machine,
+        groups: vec![],
+        scopes: vec![],
+        issuer: "warden".into(),
+        auth_method: AuthMethod::ApiKey,
+        expires_at: None,
+    };
+    let mut session = Session::new(identity, "pg", warden_core::ConnectionKind::Postgres, None);
+    session.id = Uuid::parse_str(&sid("s1")).unwrap();
+    let action = Action::named("sql:read").with_tables(["accounts"]);
+    let decision = Decision {
+        verdict: Verdict::Allow,
+        rule: "role:reader".into(),
+        ..Decision::deny("", "")
+    };
+    (session, action, decision)
 }
 
 fn request(session: &str, micros: i64, rows: u64) -> AuditRecord {
@@ -122,27 +145,7 @@ fn only_request_events_of_a_session_batch() {
 
 #[test]
 fn request_events_batch_like_the_records_they_stand_for() {
-    use warden_core::{
-        Action, Decision, Identity, Session,
-        identity::{AuthMethod, IdentityKind},
-    };
-    let identity = Identity {
-        subject: "agent".into(),
-        kind: IdentityKind::Machine,
-        groups: vec![],
-        scopes: vec![],
-        issuer: "warden".into(),
-        auth_method: AuthMethod::ApiKey,
-        expires_at: None,
-    };
-    let mut session = Session::new(identity, "pg", warden_core::ConnectionKind::Postgres, None);
-    session.id = Uuid::parse_str(&sid("s1")).unwrap();
-    let action = Action::named("sql:read").with_tables(["accounts"]);
-    let decision = Decision {
-        verdict: Verdict::Allow,
-        rule: "role:reader".into(),
-        ..Decision::deny("", "")
-    };
+    let (session, action, decision) = reader_of_accounts();
     let event = |micros: i64, rows: u64| RequestEvent {
         session: &session,
         action: &action,
@@ -173,28 +176,8 @@ fn request_events_batch_like_the_records_they_stand_for() {
 
 #[test]
 fn try_push_request_takes_only_what_closes_no_batch() {
-    use warden_core::{
-        Action, Decision, Identity, Session,
-        identity::{AuthMethod, IdentityKind},
-    };
-    let identity = Identity {
-        subject: "agent".into(),
-        kind: IdentityKind::Machine,
-        groups: vec![],
-        scopes: vec![],
-        issuer: "warden".into(),
-        auth_method: AuthMethod::ApiKey,
-        expires_at: None,
-    };
-    let mut session = Session::new(identity, "pg", warden_core::ConnectionKind::Postgres, None);
-    session.id = Uuid::parse_str(&sid("s1")).unwrap();
-    let action = Action::named("sql:read").with_tables(["accounts"]);
+    let (session, action, decision) = reader_of_accounts();
     let other = Action::named("sql:read").with_tables(["branches"]);
-    let decision = Decision {
-        verdict: Verdict::Allow,
-        rule: "role:reader".into(),
-        ..Decision::deny("", "")
-    };
     let event = |micros: i64, other_tables: bool| RequestEvent {
         session: &session,
         action: if other_tables { &other } else { &action },
