@@ -8,8 +8,8 @@
 //! a masked text cannot stand in for it.
 
 use crate::PgError;
-use crate::messages::data_row;
 use crate::messages::row_description::Field;
+use crate::messages::{data_row, row_description};
 use crate::named::Named;
 use crate::statements::WHOLE_ROW;
 use bytes::Bytes;
@@ -28,9 +28,24 @@ pub struct ResultShapes {
     bindings: Named<(String, Vec<i16>)>,
     /// Columns of the simple-query result now arriving.
     pub current: Option<Arc<[Field]>>,
+    /// The last RowDescription body decoded without catalog lookups, and its fields.
+    last: Option<(Vec<u8>, Arc<[Field]>)>,
 }
 
 impl ResultShapes {
+    /// The fields of a RowDescription body decoded without catalog lookups: a session whose
+    /// results keep one shape decodes it once.
+    pub fn decoded(&mut self, body: &[u8]) -> Result<Arc<[Field]>, PgError> {
+        if let Some((last, fields)) = &self.last
+            && last.as_slice() == body
+        {
+            return Ok(fields.clone());
+        }
+        let fields: Arc<[Field]> = row_description::decode(body)?.into();
+        self.last = Some((body.to_vec(), fields.clone()));
+        Ok(fields)
+    }
+
     /// A Describe of a statement (`statement`) or portal was answered with `fields`.
     pub fn described(&mut self, statement: bool, name: &str, fields: Arc<[Field]>) {
         if statement {
@@ -136,4 +151,34 @@ pub fn mask_row(
         row[i] = replacement;
     }
     Ok(rewritten.map(|row| data_row::encode(row.iter().map(Option::as_deref))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A RowDescription body with one text column per name.
+    fn row_description(names: &[&str]) -> Vec<u8> {
+        let mut body = i16::try_from(names.len()).unwrap().to_be_bytes().to_vec();
+        for name in names {
+            body.extend_from_slice(name.as_bytes());
+            body.push(0);
+            body.extend_from_slice(&[0; 6]); // table OID, column number
+            body.extend_from_slice(&25u32.to_be_bytes()); // text
+            body.extend_from_slice(&[0; 8]); // type size, modifier, format
+        }
+        body
+    }
+
+    #[test]
+    fn a_repeated_row_description_is_decoded_once_and_a_new_one_again() {
+        let mut shapes = ResultShapes::default();
+        let first = shapes.decoded(&row_description(&["id", "email"])).unwrap();
+        let again = shapes.decoded(&row_description(&["id", "email"])).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        let other = shapes.decoded(&row_description(&["id", "name"])).unwrap();
+        assert_eq!(other[1].name, "name");
+        assert_eq!(other[1].type_oid, 25);
+        assert!(shapes.decoded(&[0, 1, b'x']).is_err());
+    }
 }

@@ -533,36 +533,37 @@ where
     /// The columns of a RowDescription, with the real names of table columns looked up when
     /// masking is configured. A failed lookup leaves them unknown (masked the cautious way).
     async fn describe(&mut self, frame: &Frame) -> Result<Arc<[row_description::Field]>, PgError> {
+        let Some(scope) = &self.catalog else {
+            return self.shapes.decoded(frame.body());
+        };
         let mut fields = row_description::decode(frame.body())?;
-        if let Some(scope) = &self.catalog {
-            let keys: Vec<(u32, i16)> = fields
-                .iter()
-                .filter(|f| f.table_oid != 0 && f.column > 0)
-                .map(|f| (f.table_oid, f.column))
-                .collect();
-            if !keys.is_empty() {
-                let mut names = scope
+        let keys: Vec<(u32, i16)> = fields
+            .iter()
+            .filter(|f| f.table_oid != 0 && f.column > 0)
+            .map(|f| (f.table_oid, f.column))
+            .collect();
+        if !keys.is_empty() {
+            let mut names = scope
+                .catalogs
+                .cached(&scope.connection, &scope.database, &keys);
+            if names.iter().any(Option::is_none) {
+                if let Err(error) = scope
+                    .catalogs
+                    .resolve(&scope.connection, &scope.target, &scope.database, &keys)
+                    .await
+                {
+                    tracing::warn!(%error, "cannot look up column names for masking");
+                }
+                names = scope
                     .catalogs
                     .cached(&scope.connection, &scope.database, &keys);
-                if names.iter().any(Option::is_none) {
-                    if let Err(error) = scope
-                        .catalogs
-                        .resolve(&scope.connection, &scope.target, &scope.database, &keys)
-                        .await
-                    {
-                        tracing::warn!(%error, "cannot look up column names for masking");
-                    }
-                    names = scope
-                        .catalogs
-                        .cached(&scope.connection, &scope.database, &keys);
-                }
-                let mut names = names.into_iter();
-                for field in fields
-                    .iter_mut()
-                    .filter(|f| f.table_oid != 0 && f.column > 0)
-                {
-                    field.origin = names.next().flatten();
-                }
+            }
+            let mut names = names.into_iter();
+            for field in fields
+                .iter_mut()
+                .filter(|f| f.table_oid != 0 && f.column > 0)
+            {
+                field.origin = names.next().flatten();
             }
         }
         Ok(fields.into())
