@@ -28,22 +28,41 @@ pub struct ResultShapes {
     bindings: Named<(String, Vec<i16>)>,
     /// Columns of the simple-query result now arriving.
     pub current: Option<Arc<[Field]>>,
-    /// The last RowDescription body decoded without catalog lookups, and its fields.
-    last: Option<(Vec<u8>, Arc<[Field]>)>,
+    /// The last RowDescription decoded without catalog lookups.
+    last: Option<Decoded>,
+}
+
+/// A RowDescription body with its fields and, once asked for, its column names.
+struct Decoded {
+    body: Vec<u8>,
+    fields: Arc<[Field]>,
+    names: Option<Arc<[String]>>,
 }
 
 impl ResultShapes {
     /// The fields of a RowDescription body decoded without catalog lookups: a session whose
     /// results keep one shape decodes it once.
     pub fn decoded(&mut self, body: &[u8]) -> Result<Arc<[Field]>, PgError> {
-        if let Some((last, fields)) = &self.last
-            && last.as_slice() == body
-        {
-            return Ok(fields.clone());
-        }
-        let fields: Arc<[Field]> = row_description::decode(body)?.into();
-        self.last = Some((body.to_vec(), fields.clone()));
-        Ok(fields)
+        Ok(self.last_decoded(body)?.fields.clone())
+    }
+
+    /// The column names of a RowDescription body, decoded once while results keep one shape.
+    pub fn column_names(&mut self, body: &[u8]) -> Result<Arc<[String]>, PgError> {
+        let decoded = self.last_decoded(body)?;
+        let fields = &decoded.fields;
+        Ok(decoded.names.get_or_insert_with(|| names(fields)).clone())
+    }
+
+    fn last_decoded(&mut self, body: &[u8]) -> Result<&mut Decoded, PgError> {
+        let decoded = match self.last.take().filter(|d| d.body == body) {
+            Some(repeated) => repeated,
+            None => Decoded {
+                body: body.to_vec(),
+                fields: row_description::decode(body)?.into(),
+                names: None,
+            },
+        };
+        Ok(self.last.insert(decoded))
     }
 
     /// A Describe of a statement (`statement`) or portal was answered with `fields`.
@@ -83,6 +102,11 @@ impl ResultShapes {
             .collect();
         self.portals.insert(portal, fields.clone());
         Some(fields)
+    }
+
+    /// The column names of `portal`'s rows, if known.
+    pub fn portal_names(&mut self, portal: &str) -> Option<Arc<[String]>> {
+        self.portal(portal).map(|fields| names(&fields))
     }
 
     /// A Close of a statement or portal.
@@ -153,6 +177,11 @@ pub fn mask_row(
     Ok(rewritten.map(|row| data_row::encode(row.iter().map(Option::as_deref))))
 }
 
+/// The names of `fields`, in order.
+pub fn names(fields: &[Field]) -> Arc<[String]> {
+    fields.iter().map(|f| f.name.clone()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +208,14 @@ mod tests {
         let other = shapes.decoded(&row_description(&["id", "name"])).unwrap();
         assert_eq!(other[1].name, "name");
         assert_eq!(other[1].type_oid, 25);
+        let names = shapes
+            .column_names(&row_description(&["id", "name"]))
+            .unwrap();
+        assert_eq!(names[..], ["id".to_owned(), "name".to_owned()]);
+        let again = shapes
+            .column_names(&row_description(&["id", "name"]))
+            .unwrap();
+        assert!(Arc::ptr_eq(&names, &again));
         assert!(shapes.decoded(&[0, 1, b'x']).is_err());
     }
 }

@@ -4,7 +4,7 @@
 //! through the gateway's recording store.
 
 use crate::PgError;
-use crate::messages::{data_row, row_description};
+use crate::messages::data_row;
 use crate::named::Named;
 use crate::params::{BoundParams, ParamMasking};
 use bytes::Bytes;
@@ -62,8 +62,6 @@ pub struct SessionRecording {
     recorder: SqlRecorder,
     statements: Named<Prepared>,
     portals: Named<Portal>,
-    /// The last RowDescription body decoded for its column names, and the names.
-    last_columns: Option<(Vec<u8>, Arc<[String]>)>,
     failed: bool,
 }
 
@@ -74,25 +72,8 @@ impl SessionRecording {
             recorder,
             statements: Named::default(),
             portals: Named::default(),
-            last_columns: None,
             failed: false,
         }
-    }
-
-    /// The column names of a RowDescription body; a session whose results keep one shape
-    /// decodes it once.
-    pub fn columns(&mut self, row_description: &[u8]) -> Result<Arc<[String]>, PgError> {
-        if let Some((body, names)) = &self.last_columns
-            && body.as_slice() == row_description
-        {
-            return Ok(names.clone());
-        }
-        let names: Arc<[String]> = row_description::decode(row_description)?
-            .into_iter()
-            .map(|f| f.name)
-            .collect();
-        self.last_columns = Some((row_description.to_vec(), names.clone()));
-        Ok(names)
     }
 
     /// A Parse of `name` with this text and the parameter types it names.

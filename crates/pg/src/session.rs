@@ -393,15 +393,12 @@ where
                 Some(Expect::Query(Some(inflight))) if inflight.masker.is_some() => {
                     let fields = self.describe(&frame).await?;
                     if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
-                        inflight.capture.columns = fields.iter().map(|f| f.name.clone()).collect();
+                        inflight.capture.columns = masking::names(&fields);
                     }
                     self.shapes.current = Some(fields);
                 }
                 Some(Expect::Query(Some(_))) if self.recording.is_some() => {
-                    let columns = match &mut self.recording {
-                        Some(recording) => recording.columns(frame.body())?,
-                        None => Arc::default(),
-                    };
+                    let columns = self.shapes.column_names(frame.body())?;
                     if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
                         inflight.capture.columns = columns;
                     }
@@ -585,12 +582,7 @@ where
             }
             _ => None,
         };
-        let columns = portal.and_then(|p| self.shapes.portal(&p)).map(|fields| {
-            fields
-                .iter()
-                .map(|f| f.name.clone())
-                .collect::<Arc<[String]>>()
-        });
+        let columns = portal.and_then(|p| self.shapes.portal_names(&p));
         match self.expect.front_mut() {
             Some(Expect::Query(Some(inflight)) | Expect::Execute(Some(inflight))) => {
                 if let Some(columns) = columns {

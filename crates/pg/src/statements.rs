@@ -119,10 +119,14 @@ impl<'a> Statements<'a> {
     }
 
     fn shape(&self, classification: &Arc<Classification>) -> Option<&Shape> {
+        self.shapes.get(self.position(classification)?)
+    }
+
+    /// Where `classification`'s shape is among the recent ones, the newest match first.
+    fn position(&self, classification: &Arc<Classification>) -> Option<usize> {
         self.shapes
             .iter()
-            .rev()
-            .find(|shape| Arc::ptr_eq(&shape.classification, classification))
+            .rposition(|shape| Arc::ptr_eq(&shape.classification, classification))
     }
 
     /// The allowed read `classification` was last admitted as, with what says whether it may be
@@ -138,13 +142,8 @@ impl<'a> Statements<'a> {
         reusable: Reusable,
         admitted: Arc<Admitted>,
     ) {
-        if let Some(shape) = self
-            .shapes
-            .iter_mut()
-            .rev()
-            .find(|shape| Arc::ptr_eq(&shape.classification, classification))
-        {
-            shape.kept = Some((reusable, admitted));
+        if let Some(at) = self.position(classification) {
+            self.shapes[at].kept = Some((reusable, admitted));
         }
     }
 
