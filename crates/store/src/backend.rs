@@ -130,9 +130,12 @@ macro_rules! impl_store {
 
             async fn insert_audit_events(
                 &self,
-                events: &[$crate::ChainedEvent],
+                events: &[$crate::StoredEvent],
             ) -> Result<(), $crate::StoreError> {
-                let (Some(first), Some(last)) = (events.first(), events.last()) else {
+                let (Some(first), Some(last)) = (
+                    events.first().map(|e| &e.event),
+                    events.last().map(|e| &e.event),
+                ) else {
                     return Ok(());
                 };
                 let failed = |e: sqlx::Error| {
@@ -152,7 +155,7 @@ macro_rules! impl_store {
                 // are bound from the event as they are.
                 let derived = events
                     .iter()
-                    .map($crate::rows::DerivedColumns::of)
+                    .map(|stored| $crate::rows::DerivedColumns::of(&stored.event))
                     .collect::<Result<Vec<_>, _>>()?;
                 let rows: Vec<_> = events.iter().zip(&derived).collect();
                 let mut tx = self.pool.begin().await.map_err(|e| self.error(e))?;
@@ -161,7 +164,8 @@ macro_rules! impl_store {
                         "INSERT INTO audit_events ({}) ",
                         $crate::rows::EVENT_COLUMNS
                     ));
-                    insert.push_values(chunk, |mut values, (event, derived)| {
+                    insert.push_values(chunk, |mut values, (stored, derived)| {
+                        let event = &stored.event;
                         let record = &event.record;
                         values
                             .push_bind(event.node.as_str())
@@ -174,7 +178,7 @@ macro_rules! impl_store {
                             .push_bind(record.action.as_deref())
                             .push_bind(record.verdict.map(|v| v.as_str()))
                             .push_bind(record.rule.as_deref())
-                            .push_bind(derived.detail.as_str())
+                            .push_bind(stored.detail.as_str())
                             .push_bind(event.prev_hash.as_str())
                             .push_bind(event.hash.as_str());
                     });

@@ -56,9 +56,10 @@ pub trait Store: ReviewStore + Send + Sync {
     async fn audit_head(&self, node: &str) -> Result<Option<ChainedEvent>, StoreError>;
     /// Appends one chained event; fails with [`StoreError::Conflict`] if `(node, seq)` exists.
     async fn insert_audit_event(&self, event: &ChainedEvent) -> Result<(), StoreError>;
-    /// Appends `events` in one transaction: all of them or none. Fails with
-    /// [`StoreError::Conflict`] if any `(node, seq)` exists. An empty slice does nothing.
-    async fn insert_audit_events(&self, events: &[ChainedEvent]) -> Result<(), StoreError>;
+    /// Appends `events` (each with its detail as JSON text) in one transaction: all of them or
+    /// none. Fails with [`StoreError::Conflict`] if any `(node, seq)` exists. An empty slice
+    /// does nothing.
+    async fn insert_audit_events(&self, events: &[StoredEvent]) -> Result<(), StoreError>;
     /// Events of `node` with `seq > after`, in stored order of `seq`, at most `limit`.
     async fn audit_events(
         &self,

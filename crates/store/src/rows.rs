@@ -134,12 +134,11 @@ impl ApiKeyRow {
     }
 }
 
-/// The columns of an event row that are computed rather than copied from the event.
+/// The columns of an event row that are computed rather than copied from the event (the
+/// detail's text comes with it, see [`crate::StoredEvent`]).
 pub(crate) struct DerivedColumns {
     pub seq: i64,
     pub time: String,
-    /// JSON text.
-    pub detail: String,
 }
 
 impl DerivedColumns {
@@ -148,7 +147,6 @@ impl DerivedColumns {
         Ok(DerivedColumns {
             seq: seq_to_sql(event.seq)?,
             time: timestamp::format(&event.record.time),
-            detail: event.record.detail.to_string(),
         })
     }
 }

@@ -45,6 +45,16 @@ pub struct ChainedEvent {
     pub part: Option<BatchPart>,
 }
 
+/// A chained event as the store writes it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// The event. For a request batch chained straight from its requests, `record.detail` is
+    /// `Null` and `detail` is its only form.
+    pub event: ChainedEvent,
+    /// The detail as JSON text.
+    pub detail: String,
+}
+
 /// One request of a stored request batch (see `audit::REQUESTS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchPart {

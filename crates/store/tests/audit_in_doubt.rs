@@ -13,7 +13,7 @@ use uuid::Uuid;
 use warden_core::{Grant, Review};
 use warden_store::{
     ApiKeyRecord, AuditFilter, AuditLog, ChainedEvent, Checkpoint, DynStore, ReviewFilter,
-    ReviewStore, Store, StoreError, audit,
+    ReviewStore, Store, StoreError, StoredEvent, audit,
 };
 
 /// The real store, except that one audit insert commits and then reports an outage.
@@ -63,7 +63,7 @@ impl Store for LostAcknowledgement {
         self.inner.insert_audit_event(event).await?;
         self.lose_acknowledgement()
     }
-    async fn insert_audit_events(&self, events: &[ChainedEvent]) -> Result<(), StoreError> {
+    async fn insert_audit_events(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
         self.inner.insert_audit_events(events).await?;
         self.lose_acknowledgement()
     }

@@ -6,7 +6,9 @@
 //!
 //! A batch that holds a single request is chained as that request's own event, unchanged.
 
-use crate::timestamp;
+use super::canonical::{self, CanonicalError};
+use super::sealed::Sealed;
+use crate::{StoreError, timestamp};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -33,11 +35,11 @@ pub(super) const SHARED: [&str; 2] = ["tables", "functions"];
 pub(super) struct Batches {
     open: Mutex<HashMap<Uuid, Batch>>,
     /// Closed batches whose chaining failed, to be chained first next time.
-    retry: Mutex<Vec<AuditRecord>>,
+    retry: Mutex<Vec<Sealed>>,
 }
 
 /// Requests of one session waiting to be chained together.
-struct Batch {
+pub(super) struct Batch {
     /// The first request, as appended (its detail without the shared fields once a second
     /// request joins; those are in `names`).
     first: AuditRecord,
@@ -76,7 +78,7 @@ type Fields<'a> = (
 pub(super) struct Pushed {
     /// A batch that must be chained now, before anything else of its session (the session's
     /// previous batch when this request cannot join it, or a batch that became full).
-    pub(super) closed: Option<AuditRecord>,
+    pub(super) closed: Option<Batch>,
     /// This request opened the first batch: the flusher must be woken.
     pub(super) opened_first: bool,
 }
@@ -145,10 +147,10 @@ impl Batches {
         let joined = join(open.get_mut(&key));
         let closed = match joined {
             None => match open.get(&key).is_some_and(|b| b.len() >= BATCH_LIMIT) {
-                true => open.remove(&key).map(Batch::into_record),
+                true => open.remove(&key),
                 false => None,
             },
-            Some(next) => open.insert(key, Batch::new(next)).map(Batch::into_record),
+            Some(next) => open.insert(key, Batch::new(next)),
         };
         Pushed {
             closed,
@@ -156,28 +158,31 @@ impl Batches {
         }
     }
 
-    /// The open batch of `session`, as the event to chain.
-    pub(super) fn take(&self, session: &str) -> Option<AuditRecord> {
+    /// The open batch of `session`.
+    pub(super) fn take(&self, session: &str) -> Option<Batch> {
         let key = Uuid::parse_str(session).ok()?;
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        open.remove(&key).map(Batch::into_record)
+        open.remove(&key)
     }
-    /// Every batch to chain: those put back first, then every open one, oldest first.
-    pub(super) fn take_all(&self) -> Vec<AuditRecord> {
-        let batches: Vec<Batch> = {
+
+    /// Every batch to chain, sealed: those put back first, then every open one, oldest first.
+    pub(super) fn take_all(&self) -> Vec<Result<Sealed, StoreError>> {
+        let mut batches: Vec<Batch> = {
             let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
             open.drain().map(|(_, batch)| batch).collect()
         };
-        let mut records: Vec<AuditRecord> = batches.into_iter().map(Batch::into_record).collect();
-        records.sort_by_key(|r| r.time);
-        let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut all = std::mem::take(&mut *retry);
-        all.append(&mut records);
+        batches.sort_by_key(|batch| batch.first.time);
+        let retry = {
+            let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::take(&mut *retry)
+        };
+        let mut all: Vec<Result<Sealed, StoreError>> = retry.into_iter().map(Ok).collect();
+        all.extend(batches.into_iter().map(Batch::seal));
         all
     }
 
     /// A batch taken by [`Self::take_all`] that could not be chained.
-    pub(super) fn put_back(&self, record: AuditRecord) {
+    pub(super) fn put_back(&self, record: Sealed) {
         let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
         retry.push(record);
     }
@@ -290,8 +295,61 @@ impl Batch {
         true
     }
 
+    /// The event to chain, sealed: the request itself when it is alone, else the batched event
+    /// with its detail written straight from the requests (the same text [`Self::into_record`]'s
+    /// detail has as canonical JSON).
+    pub(super) fn seal(self) -> Result<Sealed, StoreError> {
+        if self.more.is_empty() {
+            return Sealed::record(self.first);
+        }
+        let mut detail = Vec::with_capacity(64 + 96 * self.len());
+        match self.write_detail(&mut detail) {
+            Ok(false) => {
+                let mut record = self.first;
+                record.detail = Value::Null;
+                Ok(Sealed {
+                    record,
+                    detail,
+                    stored: None,
+                })
+            }
+            // An integer beyond 2^53: the built detail keeps it exactly for the store.
+            Ok(true) => Sealed::record(self.into_record()),
+            Err(error) => Err(StoreError::Corrupt {
+                table: "audit_events",
+                message: format!("a request batch cannot be canonicalised: {error}"),
+            }),
+        }
+    }
+
+    /// Writes the batched event's detail as canonical JSON (keys `functions`, `requests`,
+    /// `tables`); returns whether an integer was rounded.
+    fn write_detail(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
+        let [tables, functions] = &self.names;
+        let mut rounded = false;
+        out.push(b'{');
+        if let Some(functions) = functions {
+            out.extend_from_slice(b"\"functions\":");
+            rounded |= canonical::write_value(out, functions)?;
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"requests\":[");
+        rounded |= write_request(out, self.first.time, self.first.detail.as_object())?;
+        for entry in &self.more {
+            out.push(b',');
+            rounded |= entry.write(out)?;
+        }
+        out.push(b']');
+        if let Some(tables) = tables {
+            out.extend_from_slice(b",\"tables\":");
+            rounded |= canonical::write_value(out, tables)?;
+        }
+        out.push(b'}');
+        Ok(rounded)
+    }
+
     /// The event to chain: the request itself when it is alone, else the batched event.
-    fn into_record(self) -> AuditRecord {
+    pub(super) fn into_record(self) -> AuditRecord {
         if self.more.is_empty() {
             return self.first;
         }
@@ -315,6 +373,41 @@ impl Batch {
 }
 
 impl Entry {
+    /// Writes the request as listed in the batched event, as canonical JSON; returns whether
+    /// an integer was rounded.
+    fn write(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
+        match self {
+            Entry::Detail { time, detail } => write_request(out, *time, Some(detail)),
+            Entry::Outcome {
+                time,
+                duration_ms,
+                rows,
+                error,
+            } => {
+                // `Value::from` makes a non-finite duration `null`.
+                out.extend_from_slice(b"{\"duration_ms\":");
+                match duration_ms.is_finite() {
+                    true => canonical::write_f64(out, *duration_ms)?,
+                    false => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\"error\":");
+                canonical::write_optional(out, error.as_deref());
+                out.extend_from_slice(b",\"rows\":");
+                let rounded = match rows {
+                    Some(rows) => canonical::write_u64(out, *rows)?,
+                    None => {
+                        out.extend_from_slice(b"null");
+                        false
+                    }
+                };
+                out.extend_from_slice(b",\"time\":");
+                canonical::write_str(out, &timestamp::format(time));
+                out.push(b'}');
+                Ok(rounded)
+            }
+        }
+    }
+
     /// The request as listed in the batched event.
     fn into_value(self) -> Value {
         match self {
@@ -363,6 +456,39 @@ fn remove_shared(detail: &mut Map<String, Value>) {
     for field in SHARED {
         detail.remove(field);
     }
+}
+
+/// Writes one request of a batched event, its own detail fields and its time, as canonical
+/// JSON; returns whether an integer was rounded.
+fn write_request(
+    out: &mut Vec<u8>,
+    time: DateTime<Utc>,
+    own: Option<&Map<String, Value>>,
+) -> Result<bool, CanonicalError> {
+    let time = timestamp::format(&time);
+    let mut members: Vec<(&str, Option<&Value>)> = own
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| key.as_str() != "time")
+        .map(|(key, value)| (key.as_str(), Some(value)))
+        .collect();
+    members.push(("time", None));
+    members.sort_unstable_by(|a, b| canonical::utf16_cmp(a.0, b.0));
+    let mut rounded = false;
+    out.push(b'{');
+    for (i, (key, value)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        canonical::write_str(out, key);
+        out.push(b':');
+        match value {
+            Some(value) => rounded |= canonical::write_value(out, value)?,
+            None => canonical::write_str(out, &time),
+        }
+    }
+    out.push(b'}');
+    Ok(rounded)
 }
 
 /// One request of a batched event: its own detail fields and its time.

@@ -56,7 +56,10 @@ fn a_lone_request_is_chained_as_it_was_appended() {
     let pushed = batches.push(request("s1", 0, 1));
     assert!(pushed.opened_first);
     assert!(pushed.closed.is_none());
-    assert_eq!(batches.take(&sid("s1")), Some(request("s1", 0, 1)));
+    assert_eq!(
+        batches.take(&sid("s1")).map(Batch::into_record),
+        Some(request("s1", 0, 1))
+    );
     assert!(batches.is_empty());
 }
 
@@ -68,7 +71,7 @@ fn requests_of_one_session_become_one_event_listing_each() {
         assert_eq!(pushed.opened_first, i == 0);
         assert!(pushed.closed.is_none());
     }
-    let batch = batches.take(&sid("s1")).unwrap();
+    let batch = batches.take(&sid("s1")).map(Batch::into_record).unwrap();
     assert_eq!(batch.time, at(0));
     assert_eq!(batch.action.as_deref(), Some("sql:read"));
     assert_eq!(
@@ -92,9 +95,12 @@ fn a_request_that_differs_closes_the_batch_before_it() {
     batches.push(request("s1", 1, 1));
     let mut other = request("s1", 2, 1);
     other.detail["tables"] = json!(["branches"]);
-    let closed = batches.push(other.clone()).closed.unwrap();
+    let closed = batches.push(other.clone()).closed.unwrap().into_record();
     assert_eq!(closed.detail["requests"].as_array().unwrap().len(), 2);
-    assert_eq!(batches.take(&sid("s1")), Some(other));
+    assert_eq!(
+        batches.take(&sid("s1")).map(Batch::into_record),
+        Some(other)
+    );
 
     batches.push(request("s1", 3, 1));
     let mut denied = request("s1", 4, 0);
@@ -110,7 +116,11 @@ fn sessions_batch_apart_and_a_full_or_old_batch_closes() {
     for i in 1..BATCH_LIMIT as i64 - 1 {
         assert!(batches.push(request("s1", i, 1)).closed.is_none());
     }
-    let full = batches.push(request("s1", 10_000, 1)).closed.unwrap();
+    let full = batches
+        .push(request("s1", 10_000, 1))
+        .closed
+        .unwrap()
+        .into_record();
     assert_eq!(
         full.detail["requests"].as_array().unwrap().len(),
         BATCH_LIMIT
@@ -118,10 +128,18 @@ fn sessions_batch_apart_and_a_full_or_old_batch_closes() {
 
     batches.push(request("s1", 20_000, 1));
     let late = 20_000 + BATCH_SPAN.as_micros() as i64 + 1;
-    let old = batches.push(request("s1", late, 1)).closed.unwrap();
+    let old = batches
+        .push(request("s1", late, 1))
+        .closed
+        .unwrap()
+        .into_record();
     assert_eq!(old, request("s1", 20_000, 1));
 
-    let all = batches.take_all();
+    let all: Vec<AuditRecord> = batches
+        .take_all()
+        .into_iter()
+        .map(|sealed| sealed.unwrap().record)
+        .collect();
     assert_eq!(all, vec![request("s2", 1, 1), request("s1", late, 1)]);
     assert!(batches.is_empty());
 }
@@ -161,9 +179,12 @@ fn request_events_batch_like_the_records_they_stand_for() {
         by_records.push(event(i * 10, i as u64).to_record());
         by_events.push_request(&event(i * 10, i as u64));
     }
-    let expected = by_records.take(&sid("s1")).unwrap();
+    let expected = by_records.take(&sid("s1")).map(Batch::into_record).unwrap();
     assert_eq!(expected.detail["requests"].as_array().unwrap().len(), 3);
-    assert_eq!(by_events.take(&sid("s1")), Some(expected));
+    assert_eq!(
+        by_events.take(&sid("s1")).map(Batch::into_record),
+        Some(expected)
+    );
 
     let other = Action::named("sql:read").with_tables(["branches"]);
     by_events.push_request(&event(0, 1));
@@ -171,7 +192,10 @@ fn request_events_batch_like_the_records_they_stand_for() {
         action: &other,
         ..event(5, 1)
     });
-    assert_eq!(pushed.closed, Some(event(0, 1).to_record()));
+    assert_eq!(
+        pushed.closed.map(Batch::into_record),
+        Some(event(0, 1).to_record())
+    );
 }
 
 #[test]
@@ -199,10 +223,60 @@ fn try_push_request_takes_only_what_closes_no_batch() {
     // One that would fill the batch, or one that cannot join it, must close it: not taken.
     assert_eq!(batches.try_push_request(&event(300, false)), None);
     assert_eq!(batches.try_push_request(&event(301, true)), None);
-    let batch = batches.take(&sid("s1")).unwrap();
+    let batch = batches.take(&sid("s1")).map(Batch::into_record).unwrap();
     assert_eq!(
         batch.detail["requests"].as_array().unwrap().len(),
         BATCH_LIMIT - 1
     );
     assert!(batches.is_empty());
+}
+
+/// A batch sealed straight from its requests has the detail `into_record` builds: the same
+/// canonical text, stored as that text.
+#[test]
+fn a_sealed_batch_writes_the_detail_into_record_builds() {
+    let (session, action, decision) = reader_of_accounts();
+    let event = |micros: i64, rows: Option<u64>, error: Option<&str>| RequestEvent {
+        session: &session,
+        action: &action,
+        decision: &decision,
+        time: at(micros),
+        duration_ms: 0.125 + micros as f64,
+        rows,
+        error: error.map(str::to_owned),
+    };
+    let build = || {
+        let batches = Batches::default();
+        batches.push_request(&event(0, Some(3), None));
+        batches.push_request(&event(10, None, Some("canceling statement \"x\"")));
+        // A request appended as a record: its own detail keys, unsorted, one named `time`.
+        let mut record = event(20, Some(1), None).to_record();
+        let detail = record.detail.as_object_mut().unwrap();
+        detail.insert("zeta".into(), json!({"b": 1, "a": [1.5, "é"]}));
+        detail.insert("time".into(), json!("replaced"));
+        detail.insert("Alpha".into(), json!(null));
+        batches.push(record);
+        batches
+    };
+    let built = build().take(&sid("s1")).unwrap().into_record();
+    let mut sealed = build().take(&sid("s1")).unwrap().seal().unwrap();
+    assert_eq!(sealed.record.detail, Value::Null, "not built");
+    let mut expected = Vec::new();
+    assert!(!canonical::write_value(&mut expected, &built.detail).unwrap());
+    assert_eq!(
+        String::from_utf8(sealed.detail.clone()).unwrap(),
+        String::from_utf8(expected).unwrap()
+    );
+    let stored: Value = serde_json::from_str(&sealed.stored_detail()).unwrap();
+    assert_eq!(stored, built.detail);
+    assert_eq!(stored["requests"].as_array().unwrap().len(), 3);
+
+    // Rows beyond 2^53 round as canonical JSON: the store keeps the built detail, exactly.
+    let batches = Batches::default();
+    batches.push_request(&event(0, Some(1), None));
+    batches.push_request(&event(1, Some((1 << 53) + 1), None));
+    let mut sealed = batches.take(&sid("s1")).unwrap().seal().unwrap();
+    let stored: Value = serde_json::from_str(&sealed.stored_detail()).unwrap();
+    assert_eq!(stored["requests"][1]["rows"], json!((1u64 << 53) + 1));
+    assert_ne!(sealed.record.detail, Value::Null);
 }

@@ -24,13 +24,40 @@ pub fn write_event(
     node: &str,
     record: &AuditRecord,
 ) -> Result<(), CanonicalError> {
+    write_fields(out, seq, node, record, |out| {
+        write_value(out, &record.detail).map(|_| ())
+    })
+}
+
+/// [`write_event`] with the detail already written as canonical JSON (`record.detail` is not
+/// looked at).
+pub fn write_event_with(
+    out: &mut Vec<u8>,
+    seq: u64,
+    node: &str,
+    record: &AuditRecord,
+    detail: &[u8],
+) -> Result<(), CanonicalError> {
+    write_fields(out, seq, node, record, |out| {
+        out.extend_from_slice(detail);
+        Ok(())
+    })
+}
+
+fn write_fields(
+    out: &mut Vec<u8>,
+    seq: u64,
+    node: &str,
+    record: &AuditRecord,
+    detail: impl FnOnce(&mut Vec<u8>) -> Result<(), CanonicalError>,
+) -> Result<(), CanonicalError> {
     // Keys in UTF-16 (here: ASCII) order.
     out.extend_from_slice(b"{\"action\":");
     write_optional(out, record.action.as_deref());
     out.extend_from_slice(b",\"connection\":");
     write_optional(out, record.connection.as_deref());
     out.extend_from_slice(b",\"detail\":");
-    write_value(out, &record.detail)?;
+    detail(out)?;
     out.extend_from_slice(b",\"identity\":");
     write_optional(out, record.identity.as_deref());
     out.extend_from_slice(b",\"kind\":");
@@ -53,13 +80,21 @@ pub fn write_event(
     Ok(())
 }
 
-/// Appends the canonical JSON of `value` to `out`.
-pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalError> {
+/// Appends the canonical JSON of `value` to `out`. Returns whether an integer in it was
+/// rounded to the double RFC 8785 writes (beyond 2^53), so that the text does not read back as
+/// `value` exactly.
+pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<bool, CanonicalError> {
+    let mut rounded = false;
+    write_any(out, value, &mut rounded)?;
+    Ok(rounded)
+}
+
+fn write_any(out: &mut Vec<u8>, value: &Value, rounded: &mut bool) -> Result<(), CanonicalError> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(number) => write_number(out, number)?,
+        Value::Number(number) => *rounded |= write_number(out, number)?,
         Value::String(s) => write_str(out, s),
         Value::Array(items) => {
             out.push(b'[');
@@ -67,7 +102,7 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalErro
                 if i > 0 {
                     out.push(b',');
                 }
-                write_value(out, item)?;
+                write_any(out, item, rounded)?;
             }
             out.push(b']');
         }
@@ -78,11 +113,11 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalErro
                 .zip(map.keys().skip(1))
                 .all(|(a, b)| utf16_cmp(a, b) == Ordering::Less);
             if sorted {
-                write_entries(out, map.iter())?;
+                write_entries(out, map.iter(), rounded)?;
             } else {
                 let mut entries: Vec<(&String, &Value)> = map.iter().collect();
                 entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
-                write_entries(out, entries.into_iter())?;
+                write_entries(out, entries.into_iter(), rounded)?;
             }
         }
     }
@@ -93,6 +128,7 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalErro
 fn write_entries<'a>(
     out: &mut Vec<u8>,
     entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    rounded: &mut bool,
 ) -> Result<(), CanonicalError> {
     out.push(b'{');
     for (i, (key, item)) in entries.enumerate() {
@@ -101,13 +137,13 @@ fn write_entries<'a>(
         }
         write_str(out, key);
         out.push(b':');
-        write_value(out, item)?;
+        write_any(out, item, rounded)?;
     }
     out.push(b'}');
     Ok(())
 }
 
-fn write_optional(out: &mut Vec<u8>, value: Option<&str>) {
+pub(super) fn write_optional(out: &mut Vec<u8>, value: Option<&str>) {
     match value {
         Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
@@ -116,7 +152,7 @@ fn write_optional(out: &mut Vec<u8>, value: Option<&str>) {
 
 /// A JSON string: `"` and `\` escaped, control characters as `\b \t \n \f \r` or `\u00xx`,
 /// everything else (including non-ASCII) as is.
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -146,21 +182,35 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Writes `number`; returns whether it was an integer rounded to a double.
 #[allow(clippy::cast_precision_loss)] // JCS numbers are doubles; serde_jcs converts the same way
-fn write_number(out: &mut Vec<u8>, number: &Number) -> Result<(), CanonicalError> {
-    let value = if let Some(u) = number.as_u64() {
-        u as f64
-    } else if let Some(i) = number.as_i64() {
-        i as f64
+fn write_number(out: &mut Vec<u8>, number: &Number) -> Result<bool, CanonicalError> {
+    if let Some(u) = number.as_u64() {
+        return write_u64(out, u);
+    }
+    let (value, rounded) = if let Some(i) = number.as_i64() {
+        (i as f64, i.unsigned_abs() > EXACT)
     } else {
-        number
+        let value = number
             .as_f64()
-            .ok_or_else(|| CanonicalError(format!("number {number} is not a double")))?
+            .ok_or_else(|| CanonicalError(format!("number {number} is not a double")))?;
+        (value, false)
     };
-    write_f64(out, value)
+    write_f64(out, value)?;
+    Ok(rounded)
 }
 
-fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalError> {
+/// Largest integer every smaller one of which a double holds exactly: 2^53.
+const EXACT: u64 = 1 << 53;
+
+/// Writes `value` as RFC 8785 does (as a double); returns whether that rounded it.
+#[allow(clippy::cast_precision_loss)] // JCS numbers are doubles; serde_jcs converts the same way
+pub(super) fn write_u64(out: &mut Vec<u8>, value: u64) -> Result<bool, CanonicalError> {
+    write_f64(out, value as f64)?;
+    Ok(value > EXACT)
+}
+
+pub(super) fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalError> {
     if !value.is_finite() {
         return Err(CanonicalError(format!("{value} has no JSON form")));
     }
@@ -169,7 +219,7 @@ fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalError> {
 }
 
 /// Orders object keys as JCS does: by UTF-16 code units.
-fn utf16_cmp(a: &str, b: &str) -> Ordering {
+pub(super) fn utf16_cmp(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
         a.as_bytes().cmp(b.as_bytes())
     } else {

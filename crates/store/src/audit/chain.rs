@@ -7,6 +7,7 @@
 //! ```
 
 use super::canonical;
+use super::sealed::Sealed;
 use crate::{ChainedEvent, StoreError};
 use sha2::{Digest, Sha256};
 use warden_core::AuditRecord;
@@ -17,10 +18,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// The RFC 8785 canonical JSON the hash covers. Every field is present; absent ones are `null`.
 pub fn canonical_event(seq: u64, node: &str, record: &AuditRecord) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::with_capacity(512);
-    canonical::write_event(&mut out, seq, node, record).map_err(|e| StoreError::Corrupt {
-        table: "audit_events",
-        message: format!("event {seq} of node {node} cannot be canonicalised: {e}"),
-    })?;
+    canonical::write_event(&mut out, seq, node, record).map_err(|e| uncanonical(seq, node, &e))?;
     Ok(out)
 }
 
@@ -32,11 +30,35 @@ pub fn compute_hash(
     record: &AuditRecord,
 ) -> Result<String, StoreError> {
     let canonical = canonical_event(seq, node, record)?;
+    Ok(hash_canonical(prev_hash, seq, &canonical))
+}
+
+/// The hash of a sealed event (its detail already canonical) following `prev_hash`.
+pub(super) fn sealed_hash(
+    prev_hash: &str,
+    seq: u64,
+    node: &str,
+    sealed: &Sealed,
+) -> Result<String, StoreError> {
+    let mut canonical = Vec::with_capacity(256 + sealed.detail.len());
+    canonical::write_event_with(&mut canonical, seq, node, &sealed.record, &sealed.detail)
+        .map_err(|e| uncanonical(seq, node, &e))?;
+    Ok(hash_canonical(prev_hash, seq, &canonical))
+}
+
+fn hash_canonical(prev_hash: &str, seq: u64, canonical: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(seq.to_be_bytes());
-    hasher.update(&canonical);
-    Ok(hex::encode(hasher.finalize()))
+    hasher.update(canonical);
+    hex::encode(hasher.finalize())
+}
+
+fn uncanonical(seq: u64, node: &str, error: &canonical::CanonicalError) -> StoreError {
+    StoreError::Corrupt {
+        table: "audit_events",
+        message: format!("event {seq} of node {node} cannot be canonicalised: {error}"),
+    }
 }
 
 /// The hash `event` should carry, recomputed from its contents and `prev_hash`.

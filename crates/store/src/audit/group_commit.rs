@@ -7,8 +7,9 @@
 //! nothing is chained after an event that may still have to be taken back.
 
 use super::batch::Batches;
+use super::sealed::Sealed;
 use super::{chain, checkpoint};
-use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, timestamp};
+use crate::{ChainedEvent, Checkpoint, DynStore, StoreError, StoredEvent, timestamp};
 use ed25519_dalek::SigningKey;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -86,7 +87,7 @@ struct Head {
     /// Its hash ([`chain::GENESIS_HASH`] before the first).
     hash: String,
     /// Events chained since the writer last took them, in order of `seq`.
-    pending: Vec<ChainedEvent>,
+    pending: Vec<StoredEvent>,
     /// Events chained but not known to be stored: `pending` plus the writer's `unstored`.
     unstored: usize,
     /// A durable event was taken back after an unclear failure: find out whether the store has
@@ -99,7 +100,7 @@ struct Head {
 /// What the store holds, as far as this process knows.
 struct Writer {
     /// Events taken from `pending` and not yet stored, in order of `seq`, following `stored_seq`.
-    unstored: Vec<ChainedEvent>,
+    unstored: Vec<StoredEvent>,
     /// Sequence number of the last event known to be stored.
     stored_seq: u64,
     /// Its hash.
@@ -117,7 +118,7 @@ pub(super) enum Grouped {
     /// the caller asked for one).
     Chained(Option<ChainedEvent>),
     /// The chain must be settled with the store first (see [`Head::settle_first`]).
-    SettleFirst(AuditRecord),
+    SettleFirst(Sealed),
 }
 
 impl Chain {
@@ -196,6 +197,7 @@ impl Chain {
     /// See [`AuditLog::record`](super::AuditLog::record): stores every pending event, then
     /// `record`, in one transaction. On error the head is unchanged.
     pub(super) async fn record(&self, record: AuditRecord) -> Result<ChainedEvent, StoreError> {
+        let sealed = Sealed::record(record)?;
         let mut writer = self.writer.lock().await;
         if let Err(error) = self.settle(&mut writer).await {
             self.lock_head().await.last_failure = Some(error.to_string());
@@ -204,9 +206,9 @@ impl Chain {
         let mut head = self.lock_head().await;
         // Settled above: nothing is in doubt.
         head.settle_first = false;
-        self.chain_next(&mut head, record)?;
+        self.chain_next(&mut head, sealed)?;
         writer.unstored.append(&mut head.pending);
-        let Some(event) = writer.unstored.last().cloned() else {
+        let Some(event) = writer.unstored.last().map(|stored| stored.event.clone()) else {
             return Err(StoreError::Corrupt {
                 table: "audit_events",
                 message: format!("the event just chained on node {} went missing", self.node),
@@ -241,7 +243,7 @@ impl Chain {
     /// `copy` asks for a copy of the chained event (callers that only need it stored skip the clone).
     pub(super) async fn record_grouped(
         &self,
-        record: AuditRecord,
+        record: Sealed,
         copy: bool,
     ) -> Result<Grouped, StoreError> {
         self.grouped(record, copy, true).await
@@ -251,7 +253,7 @@ impl Chain {
     /// ([`Self::has_room`]), so it is chained even past [`UNSTORED_LIMIT`].
     pub(super) async fn record_accepted(
         self: &Arc<Self>,
-        record: AuditRecord,
+        record: Sealed,
     ) -> Result<(), StoreError> {
         self.chain_accepted(record)
             .await
@@ -262,8 +264,8 @@ impl Chain {
     /// an earlier unclear failure could not be settled.
     async fn chain_accepted(
         self: &Arc<Self>,
-        record: AuditRecord,
-    ) -> Result<(), (StoreError, Option<AuditRecord>)> {
+        record: Sealed,
+    ) -> Result<(), (StoreError, Option<Sealed>)> {
         let mut record = record;
         loop {
             match self.grouped(record, false, false).await {
@@ -307,7 +309,14 @@ impl Chain {
     /// Chains every open request batch (before a flush, so they are stored with it). A batch
     /// that cannot be chained (an unclear failure that cannot be settled) waits for the next try.
     pub(super) async fn chain_batches(self: &Arc<Self>) {
-        for record in self.batches.take_all() {
+        for sealed in self.batches.take_all() {
+            let record = match sealed {
+                Ok(record) => record,
+                Err(error) => {
+                    tracing::error!(node = %self.node, %error, "a request batch cannot be chained");
+                    continue;
+                }
+            };
             match self.chain_accepted(record).await {
                 Ok(()) => {}
                 Err((error, Some(record))) => {
@@ -323,7 +332,7 @@ impl Chain {
 
     async fn grouped(
         &self,
-        record: AuditRecord,
+        record: Sealed,
         copy: bool,
         limit: bool,
     ) -> Result<Grouped, StoreError> {
@@ -341,7 +350,7 @@ impl Chain {
                 if !limit || head.unstored < UNSTORED_LIMIT {
                     self.chain_next(&mut head, record)?;
                     let event = if copy {
-                        head.pending.last().cloned()
+                        head.pending.last().map(|stored| stored.event.clone())
                     } else {
                         None
                     };
@@ -412,27 +421,26 @@ impl Chain {
 
     /// Assigns `record` the next number after the head, chains it, and appends it to the pending
     /// batch.
-    fn chain_next(&self, head: &mut Head, record: AuditRecord) -> Result<(), StoreError> {
+    fn chain_next(&self, head: &mut Head, sealed: Sealed) -> Result<(), StoreError> {
         let seq = head.seq.checked_add(1).ok_or_else(|| StoreError::Corrupt {
             table: "audit_events",
             message: format!("the chain of node {} is full", self.node),
         })?;
-        let record = AuditRecord {
-            time: timestamp::truncate(record.time),
-            ..record
-        };
-        let hash = chain::compute_hash(&head.hash, seq, &self.node, &record)?;
+        let mut sealed = sealed;
+        sealed.record.time = timestamp::truncate(sealed.record.time);
+        let hash = chain::sealed_hash(&head.hash, seq, &self.node, &sealed)?;
+        let detail = sealed.stored_detail();
         let event = ChainedEvent {
             seq,
             node: self.node.clone(),
-            record,
+            record: sealed.record,
             prev_hash: std::mem::replace(&mut head.hash, hash.clone()),
             hash,
             part: None,
         };
         head.seq = seq;
         head.unstored += 1;
-        head.pending.push(event);
+        head.pending.push(StoredEvent { event, detail });
         Ok(())
     }
 
@@ -466,7 +474,7 @@ impl Chain {
         let Some(last) = writer.unstored.last() else {
             return Ok(0);
         };
-        let last = (last.seq, last.hash.clone());
+        let last = (last.event.seq, last.event.hash.clone());
         // Marked in doubt before the insert, so that if this future is dropped mid-insert, the
         // next write checks the store instead of writing the batch twice.
         writer.in_doubt = Some(last.clone());
@@ -514,7 +522,7 @@ impl Chain {
             let written = writer
                 .unstored
                 .iter()
-                .take_while(|event| event.seq <= seq)
+                .take_while(|stored| stored.event.seq <= seq)
                 .count();
             writer.unstored.drain(..written);
             head.unstored = head.unstored.saturating_sub(written);

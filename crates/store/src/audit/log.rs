@@ -3,6 +3,7 @@
 
 use super::batch::{Batches, Pushed};
 use super::group_commit::{Chain, Grouped};
+use super::sealed::Sealed;
 use super::{chain, flusher};
 use crate::{AuditFilter, ChainedEvent, Checkpoint, DynStore, StoreError};
 use async_trait::async_trait;
@@ -141,7 +142,7 @@ impl AuditLog {
         copy: bool,
     ) -> Result<Option<ChainedEvent>, StoreError> {
         chain_session_batch(&self.owner.chain, &record).await?;
-        let mut record = record;
+        let mut record = Sealed::record(record)?;
         loop {
             match self.owner.chain.record_grouped(record, copy).await? {
                 Grouped::Chained(event) => return Ok(event),
@@ -240,7 +241,10 @@ async fn pushed(chain: &Arc<Chain>, pushed: Pushed) -> Result<(), GatewayError> 
         chain.first_pending.notify_one();
     }
     match pushed.closed {
-        Some(closed) => chain.record_accepted(closed).await.map_err(unavailable),
+        Some(closed) => {
+            let sealed = closed.seal().map_err(unavailable)?;
+            chain.record_accepted(sealed).await.map_err(unavailable)
+        }
         None => Ok(()),
     }
 }
@@ -253,7 +257,7 @@ async fn chain_session_batch(chain: &Arc<Chain>, record: &AuditRecord) -> Result
         .as_deref()
         .and_then(|s| chain.batches.take(s))
     {
-        Some(batch) => chain.record_accepted(batch).await,
+        Some(batch) => chain.record_accepted(batch.seal()?).await,
         None => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ mod expand;
 mod flusher;
 mod group_commit;
 mod log;
+mod sealed;
 mod signing_key;
 mod verify;
 
