@@ -19,6 +19,9 @@ struct Level<'a> {
 /// Masks the JSON document `input`: `None` if it is not JSON this scanner reads (the caller
 /// falls back), `Some(None)` if nothing changed, `Some(Some(bytes))` with the masked document.
 pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<Vec<u8>>> {
+    // Checked once: JSON is UTF-8, and every token starts and ends at an ASCII byte, so every
+    // token of a valid text is valid text itself.
+    let text = std::str::from_utf8(input).ok()?;
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0; // input bytes already in `out`
     let mut stack: Vec<Level> = Vec::new();
@@ -51,18 +54,18 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                 i += 1;
             }
             b'"' => {
-                let end = string_end(input, i)?;
-                let token = &input[i..end];
+                let (end, escaped) = string_end(input, i)?;
+                let token = text.get(i..end)?;
                 let in_key = stack.last().is_some_and(|t| t.object && t.expect_key);
                 if in_key {
-                    let key = unescape(token)?;
+                    let key = unescape(token, escaped)?;
                     if let Some(top) = stack.last_mut() {
                         top.key = Some(key);
                         top.expect_key = false;
                     }
                 } else {
-                    let text = unescape(token)?;
-                    let fate = mask_at(&stack, masker, text.as_bytes());
+                    let value = unescape(token, escaped)?;
+                    let fate = mask_at(&stack, masker, value.as_bytes());
                     replace(input, &mut out, &mut copied, i, end, fate)?;
                     after_value(&mut stack);
                     seen_value = true;
@@ -171,26 +174,27 @@ fn replace(
     Some(())
 }
 
-/// The index after the closing quote of the string starting at `start`.
-fn string_end(input: &[u8], start: usize) -> Option<usize> {
+/// The index after the closing quote of the string starting at `start`, and whether the
+/// string has escapes.
+fn string_end(input: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start + 1;
-    while i < input.len() {
-        match input[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+    let mut escaped = false;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', input.get(i..)?)?;
+        if input[i] == b'"' {
+            return Some((i + 1, escaped));
         }
+        escaped = true;
+        i += 2;
     }
-    None
 }
 
 /// The text of a string token (quotes included), borrowed unless it has escapes.
-fn unescape(token: &[u8]) -> Option<Cow<'_, str>> {
-    let inner = token.get(1..token.len().checked_sub(1)?)?;
-    if !inner.contains(&b'\\') {
-        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
+fn unescape(token: &str, escaped: bool) -> Option<Cow<'_, str>> {
+    if !escaped {
+        return token.get(1..token.len().checked_sub(1)?).map(Cow::Borrowed);
     }
-    serde_json::from_slice::<String>(token).ok().map(Cow::Owned)
+    serde_json::from_str::<String>(token).ok().map(Cow::Owned)
 }
 
 #[cfg(test)]
