@@ -102,7 +102,7 @@ impl PgGateway {
             }
             Err(_) => return Err(PgError::Timeout("waiting for the startup packet")),
         };
-        let (read, mut write) = tokio::io::split(stream.0);
+        let (read, mut write) = stream.0.split();
         let mut client = FrameReader::new(read, MAX_CLIENT_MESSAGE);
         let is_tls = stream.1;
 

@@ -24,23 +24,18 @@ pub struct Capture {
     pub params: Option<BoundParams>,
     /// Result column names (shared while a session's results keep one shape).
     pub columns: Arc<[String]>,
-    /// The first rows, as sent to the client.
-    pub rows: Vec<Vec<Option<String>>>,
+    /// The first rows, as sent to the client: DataRow bodies, decoded when the line is written.
+    pub rows: Vec<Bytes>,
 }
 
 impl Capture {
     /// Keeps `row` (a DataRow body as sent) if fewer than [`SAMPLE_ROWS`] are kept.
-    pub fn sample(&mut self, row: &[u8]) -> Result<(), PgError> {
+    pub fn sample(&mut self, row: Bytes) -> Result<(), PgError> {
         if self.rows.len() >= SAMPLE_ROWS {
             return Ok(());
         }
-        let values = data_row::values(row)?;
-        self.rows.push(
-            values
-                .into_iter()
-                .map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
-                .collect(),
-        );
+        data_row::check(&row)?;
+        self.rows.push(row);
         Ok(())
     }
 }
@@ -144,12 +139,25 @@ impl SessionRecording {
                 .map(|p| p.render(masking))
                 .unwrap_or_default(),
             columns: capture.columns,
-            rows: capture.rows,
+            rows: Vec::new(),
             row_count,
             duration,
             error,
         };
-        if let Err(error) = self.recorder.statement(&event).await {
+        let rows = &capture.rows;
+        let written = self
+            .recorder
+            .statement_with_rows(&event, |writer| {
+                for row in rows {
+                    // Checked when it was kept.
+                    if let Ok(values) = data_row::iter(row) {
+                        writer.row(values)?;
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = written {
             tracing::warn!(%error, "cannot append to the session recording; it ends here");
             self.failed = true;
         }

@@ -422,9 +422,7 @@ where
             b'D' => {
                 let masked = self.mask_row(&frame)?;
                 if self.recording.is_some() {
-                    let sent = masked
-                        .as_ref()
-                        .map_or(frame.body(), |m| m.get(5..).unwrap_or_default());
+                    let sent = masked.as_ref().unwrap_or(frame.bytes()).slice(5..);
                     self.sample_row(sent)?;
                 }
                 if let Some(masked) = masked {
@@ -575,7 +573,7 @@ where
     }
 
     /// Keeps a row, as sent, for the recording of the statement whose rows are arriving.
-    fn sample_row(&mut self, sent: &[u8]) -> Result<(), PgError> {
+    fn sample_row(&mut self, sent: bytes::Bytes) -> Result<(), PgError> {
         let portal = match self.expect.front() {
             Some(Expect::Execute(Some(inflight))) if inflight.capture.columns.is_empty() => {
                 inflight.portal.clone()

@@ -4,13 +4,13 @@ use crate::PgError;
 use crate::frame::{Frame, FrameReader};
 use crate::messages::authentication::{self, AuthRequest};
 use crate::messages::{backend_key_data, error_response, startup};
-use crate::stream::MaybeTls;
+use crate::stream::{MaybeTls, ReadHalf, WriteHalf};
 use bytes::Bytes;
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};
 use rustls::ClientConfig;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use warden_core::Secret;
 
@@ -46,9 +46,9 @@ impl std::fmt::Debug for UpstreamTarget {
 /// A logged-in upstream session, ready for queries.
 pub struct Upstream {
     /// Frames from the server.
-    pub reader: FrameReader<ReadHalf<MaybeTls>>,
+    pub reader: FrameReader<ReadHalf>,
     /// Bytes to the server.
-    pub writer: WriteHalf<MaybeTls>,
+    pub writer: WriteHalf,
     /// Real backend process id.
     pub process_id: u32,
     /// Real cancel key.
@@ -80,7 +80,7 @@ async fn connect_inner(
         None => MaybeTls::Plain(tcp),
         Some(config) => tls_upgrade(tcp, config.clone(), &target.address).await?,
     };
-    let (read, mut writer) = tokio::io::split(stream);
+    let (read, mut writer) = stream.split();
     let mut reader = FrameReader::new(read, MAX_UPSTREAM_MESSAGE);
     parameters.insert(0, ("user".into(), target.user.clone()));
     let message = startup::StartupMessage {
@@ -143,8 +143,8 @@ async fn tls_upgrade(
 }
 
 async fn authenticate(
-    reader: &mut FrameReader<ReadHalf<MaybeTls>>,
-    writer: &mut WriteHalf<MaybeTls>,
+    reader: &mut FrameReader<ReadHalf>,
+    writer: &mut WriteHalf,
     target: &UpstreamTarget,
 ) -> Result<(), PgError> {
     let password = || {
@@ -232,7 +232,7 @@ async fn authenticate(
     }
 }
 
-async fn next(reader: &mut FrameReader<ReadHalf<MaybeTls>>) -> Result<Frame, PgError> {
+async fn next(reader: &mut FrameReader<ReadHalf>) -> Result<Frame, PgError> {
     reader
         .next()
         .await?

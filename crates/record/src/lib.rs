@@ -33,7 +33,7 @@ pub use kind::{RecordingKind, validate_session_id};
 pub use play::{PlayOptions, PlayStats, play_asciicast};
 pub use replay::{SqlTimeline, StatementEntry, TimelineEntry, detect_kind, sql_timeline};
 pub use retention::{RemovalReason, RemovedRecording, Retention, apply_retention};
-pub use sql::{SqlEvent, SqlHeader, SqlRecorder};
+pub use sql::{RowWriter, SqlEvent, SqlHeader, SqlRecorder};
 pub use store::{
     FinishedRecording, RecordingInfo, RecordingReader, RecordingStore, RecordingWriter,
 };

@@ -49,20 +49,6 @@ struct HeaderLine<'a> {
     header: &'a SqlHeader,
 }
 
-#[derive(Serialize)]
-struct StatementLine<'a> {
-    t: f64,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    sql: &'a str,
-    params: &'a [Option<String>],
-    columns: &'a [String],
-    rows: &'a [Vec<Option<String>>],
-    row_count: u64,
-    duration_ms: f64,
-    error: Option<&'a str>,
-}
-
 /// Writes a SQL session as JSON lines. It does not mask: callers pass already-masked text.
 pub struct SqlRecorder {
     writer: Box<dyn RecordingWriter>,
@@ -101,20 +87,59 @@ impl SqlRecorder {
 
     /// Records one statement at an explicit offset in seconds (for importers and tests).
     pub async fn statement_at(&mut self, t: f64, event: &SqlEvent) -> Result<(), RecordError> {
-        let kept = event.rows.len().min(self.max_rows);
-        let line = StatementLine {
-            t,
-            kind: "statement",
-            sql: &event.sql,
-            params: &event.params,
-            columns: &event.columns,
-            rows: event.rows.get(..kept).unwrap_or_default(),
-            row_count: event.row_count,
-            duration_ms: event.duration.as_secs_f64() * 1000.0,
-            error: event.error.as_deref(),
-        };
-        encode_line(&mut self.line, &line)?;
+        self.encode_statement(t, event, |rows| {
+            for row in &event.rows {
+                rows.row(row.iter().map(|v| v.as_deref().map(str::as_bytes)))?;
+            }
+            Ok(())
+        })?;
         append_line(&mut *self.writer, &self.line).await
+    }
+
+    /// Records one statement whose result rows `rows` writes (`event.rows` is not read): a
+    /// protocol passes the values as they came off the wire, without building strings for them.
+    pub async fn statement_with_rows(
+        &mut self,
+        event: &SqlEvent,
+        rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
+    ) -> Result<(), RecordError> {
+        let t = self.started.elapsed().as_secs_f64();
+        self.encode_statement(t, event, rows)?;
+        append_line(&mut *self.writer, &self.line).await
+    }
+
+    /// Encodes the statement line into `self.line`, with its trailing newline.
+    fn encode_statement(
+        &mut self,
+        t: f64,
+        event: &SqlEvent,
+        rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
+    ) -> Result<(), RecordError> {
+        let out = &mut self.line;
+        out.clear();
+        out.extend_from_slice(b"{\"t\":");
+        serde_json::to_writer(&mut *out, &t)?;
+        out.extend_from_slice(b",\"type\":\"statement\",\"sql\":");
+        serde_json::to_writer(&mut *out, &*event.sql)?;
+        out.extend_from_slice(b",\"params\":");
+        serde_json::to_writer(&mut *out, &event.params)?;
+        out.extend_from_slice(b",\"columns\":");
+        serde_json::to_writer(&mut *out, &*event.columns)?;
+        out.extend_from_slice(b",\"rows\":[");
+        let mut writer = RowWriter {
+            out: &mut *out,
+            written: 0,
+            max: self.max_rows,
+        };
+        rows(&mut writer)?;
+        out.extend_from_slice(b"],\"row_count\":");
+        serde_json::to_writer(&mut *out, &event.row_count)?;
+        out.extend_from_slice(b",\"duration_ms\":");
+        serde_json::to_writer(&mut *out, &(event.duration.as_secs_f64() * 1000.0))?;
+        out.extend_from_slice(b",\"error\":");
+        serde_json::to_writer(&mut *out, &event.error)?;
+        out.extend_from_slice(b"}\n");
+        Ok(())
     }
 
     /// Pushes buffered events to storage (call from a timer while the session is idle).
@@ -125,6 +150,45 @@ impl SqlRecorder {
     /// Ends the recording and returns its hash for the audit chain.
     pub async fn finish(self) -> Result<FinishedRecording, RecordError> {
         self.writer.finish().await
+    }
+}
+
+/// Writes the result rows of one statement line: the first `max` rows given, each a JSON array
+/// of strings (SQL NULL as `null`).
+pub struct RowWriter<'a> {
+    out: &'a mut Vec<u8>,
+    written: usize,
+    max: usize,
+}
+
+impl RowWriter<'_> {
+    /// Appends one row of values (`None` is SQL NULL; bytes that are not UTF-8 are replaced with
+    /// U+FFFD); rows past the recorder's limit are left out.
+    pub fn row<'v>(
+        &mut self,
+        values: impl IntoIterator<Item = Option<&'v [u8]>>,
+    ) -> Result<(), RecordError> {
+        if self.written >= self.max {
+            return Ok(());
+        }
+        if self.written > 0 {
+            self.out.push(b',');
+        }
+        self.written += 1;
+        self.out.push(b'[');
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            match value {
+                Some(bytes) => {
+                    serde_json::to_writer(&mut *self.out, &*String::from_utf8_lossy(bytes))?
+                }
+                None => self.out.extend_from_slice(b"null"),
+            }
+        }
+        self.out.push(b']');
+        Ok(())
     }
 }
 

@@ -129,6 +129,67 @@ async fn timeline_round_trips_statements_errors_and_truncation() {
 }
 
 #[tokio::test]
+async fn rows_given_as_wire_values_read_back_like_rows_given_as_text() {
+    let (_dir, store) = common::store(RecordingLimits::default()).await;
+    let w = store.create("q-1", RecordingKind::Sql).await.unwrap();
+    let mut rec = SqlRecorder::start(w, &header(), 3).await.unwrap();
+    rec.statement(&select()).await.unwrap();
+    let wire: Vec<Vec<Option<Vec<u8>>>> = vec![
+        vec![
+            Some(b"1".to_vec()),
+            Some("caf\u{e9} \"q\"\n".as_bytes().to_vec()),
+        ],
+        vec![None, Some(vec![b'a', 0xff, b'b'])],
+        vec![],
+        vec![Some(b"past the limit".to_vec())],
+    ];
+    let event = SqlEvent {
+        rows: vec![vec![Some("ignored".into())]],
+        ..select()
+    };
+    rec.statement_with_rows(&event, |writer| {
+        for row in &wire {
+            writer.row(row.iter().map(Option::as_deref))?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    rec.finish().await.unwrap();
+
+    let timeline = sql_timeline(store.open("q-1").await.unwrap())
+        .await
+        .unwrap();
+    let [
+        _,
+        TimelineEntry::Statement(text),
+        TimelineEntry::Statement(wired),
+    ] = &timeline[..]
+    else {
+        panic!("expected a header and two statements, got {timeline:?}");
+    };
+    assert_eq!(text.rows.len(), 3, "the recorder's row limit");
+    assert_eq!(
+        wired.rows,
+        vec![
+            vec![Some("1".to_owned()), Some("caf\u{e9} \"q\"\n".to_owned())],
+            vec![None, Some("a\u{fffd}b".to_owned())],
+            vec![],
+        ],
+        "the row limit applies, and bytes that are not UTF-8 are replaced"
+    );
+    assert_eq!(
+        (
+            &wired.sql,
+            &wired.params,
+            &wired.columns[..],
+            wired.duration_ms
+        ),
+        (&text.sql, &text.params, &text.columns[..], text.duration_ms)
+    );
+}
+
+#[tokio::test]
 async fn a_malformed_line_is_reported_with_its_number() {
     let input: &[u8] = b"{\"type\":\"header\",\"version\":1,\"session\":\"s\",\"identity\":\"i\",\"connection\":\"c\",\"started\":\"2026-11-28T12:00:00Z\"}\nnot json\n";
     let err = sql_timeline(input).await.unwrap_err();

@@ -53,18 +53,19 @@ pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
 }
 
 fn eligible(sql: &str) -> bool {
-    if !sql.is_ascii()
-        || sql
-            .bytes()
-            .any(|b| matches!(b, b'\'' | b'"' | b'$' | b'\\' | b'`'))
-        || sql.contains("--")
-        || sql.contains("/*")
-    {
-        return false;
-    }
     let trimmed = sql.trim_end().trim_end_matches(';');
-    if trimmed.contains(';') {
-        return false;
+    // One pass: ASCII only, no quote, dollar, backslash or comment, no `;` before the end.
+    let mut previous = 0;
+    for (index, &byte) in sql.as_bytes().iter().enumerate() {
+        match byte {
+            b'\'' | b'"' | b'$' | b'\\' | b'`' => return false,
+            b'-' if previous == b'-' => return false,
+            b'*' if previous == b'/' => return false,
+            b';' if index < trimmed.len() => return false,
+            _ if !byte.is_ascii() => return false,
+            _ => {}
+        }
+        previous = byte;
     }
     let first = trimmed
         .trim_start()
