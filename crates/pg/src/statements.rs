@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use warden_core::pipeline::Reusable;
 use warden_core::{Action, Decision};
-use warden_sql::{Classification, Classifier};
+use warden_sql::{Classification, Classifier, ShapeKey};
 
 /// Danger rank of a SQL action name; a batch takes the highest.
 fn rank(action: &str) -> u8 {
@@ -42,13 +42,17 @@ pub struct Statements<'a> {
     statements: Named<Arc<Admitted>>,
     portals: Named<Arc<Admitted>>,
     /// Recently classified statement shapes, most recent last: a session that repeats a shape
-    /// shares one action instead of building it again.
+    /// shares one classification and action instead of looking them up and building them again.
     shapes: Vec<Shape>,
+    /// The shape key of the statement being classified (a buffer reused for every statement).
+    key: ShapeKey,
 }
 
 /// A statement shape (a classification that EXECUTEs nothing) a session saw recently.
 struct Shape {
-    /// Held, so that its address (the key) cannot be reused by another classification.
+    /// The shape's text, as [`ShapeKey`] has it.
+    key: Box<str>,
+    /// Held, so that its address cannot be reused by another classification.
     classification: Arc<Classification>,
     action: Arc<Action>,
     /// The allowed read it was last admitted as, while policy lets the session reuse it.
@@ -64,15 +68,21 @@ impl<'a> Statements<'a> {
             statements: Named::default(),
             portals: Named::default(),
             shapes: Vec::with_capacity(ACTION_MEMO),
+            key: ShapeKey::default(),
         }
     }
 
     /// The classification of a SQL text and its action, with `EXECUTE name` resolved to what
     /// `name` was prepared as. An EXECUTE of a name this session never prepared is `sql:unknown`.
     pub fn simple_query(&mut self, sql: &str) -> (Arc<Classification>, Arc<Action>) {
-        let classification = self.classifier.classify(sql);
+        self.key.set(sql);
+        let key = self.key.as_str();
+        if let Some(shape) = self.shapes.iter().rev().find(|shape| &*shape.key == key) {
+            return (shape.classification.clone(), shape.action.clone());
+        }
+        let classification = self.classifier.classify_key(&self.key);
         if classification.executes.is_empty() {
-            let action = self.action(&classification);
+            let action = self.remember(&classification);
             return (classification, action);
         }
         let mut action = classification.action();
@@ -100,17 +110,15 @@ impl<'a> Statements<'a> {
         (classification, Arc::new(action))
     }
 
-    /// The action of `classification` (which EXECUTEs nothing), built once per shape while the
-    /// shape stays among the session's [`ACTION_MEMO`] most recent.
-    fn action(&mut self, classification: &Arc<Classification>) -> Arc<Action> {
-        if let Some(shape) = self.shape(classification) {
-            return shape.action.clone();
-        }
+    /// Builds the action of `classification` (which EXECUTEs nothing) and remembers it under
+    /// the current key among the session's [`ACTION_MEMO`] most recent shapes.
+    fn remember(&mut self, classification: &Arc<Classification>) -> Arc<Action> {
         if self.shapes.len() >= ACTION_MEMO {
             self.shapes.remove(0);
         }
         let action = Arc::new(classification.action());
         self.shapes.push(Shape {
+            key: self.key.as_str().into(),
             classification: classification.clone(),
             action: action.clone(),
             kept: None,

@@ -15,11 +15,27 @@ const DATA_STATEMENTS: [&str; 7] = [
 
 /// The text to cache `sql` under.
 pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
-    if !eligible(sql) {
-        return Cow::Borrowed(sql);
+    let mut out = String::new();
+    if eligible(sql) && rewrite(sql, &mut out) {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(sql)
     }
+}
+
+/// Writes the text to cache `sql` under into `out`, replacing what it held.
+pub(crate) fn write_cache_key(sql: &str, out: &mut String) {
+    out.clear();
+    if !(eligible(sql) && rewrite(sql, out)) {
+        out.clear();
+        out.push_str(sql);
+    }
+}
+
+/// Appends `sql` with its numeric literals replaced to `out` and returns true, or returns false
+/// (leaving `out` as it was) when it has none to replace. `sql` must be [`eligible`].
+fn rewrite(sql: &str, out: &mut String) -> bool {
     let bytes = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len());
     let mut copied = 0;
     let mut index = 0;
     let mut changed = false;
@@ -36,6 +52,9 @@ pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
         let in_word =
             index > 0 && (bytes[index - 1].is_ascii_alphanumeric() || bytes[index - 1] == b'_');
         if !in_word && (end - index != 1 || byte != b'0') {
+            if !changed {
+                out.reserve(sql.len());
+            }
             // `sql` is ASCII (see `eligible`), so every index is a char boundary.
             out.push_str(&sql[copied..index]);
             out.push('0');
@@ -46,10 +65,8 @@ pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
     }
     if changed {
         out.push_str(&sql[copied..]);
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(sql)
     }
+    changed
 }
 
 fn eligible(sql: &str) -> bool {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Classification;
 use crate::cache::BoundedCache;
-use crate::cache_key::cache_key;
+use crate::cache_key::{cache_key, write_cache_key};
 use crate::parse::classify_uncached;
 
 /// Classifies statement batches, caching results by exact text.
@@ -45,14 +45,23 @@ impl Classifier {
     /// Plain data statements that differ only in numeric literals share an entry (see
     /// `cache_key`); the entry is the classification of the key text itself.
     pub fn classify(&self, sql: &str) -> Arc<Classification> {
-        let key = cache_key(sql);
-        if let Some(found) = self.cache.get(&key) {
+        self.classify_cached(&cache_key(sql))
+    }
+
+    /// The classification of the statement `key` was last [set](ShapeKey::set) from: the same
+    /// as [`Self::classify`] of that statement.
+    pub fn classify_key(&self, key: &ShapeKey) -> Arc<Classification> {
+        self.classify_cached(&key.text)
+    }
+
+    fn classify_cached(&self, key: &str) -> Arc<Classification> {
+        if let Some(found) = self.cache.get(key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return found;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let classification = Arc::new(classify_uncached(&key));
-        self.cache.insert(&key, Arc::clone(&classification));
+        let classification = Arc::new(classify_uncached(key));
+        self.cache.insert(key, Arc::clone(&classification));
         classification
     }
 
@@ -63,6 +72,26 @@ impl Classifier {
             misses: self.misses.load(Ordering::Relaxed),
             entries: self.cache.len(),
         }
+    }
+}
+
+/// The text a statement is classified and cached under: statements of one shape (plain data
+/// statements differing only in numeric literals, see [`Classifier::classify`]) share it. A
+/// session keeps one and sets it for every statement, so comparing shapes allocates nothing.
+#[derive(Debug, Default)]
+pub struct ShapeKey {
+    text: String,
+}
+
+impl ShapeKey {
+    /// Makes this the key of `sql`.
+    pub fn set(&mut self, sql: &str) {
+        write_cache_key(sql, &mut self.text);
+    }
+
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 }
 

@@ -24,6 +24,6 @@ mod tree;
 
 pub use class::SqlClass;
 pub use classification::Classification;
-pub use classifier::{CacheStats, Classifier};
+pub use classifier::{CacheStats, Classifier, ShapeKey};
 pub use error::SqlError;
 pub use parse::classify_uncached;

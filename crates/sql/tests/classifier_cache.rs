@@ -134,3 +134,27 @@ fn statements_differing_only_in_numbers_share_an_entry_but_settings_do_not() {
     assert_eq!(on.class, SqlClass::Read);
     assert_eq!(off.class, SqlClass::Admin);
 }
+
+#[test]
+fn a_shape_key_finds_the_entry_its_statement_would() {
+    let classifier = Classifier::new(100);
+    let mut key = warden_sql::ShapeKey::default();
+    key.set("SELECT a FROM t WHERE id = 42");
+    assert_eq!(key.as_str(), "SELECT a FROM t WHERE id = 0");
+    let by_key = classifier.classify_key(&key);
+    let by_text = classifier.classify("SELECT a FROM t WHERE id = 7");
+    assert!(Arc::ptr_eq(&by_key, &by_text), "one entry for the shape");
+    // Text that is not rewritten is its own key, and the buffer forgets the previous one.
+    key.set("SET default_transaction_read_only = 0");
+    assert_eq!(key.as_str(), "SET default_transaction_read_only = 0");
+    assert_eq!(
+        classifier.classify_key(&key).class,
+        classifier
+            .classify("SET default_transaction_read_only = 0")
+            .class
+    );
+    key.set("DELETE FROM t WHERE id = 5");
+    assert_eq!(key.as_str(), "DELETE FROM t WHERE id = 0");
+    assert_eq!(classifier.classify_key(&key).class, SqlClass::Write);
+    assert_eq!(classifier.stats().misses, 3);
+}
