@@ -9,7 +9,7 @@ use crate::named::Named;
 use crate::params::{BoundParams, ParamMasking};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use warden_record::{FinishedRecording, SqlEvent, SqlRecorder};
 
 /// Rows of each statement kept in the recording.
@@ -126,7 +126,7 @@ impl SessionRecording {
         capture: Capture,
         masking: Option<ParamMasking<'_>>,
         row_count: u64,
-        duration: Duration,
+        (ended, duration): (Instant, Duration),
         error: Option<String>,
     ) {
         if self.failed {
@@ -147,7 +147,7 @@ impl SessionRecording {
         let rows = &capture.rows;
         let written = self
             .recorder
-            .statement_with_rows(&event, |writer| {
+            .statement_with_rows(ended, &event, |writer| {
                 for row in rows {
                     // Checked when it was kept.
                     if let Ok(values) = data_row::iter(row) {

@@ -811,8 +811,9 @@ where
     }
 
     async fn finish(&mut self, inflight: Inflight) -> Result<(), PgError> {
+        let ended = Instant::now();
         let outcome = Outcome {
-            duration: inflight.started.elapsed(),
+            duration: ended.saturating_duration_since(inflight.started),
             rows: Some(inflight.rows),
             error: inflight.error,
         };
@@ -835,7 +836,7 @@ where
                     inflight.capture,
                     masking,
                     inflight.rows,
-                    outcome.duration,
+                    (ended, outcome.duration),
                     outcome.error,
                 )
                 .await;

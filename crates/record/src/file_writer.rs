@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
-use std::time::Instant;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -14,7 +13,8 @@ use crate::file::RecordingLimits;
 use crate::{FinishedRecording, RecordError, RecordingKind, RecordingWriter};
 
 /// Writes `<session>.<ext>.part` and renames it to `<session>.<ext>` on finish; a background
-/// task flushes buffered events every `flush_interval`, so an idle session loses nothing either.
+/// task writes out whatever is buffered every `flush_interval`, so events reach the file within
+/// about that long whether the session is busy or idle.
 pub(crate) struct FileRecordingWriter {
     state: Arc<Mutex<WriterState>>,
     ticker: JoinHandle<()>,
@@ -46,14 +46,14 @@ impl Drop for FileRecordingWriter {
     }
 }
 
-/// Flushes idle buffered events until the writer is finished or dropped.
+/// Writes out buffered events every `every` until the writer is finished or dropped.
 async fn flush_periodically(state: Weak<Mutex<WriterState>>, every: std::time::Duration) {
     let every = every.max(std::time::Duration::from_millis(10));
     loop {
         tokio::time::sleep(every).await;
         let Some(state) = state.upgrade() else { return };
         let mut state = state.lock().await;
-        if state.buf.is_empty() || state.last_flush.elapsed() < every {
+        if state.buf.is_empty() {
             continue;
         }
         if let Err(e) = state.flush().await {
@@ -96,12 +96,12 @@ struct WriterState {
     finished: PathBuf,
     limits: RecordingLimits,
     file: tokio::fs::File,
-    /// Events not yet handed to the OS; written out at `flush_bytes`, `flush_interval` or finish.
+    /// Events not yet handed to the OS; written out at `flush_bytes`, by the ticker every
+    /// `flush_interval`, or at finish.
     buf: Vec<u8>,
     hasher: Sha256,
     bytes: u64,
     truncated: bool,
-    last_flush: Instant,
     /// An error from a background flush, returned by the next call.
     failed: Option<RecordError>,
 }
@@ -139,7 +139,6 @@ impl WriterState {
             hasher: Sha256::new(),
             bytes: 0,
             truncated: false,
-            last_flush: Instant::now(),
             failed: None,
         })
     }
@@ -189,7 +188,6 @@ impl WriterState {
         }
         if self.bytes + event.len() as u64 > self.limits.max_bytes
             || self.buf.len() + event.len() >= self.limits.flush_bytes
-            || self.last_flush.elapsed() >= self.limits.flush_interval
         {
             return Ok(false);
         }
@@ -227,7 +225,6 @@ impl WriterState {
             .flush()
             .await
             .map_err(|e| RecordError::io(ctx(), e))?;
-        self.last_flush = Instant::now();
         Ok(())
     }
 

@@ -98,12 +98,14 @@ impl SqlRecorder {
 
     /// Records one statement whose result rows `rows` writes (`event.rows` is not read): a
     /// protocol passes the values as they came off the wire, without building strings for them.
+    /// `ended` is when the statement ended, from the clock the caller timed it with.
     pub async fn statement_with_rows(
         &mut self,
+        ended: Instant,
         event: &SqlEvent,
         rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
     ) -> Result<(), RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = ended.saturating_duration_since(self.started).as_secs_f64();
         self.encode_statement(t, event, rows)?;
         append_line(&mut *self.writer, &self.line).await
     }

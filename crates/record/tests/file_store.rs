@@ -145,6 +145,34 @@ async fn an_idle_session_is_flushed_by_the_interval_without_further_events() {
 }
 
 #[tokio::test]
+async fn a_busy_session_is_flushed_by_the_interval_too() {
+    let limits = RecordingLimits {
+        flush_interval: Duration::from_millis(50),
+        ..RecordingLimits::default()
+    };
+    let (_dir, store) = common::store(limits).await;
+    let mut w = store.create("s-8", RecordingKind::Terminal).await.unwrap();
+    let part = store.part_path("s-8", RecordingKind::Terminal);
+    let event = b"[0.1,\"o\",\"x\"]\n";
+    let mut appended = 0u64;
+    let mut written = 0;
+    // Far below flush_bytes: only the interval can write these out.
+    for _ in 0..100 {
+        w.append(event).await.unwrap();
+        appended += event.len() as u64;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        written = std::fs::metadata(&part).unwrap().len();
+        if written > 0 {
+            break;
+        }
+    }
+    assert!(written > 0, "nothing written after {appended} bytes");
+    assert_eq!(written % event.len() as u64, 0, "whole events only");
+    let done = w.finish().await.unwrap();
+    assert_eq!(done.bytes, appended);
+}
+
+#[tokio::test]
 async fn try_append_buffers_what_needs_no_io_and_leaves_the_rest_to_append() {
     // flush_bytes 64, max_bytes 100.
     let (_dir, store) = common::store(common::small_limits(100)).await;

@@ -147,7 +147,7 @@ async fn rows_given_as_wire_values_read_back_like_rows_given_as_text() {
         rows: vec![vec![Some("ignored".into())]],
         ..select()
     };
-    rec.statement_with_rows(&event, |writer| {
+    rec.statement_with_rows(std::time::Instant::now(), &event, |writer| {
         for row in &wire {
             writer.row(row.iter().map(Option::as_deref))?;
         }
