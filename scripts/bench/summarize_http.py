@@ -17,7 +17,7 @@ from collections import defaultdict
 from summarize import cpu_figures, fmt, median
 from summarize import ratio as tps_ratio
 
-TARGETS = ["direct", "nginx", "warden"]
+TARGETS = ["direct", "nginx", "warden", "warden-b"]
 
 
 def number(text, kind=float):
@@ -98,10 +98,15 @@ def print_table(rounds):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(line(row))
+    pairs = []
     if any("warden" in rounds[r] for r in numbers):
-        ratios = ratio(rounds, "warden", "nginx")
+        pairs.append(("warden", "nginx"))
+    if any("warden-b" in rounds[r] for r in numbers):
+        pairs += [("warden-b", "warden"), ("warden-b", "nginx")]
+    for numerator, denominator in pairs:
+        ratios = ratio(rounds, numerator, denominator)
         print(
-            f"warden ÷ nginx per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
+            f"{numerator} ÷ {denominator} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
             f"  (median {fmt(median(ratios), '.2f')})"
         )
 
@@ -120,6 +125,9 @@ def main():
         "warden_cpu_us": median(column(rounds, "warden", "cpu_us")),
         "nginx_cpu_us": median(column(rounds, "nginx", "cpu_us")),
     }
+    if any("warden-b" in rounds[r] for r in rounds):
+        result["warden-b/warden"] = median(ratio(rounds, "warden-b", "warden"))
+        cpu["warden_b_cpu_us"] = median(column(rounds, "warden-b", "cpu_us"))
     print()
     print(
         "RESULT "

@@ -148,22 +148,63 @@ pub struct RequestEvent<'a> {
     pub rows: Option<u64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// What an HTTP exchange says in place of tables, functions and rows.
+    pub exchange: Option<&'a Exchange>,
+}
+
+/// The HTTP side of a `request` event: what was asked and what came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    /// Request method.
+    pub method: String,
+    /// Path below the connection, with the query string.
+    pub path: String,
+    /// Response status sent to the client.
+    pub status: u16,
+    /// Request body bytes.
+    pub request_bytes: u64,
+    /// Response body bytes sent to the client.
+    pub response_bytes: u64,
+    /// Token usage an LLM API reported.
+    pub usage: Option<serde_json::Value>,
 }
 
 impl RequestEvent<'_> {
     /// The `request` event: identity, connection, session, action, verdict and rule, with
-    /// tables, functions, duration, rows and error in `detail`.
+    /// tables, functions, duration, rows and error in `detail`; for an HTTP exchange, method,
+    /// path, status, body sizes, token usage and model, duration and error.
     pub fn to_record(&self) -> AuditRecord {
-        let mut record = AuditRecord::new(AuditKind::Request)
-            .for_session(self.session)
-            .with_decision(self.action, self.decision)
-            .with_detail(serde_json::json!({
+        let detail = match self.exchange {
+            None => serde_json::json!({
                 "tables": self.action.tables,
                 "functions": self.action.functions,
                 "duration_ms": self.duration_ms,
                 "rows": self.rows,
                 "error": self.error,
-            }));
+            }),
+            Some(exchange) => {
+                let mut detail = serde_json::json!({
+                    "method": exchange.method,
+                    "path": exchange.path,
+                    "status": exchange.status,
+                    "request_bytes": exchange.request_bytes,
+                    "response_bytes": exchange.response_bytes,
+                    "duration_ms": self.duration_ms,
+                    "error": self.error,
+                });
+                if let Some(usage) = &exchange.usage {
+                    detail["usage"] = usage.clone();
+                }
+                if let Some(model) = &self.action.model {
+                    detail["model"] = model.as_str().into();
+                }
+                detail
+            }
+        };
+        let mut record = AuditRecord::new(AuditKind::Request)
+            .for_session(self.session)
+            .with_decision(self.action, self.decision)
+            .with_detail(detail);
         record.time = self.time;
         record
     }

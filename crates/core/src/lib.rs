@@ -21,7 +21,7 @@ pub mod session;
 pub mod workers;
 
 pub use action::Action;
-pub use audit::{AuditKind, AuditRecord, RequestEvent};
+pub use audit::{AuditKind, AuditRecord, Exchange, RequestEvent};
 pub use budget::{TokenBudget, TokenLedger};
 pub use connection::ConnectionKind;
 pub use decision::{Decision, Verdict};

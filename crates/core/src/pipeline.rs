@@ -20,8 +20,8 @@
 //! [`Pipeline::finish`]; everything that needs policy, approval or audit goes through here.
 
 use crate::{
-    Action, AuditKind, AuditRecord, ConnectionKind, Decision, GatewayError, Identity, RequestEvent,
-    Session, Verdict, secret::Secret,
+    Action, AuditKind, AuditRecord, ConnectionKind, Decision, Exchange, GatewayError, Identity,
+    RequestEvent, Session, Verdict, secret::Secret,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -560,6 +560,32 @@ impl Pipeline {
         decision: &Decision,
         outcome: &Outcome,
     ) -> Result<(), GatewayError> {
+        self.finish_request(session, action, decision, outcome, None)
+            .await
+    }
+
+    /// Phase 8 for a forwarded HTTP exchange: audits its outcome with what the exchange says
+    /// (method, path, status, body sizes, token usage; the model is the action's).
+    pub async fn finish_exchange(
+        &self,
+        session: &Session,
+        action: &Action,
+        decision: &Decision,
+        outcome: &Outcome,
+        exchange: &Exchange,
+    ) -> Result<(), GatewayError> {
+        self.finish_request(session, action, decision, outcome, Some(exchange))
+            .await
+    }
+
+    async fn finish_request(
+        &self,
+        session: &Session,
+        action: &Action,
+        decision: &Decision,
+        outcome: &Outcome,
+        exchange: Option<&Exchange>,
+    ) -> Result<(), GatewayError> {
         // The reason is the rule's, already in the decision event or derivable from the rule.
         let event = RequestEvent {
             session,
@@ -569,37 +595,12 @@ impl Pipeline {
             duration_ms: outcome.duration.as_secs_f64() * 1000.0,
             rows: outcome.rows,
             error: outcome.error.clone(),
+            exchange,
         };
         if let Some(taken) = self.audit.try_append_request(&event) {
             return taken;
         }
         self.audit.append_request(event).await
-    }
-
-    /// Phase 8 for a forwarded request of a protocol with more to say than rows (HTTP status,
-    /// LLM model and token usage): audits its outcome with `detail` merged in.
-    pub async fn finish_with(
-        &self,
-        session: &Session,
-        action: &Action,
-        decision: &Decision,
-        outcome: &Outcome,
-        detail: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), GatewayError> {
-        let mut fields = detail;
-        fields.insert(
-            "duration_ms".into(),
-            json!(outcome.duration.as_secs_f64() * 1000.0),
-        );
-        fields.insert("error".into(), json!(outcome.error));
-        if let Some(model) = &action.model {
-            fields.insert("model".into(), json!(model));
-        }
-        let record = AuditRecord::new(AuditKind::Request)
-            .for_session(session)
-            .with_decision(action, decision)
-            .with_detail(serde_json::Value::Object(fields));
-        self.audit.append_grouped(record).await
     }
 
     /// Audits the end of a session.

@@ -5,11 +5,11 @@ use crate::listener::HttpGateway;
 use crate::llm::Usage;
 use crate::session::HttpSession;
 use crate::stream::Pumped;
-use serde_json::{Map, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use warden_core::pipeline::Outcome;
-use warden_core::{Action, Decision};
+use warden_core::{Action, Decision, Exchange};
 use warden_record::HttpExchange;
 
 /// What is left to do once a response body has been sent: record and audit it.
@@ -55,33 +55,32 @@ impl Completion {
                 usage.total_tokens,
             );
         }
-        let mut detail = Map::new();
-        detail.insert("method".into(), json!(record.method));
-        detail.insert("path".into(), json!(record.path));
-        detail.insert("status".into(), json!(record.status));
-        detail.insert("request_bytes".into(), json!(record.request_bytes));
-        detail.insert("response_bytes".into(), json!(record.response_bytes));
-        if let Some(usage) = usage {
-            detail.insert("usage".into(), json!(usage));
-        }
         let mut action = self.action;
         if action.model.is_none() {
-            action.model = record.model.clone();
+            action.model = record.model;
         }
         let outcome = Outcome {
             duration: total,
             rows: None,
-            error: record.error.clone(),
+            error: record.error,
+        };
+        let exchange = Exchange {
+            method: record.method,
+            path: record.path,
+            status: record.status,
+            request_bytes: record.request_bytes,
+            response_bytes: record.response_bytes,
+            usage: record.usage,
         };
         if let Err(error) = self
             .gateway
             .pipeline
-            .finish_with(
+            .finish_exchange(
                 &self.session.session,
                 &action,
                 &self.decision,
                 &outcome,
-                detail,
+                &exchange,
             )
             .await
         {

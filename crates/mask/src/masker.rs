@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use warden_config::{MaskProfile, MaskStrategy};
 
 use crate::column::{ColumnMatcher, ColumnRef};
-use crate::scan::{Candidate, Scanner, resolve};
+use crate::scan::{Candidate, Scanner, resolve, with_candidates};
 use crate::strategy::{self, Hasher};
 use crate::text::Text;
 use crate::{Entity, Finding, MaskError};
@@ -109,15 +109,16 @@ impl Masker {
         if !self.detectors {
             return Cow::Borrowed(bytes);
         }
-        let mut regions = Vec::new();
-        self.scanner.scan(&Text::whole(bytes), &mut regions);
-        if regions.is_empty() {
-            return Cow::Borrowed(bytes);
-        }
-        resolve(&mut regions);
-        let mut out = Vec::with_capacity(bytes.len() + 16 * regions.len());
-        self.write_masked(bytes, 0, bytes.len(), &regions, &mut out);
-        Cow::Owned(out)
+        with_candidates(|regions| {
+            self.scanner.scan(&Text::whole(bytes), regions);
+            if regions.is_empty() {
+                return Cow::Borrowed(bytes);
+            }
+            resolve(regions);
+            let mut out = Vec::with_capacity(bytes.len() + 16 * regions.len());
+            self.write_masked(bytes, 0, bytes.len(), regions, &mut out);
+            Cow::Owned(out)
+        })
     }
 
     /// What the detectors find in `text`, as masked: overlapping hits merged, in order.
@@ -167,20 +168,19 @@ impl Masker {
                 },
                 None => MaskedValue::Unchanged,
             },
-            ColumnPlan::Detect => {
-                let mut regions = Vec::new();
-                self.scanner.scan(&Text::whole(value), &mut regions);
+            ColumnPlan::Detect => with_candidates(|regions| {
+                self.scanner.scan(&Text::whole(value), regions);
                 if regions.is_empty() || std::str::from_utf8(value).is_err() {
                     return MaskedValue::Unchanged;
                 }
                 if self.strategy == MaskStrategy::Null {
                     return MaskedValue::Null;
                 }
-                resolve(&mut regions);
+                resolve(regions);
                 let mut out = Vec::with_capacity(value.len() + 16 * regions.len());
-                self.write_masked(value, 0, value.len(), &regions, &mut out);
+                self.write_masked(value, 0, value.len(), regions, &mut out);
                 MaskedValue::Replaced(out)
-            }
+            }),
         }
     }
 

@@ -223,6 +223,32 @@ impl Scanner {
     }
 }
 
+/// Most candidates a thread keeps room for between scans; a scan that needed more gives the
+/// extra back.
+const KEPT_CANDIDATES: usize = 1024;
+
+thread_local! {
+    /// The candidate list of this thread's last scan, reused so a scan allocates nothing.
+    static CANDIDATES: std::cell::RefCell<Vec<Candidate>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with an empty candidate list: this thread's reused one, or a fresh one when `f`
+/// runs inside another `with_candidates`.
+pub(crate) fn with_candidates<R>(f: impl FnOnce(&mut Vec<Candidate>) -> R) -> R {
+    CANDIDATES.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut kept) => {
+            kept.clear();
+            let result = f(&mut kept);
+            if kept.capacity() > KEPT_CANDIDATES {
+                kept.clear();
+                kept.shrink_to(KEPT_CANDIDATES);
+            }
+            result
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
 fn push(text: &Text<'_>, out: &mut Vec<Candidate>, span: Span, entity: Entity) {
     if text.start_ok(span.start) {
         out.push(Candidate {

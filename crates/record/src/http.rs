@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::sql::{append_line, encode_line, to_line};
+use crate::json_str;
+use crate::sql::{append_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
 
 /// Who opened the session and where to; the first line of every HTTP recording.
@@ -76,15 +77,6 @@ struct HeaderLine<'a> {
     header: &'a HttpHeader,
 }
 
-#[derive(Serialize)]
-struct ExchangeLine<'a> {
-    t: f64,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    exchange: &'a HttpExchange,
-}
-
 /// Writes an HTTP session as JSON lines. It does not mask: callers pass masked bodies.
 pub struct HttpRecorder {
     writer: Box<dyn RecordingWriter>,
@@ -115,12 +107,8 @@ impl HttpRecorder {
 
     /// Records one exchange at the current time since the session started.
     pub async fn exchange(&mut self, exchange: &HttpExchange) -> Result<(), RecordError> {
-        let line = ExchangeLine {
-            t: self.started.elapsed().as_secs_f64(),
-            kind: "exchange",
-            exchange,
-        };
-        encode_line(&mut self.line, &line)?;
+        let t = self.started.elapsed().as_secs_f64();
+        encode_exchange(&mut self.line, t, exchange)?;
         append_line(&mut *self.writer, &self.line).await
     }
 
@@ -135,6 +123,50 @@ impl HttpRecorder {
     }
 }
 
+/// Encodes the exchange line into `out` (replacing what it held), with its trailing newline:
+/// written field by field, the bodies escaped a word at a time.
+fn encode_exchange(out: &mut Vec<u8>, t: f64, e: &HttpExchange) -> Result<(), RecordError> {
+    out.clear();
+    out.extend_from_slice(b"{\"t\":");
+    serde_json::to_writer(&mut *out, &t)?;
+    out.extend_from_slice(b",\"type\":\"exchange\",\"method\":");
+    json_str::write_str(out, &e.method);
+    out.extend_from_slice(b",\"path\":");
+    json_str::write_str(out, &e.path);
+    out.extend_from_slice(b",\"action\":");
+    json_str::write_str(out, &e.action);
+    out.extend_from_slice(b",\"status\":");
+    serde_json::to_writer(&mut *out, &e.status)?;
+    out.extend_from_slice(b",\"request_body\":");
+    json_str::write_str(out, &e.request_body);
+    out.extend_from_slice(b",\"request_bytes\":");
+    serde_json::to_writer(&mut *out, &e.request_bytes)?;
+    out.extend_from_slice(b",\"response_body\":");
+    json_str::write_str(out, &e.response_body);
+    out.extend_from_slice(b",\"response_bytes\":");
+    serde_json::to_writer(&mut *out, &e.response_bytes)?;
+    out.extend_from_slice(b",\"truncated\":");
+    out.extend_from_slice(if e.truncated { b"true" } else { b"false" });
+    if let Some(model) = &e.model {
+        out.extend_from_slice(b",\"model\":");
+        json_str::write_str(out, model);
+    }
+    if let Some(usage) = &e.usage {
+        out.extend_from_slice(b",\"usage\":");
+        serde_json::to_writer(&mut *out, usage)?;
+    }
+    out.extend_from_slice(b",\"head_ms\":");
+    serde_json::to_writer(&mut *out, &e.head_ms)?;
+    out.extend_from_slice(b",\"duration_ms\":");
+    serde_json::to_writer(&mut *out, &e.duration_ms)?;
+    if let Some(error) = &e.error {
+        out.extend_from_slice(b",\"error\":");
+        json_str::write_str(out, error);
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
 /// One exchange read back from a recording, with its offset in seconds.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RecordedExchange {
@@ -143,4 +175,61 @@ pub struct RecordedExchange {
     /// The exchange.
     #[serde(flatten)]
     pub exchange: HttpExchange,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line as serde writes it from the same fields: the reference the hand-written
+    /// encoder must match byte for byte.
+    #[derive(Serialize)]
+    struct SerdeLine<'a> {
+        t: f64,
+        #[serde(rename = "type")]
+        kind: &'static str,
+        #[serde(flatten)]
+        exchange: &'a HttpExchange,
+    }
+
+    fn both(exchange: &HttpExchange) -> (String, String) {
+        let mut ours = Vec::new();
+        encode_exchange(&mut ours, 1.25, exchange).expect("encode");
+        let mut reference = serde_json::to_string(&SerdeLine {
+            t: 1.25,
+            kind: "exchange",
+            exchange,
+        })
+        .expect("serde");
+        reference.push('\n');
+        (String::from_utf8(ours).expect("utf-8"), reference)
+    }
+
+    #[test]
+    fn exchange_line_matches_serde_with_and_without_optional_fields() {
+        let mut exchange = HttpExchange {
+            method: "POST".into(),
+            path: "/v1/chat/completions?x=\"1\"".into(),
+            action: "autogen:prompt".into(),
+            status: 200,
+            request_body: "{\"model\":\"gpt\",\"messages\":[{\"content\":\"tab\\there\\n\"}]}"
+                .into(),
+            request_bytes: 57,
+            response_body: "data: {\"id\":1}\n\n\u{1}ü🎉".into(),
+            response_bytes: 1 << 40,
+            truncated: true,
+            ..HttpExchange::default()
+        }
+        .timed(Duration::from_micros(1_500), Duration::from_micros(2_250));
+        let (ours, reference) = both(&exchange);
+        assert_eq!(ours, reference);
+        exchange.model = Some("gpt-4o-mini".into());
+        exchange.usage = Some(serde_json::json!({"prompt_tokens": 3, "total_tokens": 5}));
+        exchange.error = Some("upstream \"timed out\"".into());
+        let (ours, reference) = both(&exchange);
+        assert_eq!(ours, reference);
+        let back: RecordedExchange =
+            serde_json::from_str(ours.trim_end()).expect("reads back as a recorded exchange");
+        assert_eq!(back.exchange, exchange);
+    }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::json_str;
 use crate::{FinishedRecording, RecordError, RecordingWriter};
 
 /// Who opened the session and where to; the first line of every SQL recording.
@@ -122,7 +123,7 @@ impl SqlRecorder {
         out.extend_from_slice(b"{\"t\":");
         serde_json::to_writer(&mut *out, &t)?;
         out.extend_from_slice(b",\"type\":\"statement\",\"sql\":");
-        serde_json::to_writer(&mut *out, &*event.sql)?;
+        json_str::write_str(out, &event.sql);
         out.extend_from_slice(b",\"params\":");
         serde_json::to_writer(&mut *out, &event.params)?;
         out.extend_from_slice(b",\"columns\":");
@@ -139,7 +140,7 @@ impl SqlRecorder {
         out.extend_from_slice(b",\"duration_ms\":");
         serde_json::to_writer(&mut *out, &(event.duration.as_secs_f64() * 1000.0))?;
         out.extend_from_slice(b",\"error\":");
-        serde_json::to_writer(&mut *out, &event.error)?;
+        json_str::write_optional(out, event.error.as_deref());
         out.extend_from_slice(b"}\n");
         Ok(())
     }
@@ -183,9 +184,7 @@ impl RowWriter<'_> {
                 self.out.push(b',');
             }
             match value {
-                Some(bytes) => {
-                    serde_json::to_writer(&mut *self.out, &*String::from_utf8_lossy(bytes))?
-                }
+                Some(bytes) => json_str::write_lossy(self.out, bytes),
                 None => self.out.extend_from_slice(b"null"),
             }
         }

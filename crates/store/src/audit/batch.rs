@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use uuid::Uuid;
-use warden_core::{AuditKind, AuditRecord, RequestEvent, Verdict};
+use warden_core::{AuditKind, AuditRecord, Exchange, RequestEvent, Verdict};
 
 /// Most requests one batched event lists; a batch that reaches it is chained at once.
 pub const BATCH_LIMIT: usize = 256;
@@ -59,11 +59,22 @@ enum Entry {
         rows: Option<u64>,
         error: Option<String>,
     },
+    /// An HTTP exchange appended as a [`RequestEvent`].
+    Exchange(Box<ExchangeEntry>),
     /// Appended as a record: its detail without the shared fields.
     Detail {
         time: DateTime<Utc>,
         detail: Map<String, Value>,
     },
+}
+
+/// What an HTTP exchange after the first of its batch keeps: its outcome and exchange.
+struct ExchangeEntry {
+    time: DateTime<Utc>,
+    duration_ms: f64,
+    error: Option<String>,
+    model: Option<String>,
+    exchange: Exchange,
 }
 
 /// Identity, connection, action and rule of a request.
@@ -279,18 +290,32 @@ impl Batch {
             Some(event.decision.rule.as_str()),
         );
         let [tables, functions] = &self.names;
-        let joins = self.accepts(event.time, fields, Some(event.decision.verdict))
-            && same_names(tables.as_ref(), &event.action.tables)
-            && same_names(functions.as_ref(), &event.action.functions);
-        if !joins {
+        let same_shared = match event.exchange {
+            None => {
+                same_names(tables.as_ref(), &event.action.tables)
+                    && same_names(functions.as_ref(), &event.action.functions)
+            }
+            // An exchange's event names no tables or functions.
+            Some(_) => tables.is_none() && functions.is_none(),
+        };
+        if !(same_shared && self.accepts(event.time, fields, Some(event.decision.verdict))) {
             return false;
         }
         self.open_shared();
-        self.more.push(Entry::Outcome {
-            time: event.time,
-            duration_ms: event.duration_ms,
-            rows: event.rows,
-            error: event.error.clone(),
+        self.more.push(match event.exchange {
+            None => Entry::Outcome {
+                time: event.time,
+                duration_ms: event.duration_ms,
+                rows: event.rows,
+                error: event.error.clone(),
+            },
+            Some(exchange) => Entry::Exchange(Box::new(ExchangeEntry {
+                time: event.time,
+                duration_ms: event.duration_ms,
+                error: event.error.clone(),
+                model: event.action.model.clone(),
+                exchange: exchange.clone(),
+            })),
         });
         true
     }
@@ -378,18 +403,14 @@ impl Entry {
     fn write(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
         match self {
             Entry::Detail { time, detail } => write_request(out, *time, Some(detail)),
+            Entry::Exchange(entry) => entry.write(out),
             Entry::Outcome {
                 time,
                 duration_ms,
                 rows,
                 error,
             } => {
-                // `Value::from` makes a non-finite duration `null`.
-                out.extend_from_slice(b"{\"duration_ms\":");
-                match duration_ms.is_finite() {
-                    true => canonical::write_f64(out, *duration_ms)?,
-                    false => out.extend_from_slice(b"null"),
-                }
+                write_duration(out, *duration_ms)?;
                 out.extend_from_slice(b",\"error\":");
                 canonical::write_optional(out, error.as_deref());
                 out.extend_from_slice(b",\"rows\":");
@@ -412,6 +433,7 @@ impl Entry {
     fn into_value(self) -> Value {
         match self {
             Entry::Detail { time, detail } => with_time(time, detail),
+            Entry::Exchange(entry) => entry.into_value(),
             Entry::Outcome {
                 time,
                 duration_ms,
@@ -425,6 +447,84 @@ impl Entry {
                 detail.insert("rows".to_owned(), Value::from(rows));
                 with_time(time, detail)
             }
+        }
+    }
+}
+
+impl ExchangeEntry {
+    /// Writes the exchange as listed in the batched event, as canonical JSON (keys in UTF-16
+    /// order); returns whether an integer was rounded.
+    fn write(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
+        let e = &self.exchange;
+        write_duration(out, self.duration_ms)?;
+        out.extend_from_slice(b",\"error\":");
+        canonical::write_optional(out, self.error.as_deref());
+        out.extend_from_slice(b",\"method\":");
+        canonical::write_str(out, &e.method);
+        if let Some(model) = &self.model {
+            out.extend_from_slice(b",\"model\":");
+            canonical::write_str(out, model);
+        }
+        out.extend_from_slice(b",\"path\":");
+        canonical::write_str(out, &e.path);
+        out.extend_from_slice(b",\"request_bytes\":");
+        let mut rounded = canonical::write_u64(out, e.request_bytes)?;
+        out.extend_from_slice(b",\"response_bytes\":");
+        rounded |= canonical::write_u64(out, e.response_bytes)?;
+        out.extend_from_slice(b",\"status\":");
+        rounded |= canonical::write_u64(out, u64::from(e.status))?;
+        out.extend_from_slice(b",\"time\":");
+        canonical::write_str(out, &timestamp::format(&self.time));
+        if let Some(usage) = &e.usage {
+            out.extend_from_slice(b",\"usage\":");
+            rounded |= canonical::write_value(out, usage)?;
+        }
+        out.push(b'}');
+        Ok(rounded)
+    }
+
+    /// The exchange as listed in the batched event.
+    fn into_value(self) -> Value {
+        let ExchangeEntry {
+            time,
+            duration_ms,
+            error,
+            model,
+            exchange,
+        } = self;
+        // In canonical key order, so the chain writes it without sorting.
+        let mut detail = Map::with_capacity(9);
+        detail.insert("duration_ms".to_owned(), Value::from(duration_ms));
+        detail.insert("error".to_owned(), Value::from(error));
+        detail.insert("method".to_owned(), Value::from(exchange.method));
+        if let Some(model) = model {
+            detail.insert("model".to_owned(), Value::from(model));
+        }
+        detail.insert("path".to_owned(), Value::from(exchange.path));
+        detail.insert(
+            "request_bytes".to_owned(),
+            Value::from(exchange.request_bytes),
+        );
+        detail.insert(
+            "response_bytes".to_owned(),
+            Value::from(exchange.response_bytes),
+        );
+        detail.insert("status".to_owned(), Value::from(exchange.status));
+        if let Some(usage) = exchange.usage {
+            detail.insert("usage".to_owned(), usage);
+        }
+        with_time(time, detail)
+    }
+}
+
+/// Opens a request's object with its duration (`Value::from` makes a non-finite one `null`).
+fn write_duration(out: &mut Vec<u8>, duration_ms: f64) -> Result<(), CanonicalError> {
+    out.extend_from_slice(b"{\"duration_ms\":");
+    match duration_ms.is_finite() {
+        true => canonical::write_f64(out, duration_ms),
+        false => {
+            out.extend_from_slice(b"null");
+            Ok(())
         }
     }
 }

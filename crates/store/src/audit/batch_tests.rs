@@ -2,7 +2,7 @@ use super::*;
 use chrono::TimeZone;
 use serde_json::json;
 use warden_core::identity::{AuthMethod, IdentityKind};
-use warden_core::{Action, Decision, Identity, Session, Verdict};
+use warden_core::{Action, Decision, Exchange, Identity, Session, Verdict};
 
 fn at(micros: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 6, 7, 0, 0).unwrap() + chrono::Duration::microseconds(micros)
@@ -172,6 +172,7 @@ fn request_events_batch_like_the_records_they_stand_for() {
         duration_ms: 0.25,
         rows: Some(rows),
         error: None,
+        exchange: None,
     };
     let by_records = Batches::default();
     let by_events = Batches::default();
@@ -210,6 +211,7 @@ fn try_push_request_takes_only_what_closes_no_batch() {
         duration_ms: 0.25,
         rows: Some(1),
         error: None,
+        exchange: None,
     };
     let batches = Batches::default();
     // The first request opens the first batch of all; the next ones join it.
@@ -244,6 +246,7 @@ fn a_sealed_batch_writes_the_detail_into_record_builds() {
         duration_ms: 0.125 + micros as f64,
         rows,
         error: error.map(str::to_owned),
+        exchange: None,
     };
     let build = || {
         let batches = Batches::default();
@@ -279,4 +282,90 @@ fn a_sealed_batch_writes_the_detail_into_record_builds() {
     let stored: Value = serde_json::from_str(&sealed.stored_detail()).unwrap();
     assert_eq!(stored["requests"][1]["rows"], json!((1u64 << 53) + 1));
     assert_ne!(sealed.record.detail, Value::Null);
+}
+
+/// The event of an HTTP exchange at `micros`; a 502 failed.
+fn exchange_event<'a>(
+    (session, action, decision): (&'a Session, &'a Action, &'a Decision),
+    micros: i64,
+    exchange: &'a Exchange,
+) -> RequestEvent<'a> {
+    RequestEvent {
+        session,
+        action,
+        decision,
+        time: at(micros),
+        duration_ms: 1.5 + micros as f64,
+        rows: None,
+        error: (exchange.status == 502).then(|| "upstream: cannot connect".to_owned()),
+        exchange: Some(exchange),
+    }
+}
+
+/// HTTP exchanges appended as events batch like the records they stand for, seal to the
+/// canonical text of that batch, and never join a batch of statements (or the reverse).
+#[test]
+fn exchange_events_batch_and_seal_like_their_records() {
+    let (session, read, decision) = reader_of_accounts();
+    let mut action = Action::named("autogen:prompt");
+    action.model = Some("gpt-4o-mini".into());
+    let on = (&session, &action, &decision);
+    let exchange = |status: u16, usage: bool| Exchange {
+        method: "POST".into(),
+        path: "/v1/chat/completions?q=\"é\"".into(),
+        status,
+        request_bytes: 120,
+        response_bytes: (1 << 53) - 1,
+        usage: usage.then(|| json!({"total_tokens": 7, "prompt_tokens": 5})),
+    };
+    let exchanges = [
+        exchange(200, true),
+        exchange(502, false),
+        exchange(200, false),
+    ];
+    let record = exchange_event(on, 0, &exchanges[0]).to_record();
+    assert_eq!(record.detail["model"], json!("gpt-4o-mini"));
+    assert_eq!(record.detail["usage"]["total_tokens"], json!(7));
+    assert!(record.detail.get("tables").is_none() && record.detail.get("rows").is_none());
+
+    let batches = |as_records: bool| {
+        let batches = Batches::default();
+        for (i, exchange) in exchanges.iter().enumerate() {
+            let event = exchange_event(on, i as i64 * 10, exchange);
+            match as_records {
+                true => batches.push(event.to_record()),
+                false => batches.push_request(&event),
+            };
+        }
+        batches.take(&sid("s1")).unwrap()
+    };
+    let expected = batches(true).into_record();
+    assert_eq!(expected.detail["requests"].as_array().unwrap().len(), 3);
+    assert_eq!(batches(false).into_record(), expected);
+    let mut sealed = batches(false).seal().unwrap();
+    let mut canonical_text = Vec::new();
+    canonical::write_value(&mut canonical_text, &expected.detail).unwrap();
+    assert_eq!(
+        String::from_utf8(sealed.detail.clone()).unwrap(),
+        String::from_utf8(canonical_text).unwrap()
+    );
+    let stored: Value = serde_json::from_str(&sealed.stored_detail()).unwrap();
+    assert_eq!(stored, expected.detail);
+
+    // A statement does not join an exchange's batch, nor an exchange a statement's.
+    let statement = RequestEvent {
+        action: &read,
+        exchange: None,
+        rows: Some(1),
+        ..exchange_event(on, 40, &exchanges[2])
+    };
+    let mixed = Batches::default();
+    mixed.push_request(&exchange_event(on, 0, &exchanges[0]));
+    assert!(mixed.push_request(&statement).closed.is_some());
+    assert!(
+        mixed
+            .push_request(&exchange_event(on, 50, &exchanges[2]))
+            .closed
+            .is_some()
+    );
 }

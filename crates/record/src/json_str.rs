@@ -1,0 +1,154 @@
+//! JSON string literals written eight bytes at a time: recorded bodies, statements and values
+//! are mostly runs of plain bytes between the few that need escaping. The output is byte for
+//! byte what `serde_json` writes for the same string.
+
+/// Bytes with every lane 0x01.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// Bytes with every lane 0x80.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Appends `s` as a quoted JSON string.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_contents(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// Appends `bytes` as a quoted JSON string; bytes that are not UTF-8 become U+FFFD, as
+/// [`String::from_utf8_lossy`] makes them.
+pub(crate) fn write_lossy(out: &mut Vec<u8>, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => write_str(out, s),
+        Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// Appends an optional string: the string, or `null`.
+pub(crate) fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Appends the escaped contents of a UTF-8 string, without quotes.
+fn write_contents(out: &mut Vec<u8>, b: &[u8]) {
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Skip whole words that need no escape.
+        if let Some(word) = b.get(i..i + 8) {
+            let mut lanes = [0u8; 8];
+            lanes.copy_from_slice(word);
+            let flagged = needs_escape(u64::from_le_bytes(lanes));
+            if flagged == 0 {
+                i += 8;
+                continue;
+            }
+            i += (flagged.trailing_zeros() / 8) as usize;
+        }
+        let byte = b[i];
+        if escape(byte).is_none() {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&b[run..i]);
+        write_escape(out, byte);
+        i += 1;
+        run = i;
+    }
+    out.extend_from_slice(&b[run..]);
+}
+
+/// The high bit of each lane of `word` that holds `"`, `\` or a control byte (below 0x20).
+fn needs_escape(word: u64) -> u64 {
+    let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+    // A lane below 0x20 whose high bit is clear: subtracting 0x20 borrows into bit 7.
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    quote | backslash | control
+}
+
+/// The high bit of each lane of `word` that is zero (exact for the lowest flagged lane, which
+/// is the one used).
+fn has_zero(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// The short escape of `byte`, `Some(0)` for a control byte written as `\u00XX`, `None` when
+/// it is written as is.
+fn escape(byte: u8) -> Option<u8> {
+    match byte {
+        b'"' => Some(b'"'),
+        b'\\' => Some(b'\\'),
+        0x08 => Some(b'b'),
+        0x0c => Some(b'f'),
+        b'\n' => Some(b'n'),
+        b'\r' => Some(b'r'),
+        b'\t' => Some(b't'),
+        0..=0x1f => Some(0),
+        _ => None,
+    }
+}
+
+fn write_escape(out: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match escape(byte) {
+        Some(0) => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(byte >> 4)],
+            HEX[usize::from(byte & 0xf)],
+        ]),
+        Some(short) => out.extend_from_slice(&[b'\\', short]),
+        None => out.push(byte),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ours(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn matches_serde_json_on_every_byte_class_and_alignment() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text longer than one word".into(),
+            r#"{"name":"Ada","email":"ada@example.com","note":"a \"quoted\" \\ path"}"#.into(),
+            "tabs\tnew\nlines\rand\u{8}\u{c}feeds".into(),
+            "héllo wörld — ünïcödé 🎉 and \u{7f} delete".into(),
+        ];
+        let all_controls: String = (0u8..0x20).map(char::from).collect();
+        cases.push(all_controls);
+        // Every special byte at every offset within and across two words.
+        for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', 'é'] {
+            for at in 0..17 {
+                let mut s: String = "abcdefghijklmnopq".into();
+                s.insert(at, special);
+                cases.push(s);
+            }
+        }
+        for case in &cases {
+            let expected = serde_json::to_string(case).expect("serde_json");
+            assert_eq!(ours(case), expected, "for {case:?}");
+        }
+    }
+
+    #[test]
+    fn lossy_replaces_invalid_utf8_like_from_utf8_lossy() {
+        let bytes = b"ok \xff\xfe then \"quoted\"";
+        let mut out = Vec::new();
+        write_lossy(&mut out, bytes);
+        let expected = serde_json::to_string(&String::from_utf8_lossy(bytes)).expect("json");
+        assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+    }
+}
