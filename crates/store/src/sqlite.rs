@@ -51,7 +51,11 @@ pub async fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         // Checkpoint the WAL every 8,192 pages (32 MiB) instead of 1,000: the audit indexes'
         // hot pages are rewritten by every commit, so each checkpoint copies them once for
         // more commits.
-        .pragma("wal_autocheckpoint", "8192");
+        .pragma("wal_autocheckpoint", "8192")
+        // Statement journals in memory: a batch of audit events inserted inside a group commit
+        // otherwise spills its journal to a temporary file that is created and unlinked per
+        // commit.
+        .pragma("temp_store", "memory");
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .acquire_timeout(BUSY_TIMEOUT)
