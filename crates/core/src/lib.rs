@@ -13,6 +13,7 @@ pub mod decision;
 pub mod error;
 pub mod grant;
 pub mod identity;
+pub mod json_str;
 pub mod mask;
 pub mod pipeline;
 pub mod review;

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::json_str;
 use crate::sql::{append_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
+use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every HTTP recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,7 +16,6 @@ mod file;
 mod file_writer;
 mod follow;
 mod http;
-mod json_str;
 mod kind;
 mod lines;
 mod play;

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::json_str;
 use crate::{FinishedRecording, RecordError, RecordingWriter};
+use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every SQL recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

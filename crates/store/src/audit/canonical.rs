@@ -144,42 +144,13 @@ fn write_entries<'a>(
 }
 
 pub(super) fn write_optional(out: &mut Vec<u8>, value: Option<&str>) {
-    match value {
-        Some(s) => write_str(out, s),
-        None => out.extend_from_slice(b"null"),
-    }
+    warden_core::json_str::write_optional(out, value);
 }
 
 /// A JSON string: `"` and `\` escaped, control characters as `\b \t \n \f \r` or `\u00xx`,
 /// everything else (including non-ASCII) as is.
 pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    let mut unicode = *b"\\u0000";
-    for (i, &byte) in bytes.iter().enumerate() {
-        let escape: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\x08' => b"\\b",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\x0c' => b"\\f",
-            b'\r' => b"\\r",
-            0..=0x1f => {
-                unicode[4] = HEX[usize::from(byte >> 4)];
-                unicode[5] = HEX[usize::from(byte & 0xf)];
-                &unicode
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    warden_core::json_str::write_str(out, s);
 }
 
 /// Writes `number`; returns whether it was an integer rounded to a double.

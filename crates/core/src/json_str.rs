@@ -1,6 +1,7 @@
-//! JSON string literals written eight bytes at a time: recorded bodies, statements and values
-//! are mostly runs of plain bytes between the few that need escaping. The output is byte for
-//! byte what `serde_json` writes for the same string.
+//! JSON string literals written eight bytes at a time: recorded bodies, statements, values and
+//! audit details are mostly runs of plain bytes between the few that need escaping. The output
+//! is byte for byte what `serde_json` writes for the same string, which is also the string form
+//! canonical JSON (RFC 8785) requires.
 
 /// Bytes with every lane 0x01.
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -8,7 +9,7 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// Appends `s` as a quoted JSON string.
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     write_contents(out, s.as_bytes());
@@ -17,7 +18,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends `bytes` as a quoted JSON string; bytes that are not UTF-8 become U+FFFD, as
 /// [`String::from_utf8_lossy`] makes them.
-pub(crate) fn write_lossy(out: &mut Vec<u8>, bytes: &[u8]) {
+pub fn write_lossy(out: &mut Vec<u8>, bytes: &[u8]) {
     match std::str::from_utf8(bytes) {
         Ok(s) => write_str(out, s),
         Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
@@ -25,7 +26,7 @@ pub(crate) fn write_lossy(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends an optional string: the string, or `null`.
-pub(crate) fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
+pub fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
@@ -49,12 +50,12 @@ fn write_contents(out: &mut Vec<u8>, b: &[u8]) {
             i += (flagged.trailing_zeros() / 8) as usize;
         }
         let byte = b[i];
-        if escape(byte).is_none() {
+        let Some(short) = escape(byte) else {
             i += 1;
             continue;
-        }
+        };
         out.extend_from_slice(&b[run..i]);
-        write_escape(out, byte);
+        write_escape(out, byte, short);
         i += 1;
         run = i;
     }
@@ -92,10 +93,11 @@ fn escape(byte: u8) -> Option<u8> {
     }
 }
 
-fn write_escape(out: &mut Vec<u8>, byte: u8) {
+/// Writes the escape of `byte`, whose [`escape`] is `short`.
+fn write_escape(out: &mut Vec<u8>, byte: u8, short: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    match escape(byte) {
-        Some(0) => out.extend_from_slice(&[
+    match short {
+        0 => out.extend_from_slice(&[
             b'\\',
             b'u',
             b'0',
@@ -103,8 +105,7 @@ fn write_escape(out: &mut Vec<u8>, byte: u8) {
             HEX[usize::from(byte >> 4)],
             HEX[usize::from(byte & 0xf)],
         ]),
-        Some(short) => out.extend_from_slice(&[b'\\', short]),
-        None => out.push(byte),
+        short => out.extend_from_slice(&[b'\\', short]),
     }
 }
 
