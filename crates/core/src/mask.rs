@@ -67,6 +67,13 @@ pub trait ValueMasker: Send + Sync {
     /// recordings and audit events).
     fn mask_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str>;
 
+    /// Bytes every detector needs to see in a value before it can rewrite it: a value (of a
+    /// column no rule covers) without any of them comes back unchanged, so a caller may skip
+    /// it. The default, [`Anchors::ALL`], promises nothing.
+    fn anchors(&self) -> Anchors {
+        Anchors::ALL
+    }
+
     /// A masker for text that arrives in chunks (HTTP bodies, terminal output). The default
     /// holds everything until the end and masks it whole; streaming maskers override it.
     fn text_stream(self: std::sync::Arc<Self>) -> Box<dyn TextStream>
@@ -77,6 +84,74 @@ pub trait ValueMasker: Send + Sync {
             masker: self,
             held: Vec::new(),
         })
+    }
+}
+
+/// A set of bytes, searched for in values; see [`ValueMasker::anchors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchors {
+    set: [u64; 4],
+    /// The members when there are at most three (searched with `memchr`), else empty.
+    few: [u8; 3],
+    count: u16,
+}
+
+impl Anchors {
+    /// Every byte: any value may be rewritten.
+    pub const ALL: Anchors = Anchors {
+        set: [u64::MAX; 4],
+        few: [0, 1, 2],
+        count: 256,
+    };
+
+    /// No byte: no value is ever rewritten by a detector.
+    pub const NONE: Anchors = Anchors {
+        set: [0; 4],
+        few: [0; 3],
+        count: 0,
+    };
+
+    /// The set of `bytes`.
+    pub fn of(bytes: impl IntoIterator<Item = u8>) -> Anchors {
+        let mut anchors = Anchors::NONE;
+        for b in bytes {
+            anchors.insert(b);
+        }
+        anchors
+    }
+
+    /// Adds `b`.
+    pub fn insert(&mut self, b: u8) {
+        if self.contains(b) {
+            return;
+        }
+        if let Some(slot) = self.few.get_mut(usize::from(self.count)) {
+            *slot = b;
+        }
+        self.set[usize::from(b >> 6)] |= 1 << (b & 63);
+        self.count += 1;
+    }
+
+    /// Whether `b` is in the set.
+    pub fn contains(&self, b: u8) -> bool {
+        self.set[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    /// Whether every byte is in the set.
+    pub fn is_all(&self) -> bool {
+        self.count == 256
+    }
+
+    /// Whether `value` holds any byte of the set.
+    pub fn found_in(&self, value: &[u8]) -> bool {
+        match self.count {
+            0 => false,
+            1 => memchr::memchr(self.few[0], value).is_some(),
+            2 => memchr::memchr2(self.few[0], self.few[1], value).is_some(),
+            3 => memchr::memchr3(self.few[0], self.few[1], self.few[2], value).is_some(),
+            256 => !value.is_empty(),
+            _ => value.iter().any(|&b| self.contains(b)),
+        }
     }
 }
 
@@ -121,5 +196,32 @@ pub struct NoMasking;
 impl Maskers for NoMasking {
     fn profile(&self, _profile: &str) -> Option<std::sync::Arc<dyn ValueMasker>> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Anchors;
+
+    #[test]
+    fn anchors_find_their_bytes_however_many_there_are() {
+        for n in 0..=6u8 {
+            let members: Vec<u8> = (0..n).map(|i| b'a' + i * 3).collect();
+            // Each member twice: a repeat changes nothing.
+            let anchors = Anchors::of(members.iter().chain(members.iter()).copied());
+            for b in 0..=255u8 {
+                assert_eq!(anchors.contains(b), members.contains(&b), "{n} {b}");
+                assert_eq!(
+                    anchors.found_in(&[b'0', b, b'1']),
+                    members.contains(&b),
+                    "{n} {b}"
+                );
+            }
+            assert!(!anchors.found_in(b""));
+            assert!(!anchors.is_all());
+        }
+        let every = Anchors::of(0..=255);
+        assert_eq!(every, Anchors::ALL);
+        assert!(every.is_all() && every.found_in(b"z") && !every.found_in(b""));
     }
 }

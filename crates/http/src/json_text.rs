@@ -3,7 +3,7 @@
 //! name) at a fraction of the cost, and the body is copied only if something changes.
 
 use std::borrow::Cow;
-use warden_core::mask::{ColumnRef, Masked, ValueMasker};
+use warden_core::mask::{Anchors, ColumnRef, Masked, ValueMasker};
 
 /// Where the scanner is inside one container (keys borrowed from the input unless escaped).
 struct Level<'a> {
@@ -22,6 +22,13 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
     // Checked once: JSON is UTF-8, and every token starts and ends at an ASCII byte, so every
     // token of a valid text is valid text itself.
     let text = std::str::from_utf8(input).ok()?;
+    // Without column rules only the detectors rewrite, and they leave a value without any of
+    // their anchor bytes as it is: such values are skipped here.
+    let anchors = if masker.has_column_rules() {
+        Anchors::ALL
+    } else {
+        masker.anchors()
+    };
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0; // input bytes already in `out`
     let mut stack: Vec<Level> = Vec::new();
@@ -65,8 +72,10 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                     }
                 } else {
                     let value = unescape(token, escaped)?;
-                    let fate = mask_at(&stack, masker, value.as_bytes());
-                    replace(input, &mut out, &mut copied, i, end, fate)?;
+                    if anchors.found_in(value.as_bytes()) {
+                        let fate = mask_at(&stack, masker, value.as_bytes());
+                        replace(input, &mut out, &mut copied, i, end, fate);
+                    }
                     after_value(&mut stack);
                     seen_value = true;
                 }
@@ -77,8 +86,10 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                     .iter()
                     .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                     .map_or(input.len(), |n| i + n);
-                let fate = mask_at(&stack, masker, &input[i..end]);
-                replace(input, &mut out, &mut copied, i, end, fate)?;
+                if anchors.found_in(&input[i..end]) {
+                    let fate = mask_at(&stack, masker, &input[i..end]);
+                    replace(input, &mut out, &mut copied, i, end, fate);
+                }
                 after_value(&mut stack);
                 seen_value = true;
                 i = end;
@@ -161,17 +172,18 @@ fn replace(
     start: usize,
     end: usize,
     fate: Masked,
-) -> Option<()> {
-    let replacement = match fate {
-        Masked::Unchanged => return Some(()),
-        Masked::Null => b"null".to_vec(),
-        Masked::Replaced(bytes) => serde_json::to_vec(&String::from_utf8_lossy(&bytes)).ok()?,
-    };
+) {
+    if matches!(fate, Masked::Unchanged) {
+        return;
+    }
     let out = out.get_or_insert_with(|| Vec::with_capacity(input.len() + 64));
     out.extend_from_slice(&input[*copied..start]);
-    out.extend_from_slice(&replacement);
+    match fate {
+        Masked::Unchanged => {}
+        Masked::Null => out.extend_from_slice(b"null"),
+        Masked::Replaced(bytes) => warden_core::json_str::write_lossy(out, &bytes),
+    }
     *copied = end;
-    Some(())
 }
 
 /// The index after the closing quote of the string starting at `start`, and whether the
@@ -298,7 +310,83 @@ mod tests {
         })
     }
 
+    /// Counts the values a masker is asked about.
+    struct Counting<M> {
+        inner: M,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+
+    impl<M: ValueMasker> ValueMasker for Counting<M> {
+        fn mask_value(&self, column: ColumnRef<'_>, value: &[u8]) -> Masked {
+            self.asked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.mask_value(column, value)
+        }
+        fn column_rule(&self, column: ColumnRef<'_>) -> bool {
+            self.inner.column_rule(column)
+        }
+        fn has_column_rules(&self) -> bool {
+            self.inner.has_column_rules()
+        }
+        fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+            self.inner.mask_text(text)
+        }
+        fn anchors(&self) -> Anchors {
+            self.inner.anchors()
+        }
+    }
+
+    fn emails() -> warden_mask::Masker {
+        let profile = warden_config::MaskProfile {
+            detectors: vec!["email".to_owned()],
+            strategy: warden_config::MaskStrategy::Redact,
+            columns: Vec::new(),
+        };
+        warden_mask::Masker::new(&profile, b"k").unwrap()
+    }
+
+    #[test]
+    fn values_without_an_anchor_byte_are_not_scanned() {
+        let masker = Counting {
+            inner: emails(),
+            asked: 0.into(),
+        };
+        let text = br#"{"id": 7, "name": "Ada", "email": "ada@example.org", "note": "cc b\u0040x.example.com", "tags": ["x", "y@"]}"#;
+        let masked = mask_json_text(text, &masker).unwrap().unwrap();
+        let masked: Value = serde_json::from_slice(&masked).unwrap();
+        assert_eq!(masked["email"], "[redacted:email]");
+        // The escaped `@` is found once unescaped.
+        assert_eq!(masked["note"], "cc [redacted:email]");
+        assert_eq!(masked["name"], "Ada");
+        assert_eq!(masked["tags"][1], "y@");
+        // Asked about the three values holding an `@`; not about 7, "Ada" or "x".
+        assert_eq!(masker.asked.load(std::sync::atomic::Ordering::Relaxed), 3);
+    }
+
     proptest! {
+        #[test]
+        fn a_real_profile_masks_like_the_document_masker(
+            doc in proptest::collection::vec(
+                prop_oneof![
+                    "[a-z.@ ]{0,24}",
+                    Just("mail ada.l@example.org now".to_owned()),
+                    Just("\"b@x.example.com\"\n".to_owned()),
+                ],
+                0..8,
+            ),
+        ) {
+            let masker = emails();
+            let doc = Value::from(doc);
+            let text = serde_json::to_string(&doc).unwrap();
+            let mut dom = doc.clone();
+            crate::mask_json(&mut dom, &masker);
+            let fast: Value = match mask_json_text(text.as_bytes(), &masker).unwrap() {
+                Some(bytes) => serde_json::from_slice(&bytes).unwrap(),
+                None => doc,
+            };
+            prop_assert_eq!(fast, dom);
+        }
+
         #[test]
         fn any_document_masks_like_the_document_masker(doc in value(), pretty in any::<bool>()) {
             let text = if pretty {

@@ -86,6 +86,11 @@ impl Masker {
         &self.columns
     }
 
+    /// Bytes a value must hold for the detectors to find anything in it.
+    pub fn anchors(&self) -> warden_core::mask::Anchors {
+        self.scanner.anchors()
+    }
+
     /// Whether any detector is enabled.
     pub fn has_detectors(&self) -> bool {
         self.detectors

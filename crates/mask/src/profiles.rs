@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use warden_config::Masking;
-use warden_core::mask::{Masked, Maskers, TextStream, ValueMasker};
+use warden_core::mask::{Anchors, Masked, Maskers, TextStream, ValueMasker};
 
 /// Every configured profile, compiled.
 #[derive(Default)]
@@ -51,6 +51,10 @@ impl ValueMasker for Masker {
 
     fn has_column_rules(&self) -> bool {
         !self.columns().is_empty()
+    }
+
+    fn anchors(&self) -> Anchors {
+        Masker::anchors(self)
     }
 
     fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {

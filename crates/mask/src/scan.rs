@@ -8,6 +8,7 @@ use crate::detect::pem::{self, Pem};
 use crate::detect::{Span, aws, card, email, iban, ip, phone, ssn, token};
 use crate::text::{Text, find_digit};
 use crate::{Entity, MaskError};
+use warden_core::mask::Anchors;
 
 /// A detector hit, or after [`resolve`] a region to mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,7 @@ pub(crate) struct Scanner {
     enabled: u16,
     literals: Option<AhoCorasick>,
     kinds: Vec<Literal>,
+    anchors: Anchors,
 }
 
 const NUMERIC: [Entity; 5] = [
@@ -70,6 +72,22 @@ impl Scanner {
         if on(Entity::PrivateKey) {
             add("-----BEGIN", Literal::Pem);
         }
+        // What each kind of scan starts from: a text without any of these finds nothing.
+        let mut anchors = Anchors::NONE;
+        if on(Entity::Email) {
+            anchors.insert(b'@');
+        }
+        if on(Entity::Ip) {
+            anchors.insert(b':');
+        }
+        if NUMERIC.iter().any(|&e| on(e)) {
+            (b'0'..=b'9').for_each(|d| anchors.insert(d));
+        }
+        for pattern in &patterns {
+            if let Some(&first) = pattern.as_bytes().first() {
+                anchors.insert(first);
+            }
+        }
         let literals = if patterns.is_empty() {
             None
         } else {
@@ -83,7 +101,13 @@ impl Scanner {
             enabled,
             literals,
             kinds,
+            anchors,
         })
+    }
+
+    /// Bytes one of which a text must hold for [`Self::scan`] to find anything in it.
+    pub(crate) fn anchors(&self) -> Anchors {
+        self.anchors
     }
 
     fn on(&self, entity: Entity) -> bool {

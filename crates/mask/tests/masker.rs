@@ -117,3 +117,105 @@ fn maskers_are_shared_across_sessions_and_threads() {
         assert_eq!(h.join().unwrap(), "[redacted:email]");
     }
 }
+
+/// A text each detector masks, by detector name.
+const HITS: [(&str, &str); 13] = [
+    ("email", "write to ada.l@example.org today"),
+    ("card", "card 4111 1111 1111 1111 on file"),
+    ("ssn", "ssn 078-05-1120"),
+    ("phone", "call +1 (212) 555-0143"),
+    ("iban", "pay DE89 3704 0044 0532 0130 00"),
+    ("ip", "from 192.168.1.1"),
+    ("ip", "from fe80::1"),
+    ("aws_key", "key AKIAIOSFODNN7EXAMPLE"),
+    (
+        "aws_key",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    (
+        "api_token",
+        "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    ),
+    (
+        "jwt",
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
+    (
+        "private_key",
+        "-----BEGIN PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END PRIVATE KEY-----",
+    ),
+    ("email", "jürgen@example.de"),
+];
+
+fn only(detector: &str) -> Masker {
+    let profile = MaskProfile {
+        detectors: vec![detector.to_owned()],
+        strategy: MaskStrategy::Redact,
+        columns: Vec::new(),
+    };
+    Masker::new(&profile, b"k").unwrap()
+}
+
+#[test]
+fn every_text_a_detector_masks_holds_one_of_its_anchor_bytes() {
+    for (detector, text) in HITS {
+        let masker = only(detector);
+        assert!(!masker.findings(text).is_empty(), "{detector}: {text}");
+        assert!(
+            masker.anchors().found_in(text.as_bytes()),
+            "{detector}: {text}"
+        );
+        // Every anchor byte taken out (replaced by a space): nothing is found any more.
+        let stripped: Vec<u8> = text
+            .bytes()
+            .map(|b| {
+                if masker.anchors().contains(b) {
+                    b' '
+                } else {
+                    b
+                }
+            })
+            .collect();
+        let stripped = String::from_utf8(stripped).unwrap();
+        assert!(
+            masker.findings(&stripped).is_empty(),
+            "{detector}: {stripped}"
+        );
+    }
+    // Every detector at once still finds each of them, and its anchors hold theirs.
+    let all = all();
+    for (detector, text) in HITS {
+        assert!(!all.findings(text).is_empty(), "{detector}: {text}");
+        assert!(
+            all.anchors().found_in(text.as_bytes()),
+            "{detector}: {text}"
+        );
+    }
+}
+
+#[test]
+fn anchors_are_few_for_the_usual_profiles() {
+    // Emails alone are anchored on `@`: a JSON value without one is never scanned.
+    assert_eq!(
+        only("email").anchors(),
+        warden_core::mask::Anchors::of([b'@'])
+    );
+    assert!(
+        !only("email")
+            .anchors()
+            .found_in(b"Ada Lovelace, London 1815")
+    );
+    assert!(only("card").anchors().contains(b'7'));
+    assert!(!only("card").anchors().contains(b'@'));
+    assert!(!all().anchors().is_all());
+    let none = Masker::new(
+        &MaskProfile {
+            detectors: Vec::new(),
+            strategy: MaskStrategy::Redact,
+            columns: Vec::new(),
+        },
+        b"k",
+    )
+    .unwrap();
+    assert!(!none.anchors().found_in(b"a@b.c 4111"));
+}
