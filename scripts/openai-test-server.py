@@ -37,13 +37,16 @@ characters), one HTTP chunk and one TCP send each, with --sse-chunk-delay second
 
 --log FILE appends one JSON line per request: method, path, query, headers (lower-case names,
 repeated headers joined with ", "), raw_headers ([name, value] pairs as received), body (text),
-status. Authorization is logged as received: this is a test server, the values are test values.
+peer_port (the client's TCP port: equal ports mean one kept-open connection), status.
+
+With --tls-cert FILE --tls-key FILE it serves HTTPS (the certificate file may hold the chain). Authorization is logged as received: this is a test server, the values are test values.
 """
 
 import argparse
 import base64
 import hashlib
 import json
+import ssl
 import struct
 import sys
 import threading
@@ -221,6 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             "headers": headers,
             "raw_headers": [[name, value] for name, value in self.headers.items()],
             "body": body.decode("utf-8", errors="replace"),
+            "peer_port": self.client_address[1],
         }
 
     def write_log(self, record, status):
@@ -537,12 +541,20 @@ def main():
         metavar="N",
         help="words per streamed delta (default 1; 0 = whole content in one delta)",
     )
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain")
+    parser.add_argument("--tls-key", metavar="FILE", help="private key of --tls-cert")
     args = parser.parse_args()
     if args.sse_chunk_bytes < 0:
         parser.error("--sse-chunk-bytes must be 0 or more")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
 
     Handler.options = Options(args)
     server = Server((args.host, args.port), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(f"LISTENING {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

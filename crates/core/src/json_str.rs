@@ -37,27 +37,30 @@ pub fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
 fn write_contents(out: &mut Vec<u8>, b: &[u8]) {
     let mut run = 0;
     let mut i = 0;
-    while i < b.len() {
-        // Skip whole words that need no escape.
-        if let Some(word) = b.get(i..i + 8) {
-            let mut lanes = [0u8; 8];
-            lanes.copy_from_slice(word);
-            let flagged = needs_escape(u64::from_le_bytes(lanes));
-            if flagged == 0 {
-                i += 8;
-                continue;
+    // Whole words: one test for the eight bytes, then only the flagged lanes are looked at
+    // (a flag may be false above a true one; `escape` decides).
+    while let Some(word) = b.get(i..i + 8) {
+        let mut lanes = [0u8; 8];
+        lanes.copy_from_slice(word);
+        let mut flagged = needs_escape(u64::from_le_bytes(lanes));
+        while flagged != 0 {
+            let at = i + (flagged.trailing_zeros() / 8) as usize;
+            flagged &= flagged - 1;
+            let byte = b[at];
+            if let Some(short) = escape(byte) {
+                out.extend_from_slice(&b[run..at]);
+                write_escape(out, byte, short);
+                run = at + 1;
             }
-            i += (flagged.trailing_zeros() / 8) as usize;
         }
-        let byte = b[i];
-        let Some(short) = escape(byte) else {
-            i += 1;
-            continue;
-        };
-        out.extend_from_slice(&b[run..i]);
-        write_escape(out, byte, short);
-        i += 1;
-        run = i;
+        i += 8;
+    }
+    for (at, &byte) in b.iter().enumerate().skip(i) {
+        if let Some(short) = escape(byte) {
+            out.extend_from_slice(&b[run..at]);
+            write_escape(out, byte, short);
+            run = at + 1;
+        }
     }
     out.extend_from_slice(&b[run..]);
 }
@@ -71,8 +74,8 @@ fn needs_escape(word: u64) -> u64 {
     quote | backslash | control
 }
 
-/// The high bit of each lane of `word` that is zero (exact for the lowest flagged lane, which
-/// is the one used).
+/// The high bit of each lane of `word` that is zero: every zero lane is flagged, and a lane
+/// above a zero one may be flagged too.
 fn has_zero(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
 }
@@ -141,6 +144,27 @@ mod tests {
         for case in &cases {
             let expected = serde_json::to_string(case).expect("serde_json");
             assert_eq!(ours(case), expected, "for {case:?}");
+        }
+    }
+
+    #[test]
+    fn dense_escapes_and_their_neighbours_match_serde_json() {
+        // Several escapes in one word, and the bytes just above each special one (`#` after
+        // `"`, `]` after `\`, `!` after a control byte), where a lane test can flag falsely.
+        let bytes = [
+            '"', '#', '\\', ']', '\n', '\u{1}', '\u{0}', '!', ' ', 'a', 'é',
+        ];
+        for x in bytes {
+            for y in bytes {
+                for lead in ["", "a", "abc"] {
+                    let mut s = String::from(lead);
+                    for k in 0..19 {
+                        s.push(if k % 2 == 0 { x } else { y });
+                    }
+                    let expected = serde_json::to_string(&s).expect("serde_json");
+                    assert_eq!(ours(&s), expected, "for {s:?}");
+                }
+            }
         }
     }
 

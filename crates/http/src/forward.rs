@@ -10,7 +10,6 @@ use crate::llm::{LlmRequest, StreamUsage, Usage};
 use crate::reply;
 use crate::sse::SseMasker;
 use crate::stream::{self, Pumped, Transform};
-use crate::upstream::upstream_reason;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -51,28 +50,28 @@ impl Exchange {
             }
         };
         let timeout = settings.upstream_timeout.0;
-        let response =
-            match tokio::time::timeout(timeout, self.upstream.client().request(request)).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(error)) => {
-                    let error = HttpError::Upstream {
-                        connection: self.upstream.target.name.clone(),
-                        message: upstream_reason(&error),
-                    };
-                    return self
-                        .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                        .await;
-                }
-                Err(_) => {
-                    let error = HttpError::UpstreamTimeout {
-                        connection: self.upstream.target.name.clone(),
-                        seconds: timeout.as_secs(),
-                    };
-                    return self
-                        .upstream_failed(StatusCode::GATEWAY_TIMEOUT, &error, action, decision)
-                        .await;
-                }
-            };
+        let response = match tokio::time::timeout(timeout, self.upstream.pool().send(request)).await
+        {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => {
+                let error = HttpError::Upstream {
+                    connection: self.upstream.target.name.clone(),
+                    message: error.reason(),
+                };
+                return self
+                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                    .await;
+            }
+            Err(_) => {
+                let error = HttpError::UpstreamTimeout {
+                    connection: self.upstream.target.name.clone(),
+                    seconds: timeout.as_secs(),
+                };
+                return self
+                    .upstream_failed(StatusCode::GATEWAY_TIMEOUT, &error, action, decision)
+                    .await;
+            }
+        };
         let head = self.started.elapsed();
         let (mut head_parts, upstream_body) = response.into_parts();
         crate::upstream::strip_hop_by_hop(&mut head_parts.headers);

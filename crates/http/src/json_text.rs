@@ -3,7 +3,7 @@
 //! name) at a fraction of the cost, and the body is copied only if something changes.
 
 use std::borrow::Cow;
-use warden_core::mask::{Anchors, ColumnRef, Masked, ValueMasker};
+use warden_core::mask::{ColumnRef, Masked, ValueMasker};
 
 /// Where the scanner is inside one container (keys borrowed from the input unless escaped).
 struct Level<'a> {
@@ -23,12 +23,10 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
     // token of a valid text is valid text itself.
     let text = std::str::from_utf8(input).ok()?;
     // Without column rules only the detectors rewrite, and they leave a value without any of
-    // their anchor bytes as it is: such values are skipped here.
-    let anchors = if masker.has_column_rules() {
-        Anchors::ALL
-    } else {
-        masker.anchors()
-    };
+    // their anchor bytes as it is: such values are skipped here. A column rule masks any value
+    // of its column, empty ones included.
+    let anchors = (!masker.has_column_rules()).then(|| masker.anchors());
+    let worth_asking = |value: &[u8]| anchors.is_none_or(|a| a.found_in(value));
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0; // input bytes already in `out`
     let mut stack: Vec<Level> = Vec::new();
@@ -72,7 +70,7 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                     }
                 } else {
                     let value = unescape(token, escaped)?;
-                    if anchors.found_in(value.as_bytes()) {
+                    if worth_asking(value.as_bytes()) {
                         let fate = mask_at(&stack, masker, value.as_bytes());
                         replace(input, &mut out, &mut copied, i, end, fate);
                     }
@@ -86,7 +84,7 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                     .iter()
                     .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                     .map_or(input.len(), |n| i + n);
-                if anchors.found_in(&input[i..end]) {
+                if worth_asking(&input[i..end]) {
                     let fate = mask_at(&stack, masker, &input[i..end]);
                     replace(input, &mut out, &mut copied, i, end, fate);
                 }
@@ -267,6 +265,7 @@ mod tests {
             r#"{"user": {"email": "x a@b.c y", "password": "p", "n": 4111}, "list": [1, "a@b.c", {"gone": true}]}"#,
             r#"[{"password": ["a", "b"]}, "a\u0040b.c", "\"quoted\" a@b.c"]"#,
             r#""a@b.c""#,
+            r#"{"password": ["", ""], "x": ""}"#,
             "4111",
             r#"{"a": {"b": {"c": {"password": 1.5e3}}}, "e": [], "o": {}}"#,
         ] {
@@ -331,7 +330,7 @@ mod tests {
         fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
             self.inner.mask_text(text)
         }
-        fn anchors(&self) -> Anchors {
+        fn anchors(&self) -> warden_core::mask::Anchors {
             self.inner.anchors()
         }
     }

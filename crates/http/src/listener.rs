@@ -4,9 +4,10 @@
 
 use crate::HttpError;
 use crate::body::Body;
+use crate::pool::UpstreamPool;
 use crate::session::ClientConn;
 use crate::target::HttpTarget;
-use crate::upstream::{self, UpstreamClient};
+use crate::upstream;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -34,20 +35,20 @@ pub struct HttpListenerConfig {
     pub allow_plaintext_loopback: bool,
 }
 
-/// One HTTP connection with its pooled upstream clients, one per worker thread (so a request
-/// and its upstream connection stay on one thread).
+/// One HTTP connection with its kept-open upstream connections, one pool per worker thread
+/// (so a request and its upstream connection stay on one thread).
 pub struct Upstream {
     /// The compiled connection.
     pub target: HttpTarget,
-    /// Its clients: index 0 for the shared runtime, `1 + i` for worker `i`.
-    clients: Vec<UpstreamClient>,
+    /// Its pools: index 0 for the shared runtime, `1 + i` for worker `i`.
+    pools: Vec<UpstreamPool>,
 }
 
 impl Upstream {
-    /// The client of the calling thread.
-    pub fn client(&self) -> &UpstreamClient {
+    /// The pool of the calling thread.
+    pub fn pool(&self) -> &UpstreamPool {
         let index = Workers::index();
-        self.clients.get(index).unwrap_or(&self.clients[0])
+        self.pools.get(index).unwrap_or(&self.pools[0])
     }
 }
 
@@ -104,20 +105,23 @@ impl HttpGateway {
         target: HttpTarget,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<(), HttpError> {
-        let mut clients = Vec::new();
-        for _ in 0..=Workers::count() {
-            let client =
-                upstream::client(tls.clone(), self.settings.upstream_timeout.0).map_err(|e| {
-                    HttpError::Config {
-                        connection: target.name.clone(),
-                        message: format!("upstream TLS: {e}"),
-                    }
-                })?;
-            clients.push(client);
-        }
+        let origin = target.origin().map_err(|e| HttpError::Config {
+            connection: target.name.clone(),
+            message: format!("upstream address: {e}"),
+        })?;
+        let connector =
+            upstream::connector(tls, self.settings.upstream_timeout.0).map_err(|e| {
+                HttpError::Config {
+                    connection: target.name.clone(),
+                    message: format!("upstream TLS: {e}"),
+                }
+            })?;
+        let pools = (0..=Workers::count())
+            .map(|_| UpstreamPool::new(connector.clone(), origin.clone()))
+            .collect();
         self.kinds.insert(target.name.clone(), ConnectionKind::Http);
         self.upstreams
-            .insert(target.name.clone(), Arc::new(Upstream { target, clients }));
+            .insert(target.name.clone(), Arc::new(Upstream { target, pools }));
         Ok(())
     }
 

@@ -102,7 +102,8 @@ impl HttpTarget {
         })
     }
 
-    /// The upstream URI for `path_and_query` below the connection.
+    /// The origin-form request target (path and query, injected query credentials included)
+    /// for `path` and the client's `query` below the connection.
     pub fn uri(&self, path: &str, query: Option<&str>) -> Result<http::Uri, http::Error> {
         let mut pq = String::with_capacity(self.base_path.len() + path.len() + 64);
         pq.push_str(&self.base_path);
@@ -124,10 +125,18 @@ impl HttpTarget {
             }
             (None, true) => {}
         }
+        if !pq.starts_with('/') {
+            pq.insert(0, '/');
+        }
+        Ok(http::Uri::from_maybe_shared(pq)?)
+    }
+
+    /// `scheme://authority/`: where connections to the upstream go.
+    pub fn origin(&self) -> Result<http::Uri, http::Error> {
         http::Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())
-            .path_and_query(pq)
+            .path_and_query("/")
             .build()
     }
 }

@@ -1,4 +1,4 @@
-//! The upstream leg: one pooled client per connection (its own TLS settings), and the request
+//! The upstream leg: the connector of a connection (its own TLS settings), and the request
 //! Warden sends: the client's, minus its credential and hop-by-hop headers, plus the
 //! connection's injected credentials.
 
@@ -7,21 +7,19 @@ use crate::target::HttpTarget;
 use http::header::{self, HeaderMap, HeaderName};
 use http::request::Parts;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A pooled upstream client.
-pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Body>;
+/// Opens upstream connections: TCP, then TLS for `https://`.
+pub type Connector = HttpsConnector<HttpConnector>;
 
-/// A client for one connection: HTTPS with `tls`, or plain HTTP for `http://` upstreams (an
+/// The connector of one connection: HTTPS with `tls`, or plain HTTP for `http://` upstreams (an
 /// `https://` upstream without TLS settings then fails to verify, never connects unverified).
-pub fn client(
+pub fn connector(
     tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
-) -> Result<UpstreamClient, rustls::Error> {
+) -> Result<Connector, rustls::Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -35,15 +33,11 @@ pub fn client(
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth(),
     };
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .build(connector))
+        .wrap_connector(http))
 }
 
 /// Headers that describe one hop, never forwarded.
@@ -64,13 +58,20 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
+    // Names `Connection` lists beyond the usual `keep-alive`/`close` (rare): no allocation
+    // unless there is one.
+    let mut named: Vec<HeaderName> = Vec::new();
+    for value in headers.get_all(header::CONNECTION) {
+        let Ok(value) = value.to_str() else { continue };
+        for token in value.split(',').map(str::trim) {
+            if token.eq_ignore_ascii_case("keep-alive") || token.eq_ignore_ascii_case("close") {
+                continue;
+            }
+            if let Ok(name) = HeaderName::from_bytes(token.as_bytes()) {
+                named.push(name);
+            }
+        }
+    }
     for name in named.iter().chain(HOP_BY_HOP.iter()) {
         headers.remove(name);
     }
@@ -112,24 +113,6 @@ pub fn request(
         headers.insert(name.clone(), value.clone());
     }
     Ok(request)
-}
-
-/// A short reason for an upstream client error, without URLs (they may carry injected query
-/// credentials).
-pub fn upstream_reason(error: &hyper_util::client::legacy::Error) -> String {
-    use std::error::Error as _;
-    let mut reason = if error.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
 }
 
 #[cfg(test)]
