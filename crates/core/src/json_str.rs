@@ -37,30 +37,27 @@ pub fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
 fn write_contents(out: &mut Vec<u8>, b: &[u8]) {
     let mut run = 0;
     let mut i = 0;
-    // Whole words: one test for the eight bytes, then only the flagged lanes are looked at
-    // (a flag may be false above a true one; `escape` decides).
-    while let Some(word) = b.get(i..i + 8) {
-        let mut lanes = [0u8; 8];
-        lanes.copy_from_slice(word);
-        let mut flagged = needs_escape(u64::from_le_bytes(lanes));
-        while flagged != 0 {
-            let at = i + (flagged.trailing_zeros() / 8) as usize;
-            flagged &= flagged - 1;
-            let byte = b[at];
-            if let Some(short) = escape(byte) {
-                out.extend_from_slice(&b[run..at]);
-                write_escape(out, byte, short);
-                run = at + 1;
+    while i < b.len() {
+        // Skip whole words that need no escape.
+        if let Some(word) = b.get(i..i + 8) {
+            let mut lanes = [0u8; 8];
+            lanes.copy_from_slice(word);
+            let flagged = needs_escape(u64::from_le_bytes(lanes));
+            if flagged == 0 {
+                i += 8;
+                continue;
             }
+            i += (flagged.trailing_zeros() / 8) as usize;
         }
-        i += 8;
-    }
-    for (at, &byte) in b.iter().enumerate().skip(i) {
-        if let Some(short) = escape(byte) {
-            out.extend_from_slice(&b[run..at]);
-            write_escape(out, byte, short);
-            run = at + 1;
-        }
+        let byte = b[i];
+        let Some(short) = escape(byte) else {
+            i += 1;
+            continue;
+        };
+        out.extend_from_slice(&b[run..i]);
+        write_escape(out, byte, short);
+        i += 1;
+        run = i;
     }
     out.extend_from_slice(&b[run..]);
 }
@@ -74,8 +71,8 @@ fn needs_escape(word: u64) -> u64 {
     quote | backslash | control
 }
 
-/// The high bit of each lane of `word` that is zero: every zero lane is flagged, and a lane
-/// above a zero one may be flagged too.
+/// The high bit of each lane of `word` that is zero (exact for the lowest flagged lane, which
+/// is the one used).
 fn has_zero(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
 }
