@@ -65,3 +65,16 @@ impl GatewayError {
         }
     }
 }
+
+/// `error` and each of its sources, joined by `: ` (a client library's error usually says
+/// only "request failed"; the reason is in its sources).
+pub fn with_sources(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

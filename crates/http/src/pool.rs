@@ -11,6 +11,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tower_service::Service;
+use warden_core::error::with_sources;
 
 /// How long an idle connection is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -31,21 +32,9 @@ impl SendError {
     pub fn reason(&self) -> String {
         match self {
             SendError::Connect(reason) => format!("cannot connect: {reason}"),
-            SendError::Request(error) => format!("request failed: {}", chain(error)),
+            SendError::Request(error) => format!("request failed: {}", with_sources(error)),
         }
     }
-}
-
-/// An error and its sources, joined by `: `.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 struct Idle {
@@ -126,14 +115,14 @@ impl UpstreamPool {
         let mut connector = self.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
-            .map_err(|e| SendError::Connect(chain(e.as_ref())))?;
+            .map_err(|e| SendError::Connect(with_sources(e.as_ref())))?;
         let stream = connector
             .call(self.base.clone())
             .await
-            .map_err(|e| SendError::Connect(chain(e.as_ref())))?;
+            .map_err(|e| SendError::Connect(with_sources(e.as_ref())))?;
         let (sender, connection) = http1::handshake(stream)
             .await
-            .map_err(|e| SendError::Connect(chain(&e)))?;
+            .map_err(|e| SendError::Connect(with_sources(&e)))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "upstream connection ended with an error");

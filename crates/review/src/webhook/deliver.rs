@@ -5,7 +5,6 @@ use super::sign::{EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use bytes::Bytes;
 use chrono::Utc;
 use reqwest::header::CONTENT_TYPE;
-use std::error::Error as _;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -106,12 +105,5 @@ fn describe(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         return format!("no answer within {timeout:?}");
     }
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    warden_core::error::with_sources(error)
 }
