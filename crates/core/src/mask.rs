@@ -91,7 +91,7 @@ pub trait ValueMasker: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Anchors {
     set: [u64; 4],
-    /// The members when there are at most three (searched with `memchr`), else empty.
+    /// The first three members: all of them, searched with `memchr`, when there are at most three.
     few: [u8; 3],
     count: u16,
 }

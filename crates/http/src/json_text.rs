@@ -171,15 +171,16 @@ fn replace(
     end: usize,
     fate: Masked,
 ) {
-    if matches!(fate, Masked::Unchanged) {
-        return;
-    }
+    let replacement = match fate {
+        Masked::Unchanged => return,
+        Masked::Null => None,
+        Masked::Replaced(bytes) => Some(bytes),
+    };
     let out = out.get_or_insert_with(|| Vec::with_capacity(input.len() + 64));
     out.extend_from_slice(&input[*copied..start]);
-    match fate {
-        Masked::Unchanged => {}
-        Masked::Null => out.extend_from_slice(b"null"),
-        Masked::Replaced(bytes) => warden_core::json_str::write_lossy(out, &bytes),
+    match replacement {
+        None => out.extend_from_slice(b"null"),
+        Some(bytes) => warden_core::json_str::write_lossy(out, &bytes),
     }
     *copied = end;
 }

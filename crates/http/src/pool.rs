@@ -64,23 +64,27 @@ impl UpstreamPool {
     /// kept connection dropped before sending it (the server closed it meanwhile) is sent once
     /// more on a new connection.
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Incoming>, SendError> {
-        let mut request = request;
-        loop {
-            let (mut sender, kept) = match self.checkout() {
-                Some(sender) => (sender, true),
-                None => (self.connect().await?, false),
-            };
-            match sender.try_send_request(request).await {
-                Ok(response) => {
-                    self.put_back(sender);
-                    return Ok(response);
-                }
-                Err(mut error) => match error.take_message() {
-                    Some(unsent) if kept => request = unsent,
-                    _ => return Err(SendError::Request(error.into_error())),
-                },
+        let (mut sender, kept) = match self.checkout() {
+            Some(sender) => (sender, true),
+            None => (self.connect().await?, false),
+        };
+        let request = match sender.try_send_request(request).await {
+            Ok(response) => {
+                self.put_back(sender);
+                return Ok(response);
             }
-        }
+            Err(mut error) => match error.take_message() {
+                Some(unsent) if kept => unsent,
+                _ => return Err(SendError::Request(error.into_error())),
+            },
+        };
+        let mut sender = self.connect().await?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(SendError::Request)?;
+        self.put_back(sender);
+        Ok(response)
     }
 
     /// The most recently used idle connection ready for a request; closed and expired ones are
@@ -92,9 +96,9 @@ impl UpstreamPool {
             i -= 1;
             let entry = &idle[i];
             if entry.sender.is_closed() || entry.since.elapsed() >= IDLE_TIMEOUT {
-                idle.swap_remove(i);
+                idle.remove(i);
             } else if entry.sender.is_ready() {
-                return Some(idle.swap_remove(i).sender);
+                return Some(idle.remove(i).sender);
             }
         }
         None
