@@ -10,6 +10,7 @@ pub mod audit;
 pub mod budget;
 pub mod connection;
 pub mod decision;
+pub mod elapsed;
 pub mod error;
 pub mod grant;
 pub mod identity;

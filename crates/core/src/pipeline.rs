@@ -592,7 +592,7 @@ impl Pipeline {
             action,
             decision,
             time: Utc::now(),
-            duration_ms: outcome.duration.as_secs_f64() * 1000.0,
+            duration_ms: crate::elapsed::millis(outcome.duration),
             rows: outcome.rows,
             error: outcome.error.clone(),
             exchange,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::sql::to_line;
 use crate::{FinishedRecording, RecordError, RecordingWriter};
+use warden_core::elapsed::seconds;
 
 /// The first line of an asciicast v2 file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,13 +57,13 @@ impl AsciicastRecorder {
 
     /// Records bytes the terminal showed.
     pub async fn output(&mut self, data: &[u8]) -> Result<(), RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = seconds(self.started.elapsed());
         self.output_at(t, data).await
     }
 
     /// Records bytes the user typed.
     pub async fn input(&mut self, data: &[u8]) -> Result<(), RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = seconds(self.started.elapsed());
         self.input_at(t, data).await
     }
 
@@ -92,7 +93,7 @@ impl AsciicastRecorder {
 
     /// Ends the recording (writing any dangling partial character) and returns its hash.
     pub async fn finish(mut self) -> Result<FinishedRecording, RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = seconds(self.started.elapsed());
         let out = String::from_utf8_lossy(&std::mem::take(&mut self.pending_out)).into_owned();
         self.event(t, "o", out).await?;
         let input = String::from_utf8_lossy(&std::mem::take(&mut self.pending_in)).into_owned();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sql::{append_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
+use warden_core::elapsed::{millis, seconds};
 use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every HTTP recording.
@@ -61,8 +62,8 @@ pub struct HttpExchange {
 impl HttpExchange {
     /// Sets both durations from measured times.
     pub fn timed(mut self, head: Duration, total: Duration) -> Self {
-        self.head_ms = head.as_secs_f64() * 1000.0;
-        self.duration_ms = total.as_secs_f64() * 1000.0;
+        self.head_ms = millis(head);
+        self.duration_ms = millis(total);
         self
     }
 }
@@ -107,7 +108,7 @@ impl HttpRecorder {
 
     /// Records one exchange at the current time since the session started.
     pub async fn exchange(&mut self, exchange: &HttpExchange) -> Result<(), RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = seconds(self.started.elapsed());
         encode_exchange(&mut self.line, t, exchange)?;
         append_line(&mut *self.writer, &self.line).await
     }

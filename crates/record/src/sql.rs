@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{FinishedRecording, RecordError, RecordingWriter};
+use warden_core::elapsed::{millis, seconds};
 use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every SQL recording.
@@ -82,7 +83,7 @@ impl SqlRecorder {
 
     /// Records one statement, `t` being the time since the session started.
     pub async fn statement(&mut self, event: &SqlEvent) -> Result<(), RecordError> {
-        let t = self.started.elapsed().as_secs_f64();
+        let t = seconds(self.started.elapsed());
         self.statement_at(t, event).await
     }
 
@@ -106,7 +107,7 @@ impl SqlRecorder {
         event: &SqlEvent,
         rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
     ) -> Result<(), RecordError> {
-        let t = ended.saturating_duration_since(self.started).as_secs_f64();
+        let t = seconds(ended.saturating_duration_since(self.started));
         self.encode_statement(t, event, rows)?;
         append_line(&mut *self.writer, &self.line).await
     }
@@ -138,7 +139,7 @@ impl SqlRecorder {
         out.extend_from_slice(b"],\"row_count\":");
         serde_json::to_writer(&mut *out, &event.row_count)?;
         out.extend_from_slice(b",\"duration_ms\":");
-        serde_json::to_writer(&mut *out, &(event.duration.as_secs_f64() * 1000.0))?;
+        serde_json::to_writer(&mut *out, &millis(event.duration))?;
         out.extend_from_slice(b",\"error\":");
         json_str::write_optional(out, event.error.as_deref());
         out.extend_from_slice(b"}\n");

@@ -79,6 +79,27 @@ async fn lines_follow_the_documented_format_and_keep_only_n_rows() {
 }
 
 #[tokio::test]
+async fn a_duration_is_written_as_its_exact_decimal() {
+    let (_dir, store) = common::store(RecordingLimits::default()).await;
+    let w = store.create("q-ms", RecordingKind::Sql).await.unwrap();
+    let mut rec = SqlRecorder::start(w, &header(), 2).await.unwrap();
+    let mut event = select();
+    // `as_secs_f64() * 1000.0` gives 0.34819700000000003 for this one.
+    event.duration = Duration::from_nanos(348_197);
+    rec.statement(&event).await.unwrap();
+    rec.finish().await.unwrap();
+    let mut text = String::new();
+    store
+        .open("q-ms")
+        .await
+        .unwrap()
+        .read_to_string(&mut text)
+        .await
+        .unwrap();
+    assert!(text.contains(r#""duration_ms":0.348197,"#), "{text}");
+}
+
+#[tokio::test]
 async fn timeline_round_trips_statements_errors_and_truncation() {
     let (_dir, store) = common::store(common::small_limits(700)).await;
     let w = store.create("q-1", RecordingKind::Sql).await.unwrap();
