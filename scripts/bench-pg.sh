@@ -349,7 +349,7 @@ for target in "${TARGETS[@]}"; do
 done
 
 RESULTS="$WORK/results.csv"
-echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck,duration_s" >"$RESULTS"
+echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck,duration_s,user_ticks" >"$RESULTS"
 mkdir -p "$WORK/logs"
 
 run_one() {   # run_one MODE ROUND POSITION TARGET
@@ -393,8 +393,11 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   fi
   CLIENT_PID=""
   [ "$pid" = - ] || read -r after user_after <<<"$(cpu_ticks "$pid")"
-  [ -n "$user_before" ] && [ -n "$user_after" ] && user_split=" (user $((user_after - user_before)))"
-  local tps txns lat cpu=""
+  local tps txns lat cpu="" user=""
+  if [ -n "$user_before" ] && [ -n "$user_after" ]; then
+    user=$((user_after - user_before))
+    user_split=" (user $user)"
+  fi
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$logfile" | tail -n1)
   txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$logfile" | tail -n1)
   lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$logfile" | tail -n1)
@@ -406,7 +409,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   else
     log "  $mode round $round $target: tps=$tps txns=$txns latency=${lat}ms cpu_ticks=${cpu:-}${user_split}"
   fi
-  echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
+  echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T,$user" >>"$RESULTS"
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round

@@ -3,7 +3,8 @@
 
 Prints one table per pgbench mode -- TPS per round, the paired ratio per round (the proxy's TPS
 divided by the direct TPS of the same round), the median paired ratio and the proxy's CPU time per
-transaction (and its CPU use as a share of one core over the run's duration) -- and ends with one RESULT line for the simple mode.
+transaction, the user-space part of it, and its CPU use as a share of one core over the run's
+duration) -- and ends with one RESULT line for the simple mode.
 
 Usage: summarize.py results.csv
 """
@@ -37,6 +38,7 @@ def load(path):
             runs[row["mode"]][int(row["round"])][row["target"]] = {
                 "tps": tps,
                 "cpu_us": cpu_us,
+                "user_us": user_figure(row, txns),
                 "cpu_share": cpu_share,
                 "rc": int(row["rc"]),
                 "position": int(row["position"]),
@@ -51,6 +53,13 @@ def cpu_figures(row, count):
     seconds = int(row["cpu_ticks"]) / int(row["clk_tck"])
     share = 100 * seconds / float(row["duration_s"])
     return (seconds * 1e6 / count if count else None), share
+
+
+def user_figure(row, count):
+    """User-space CPU µs per transaction of a CSV row's proxy (None for files without the column)."""
+    if not row.get("user_ticks") or not count:
+        return None
+    return int(row["user_ticks"]) / int(row["clk_tck"]) * 1e6 / count
 
 
 def ratio(rounds, numerator, denominator, key="tps"):
@@ -76,7 +85,7 @@ def print_table(mode, rounds):
         ["target"]
         + [f"r{r} TPS" for r in numbers]
         + [f"r{r} ÷direct" for r in numbers]
-        + ["median ÷direct", "CPU µs/txn med", "CPU % of a core med"]
+        + ["median ÷direct", "CPU µs/txn med", "user µs/txn med", "CPU % of a core med"]
     )
     rows = []
     for target in TARGETS:
@@ -90,16 +99,17 @@ def print_table(mode, rounds):
         if target == "direct":
             ratio_cells = [""] * len(numbers)
             med = ""
-            cpu = share = "–"
+            cpu = user = share = "–"
         else:
             ratios = ratio(rounds, target, "direct")
             ratio_cells = [fmt(v, ".2f") for v in ratios]
             med = fmt(median(ratios), ".2f")
             cpu = fmt(median([rounds[r].get(target, {}).get("cpu_us") for r in numbers]), ".1f")
+            user = fmt(median([rounds[r].get(target, {}).get("user_us") for r in numbers]), ".1f")
             share = fmt(
                 median([rounds[r].get(target, {}).get("cpu_share") for r in numbers]), ".0f"
             )
-        rows.append([target] + tps_cells + ratio_cells + [med, cpu, share])
+        rows.append([target] + tps_cells + ratio_cells + [med, cpu, user, share])
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
     print(line(header))
