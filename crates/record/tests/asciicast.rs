@@ -6,7 +6,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncReadExt;
 use warden_record::{
     AsciicastHeader, AsciicastRecorder, PlayOptions, RecordError, RecordingKind, RecordingLimits,
     RecordingStore, play_asciicast,
@@ -34,14 +33,7 @@ async fn output_is_asciicast_v2_json_lines_and_keeps_split_characters_whole() {
     rec.output_at(0.8, &euro[2..]).await.unwrap();
     rec.finish().await.unwrap();
 
-    let mut text = String::new();
-    store
-        .open("t-1")
-        .await
-        .unwrap()
-        .read_to_string(&mut text)
-        .await
-        .unwrap();
+    let text = common::text(&store, "t-1").await;
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -123,14 +115,7 @@ async fn invalid_bytes_become_replacement_characters_without_losing_a_split_one(
     rec.output_at(0.1, b"\xffa\xe2\x82").await.unwrap();
     rec.output_at(0.2, b"\xac").await.unwrap();
     rec.finish().await.unwrap();
-    let mut text = String::new();
-    store
-        .open("t-3")
-        .await
-        .unwrap()
-        .read_to_string(&mut text)
-        .await
-        .unwrap();
+    let text = common::text(&store, "t-3").await;
     let events: Vec<serde_json::Value> = text
         .lines()
         .skip(1)
@@ -162,14 +147,7 @@ async fn a_truncated_terminal_recording_ends_with_a_marker_and_still_plays() {
     let done = rec.finish().await.unwrap();
     assert!(done.truncated);
 
-    let mut text = String::new();
-    store
-        .open("t-4")
-        .await
-        .unwrap()
-        .read_to_string(&mut text)
-        .await
-        .unwrap();
+    let text = common::text(&store, "t-4").await;
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last[1], "m");
     assert!(last[2].as_str().unwrap().contains("truncated"));

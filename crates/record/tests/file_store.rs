@@ -7,20 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncReadExt;
 use warden_record::{RecordError, RecordingKind, RecordingLimits, RecordingStore};
-
-async fn read_all(store: &dyn RecordingStore, session: &str) -> Vec<u8> {
-    let mut buf = Vec::new();
-    store
-        .open(session)
-        .await
-        .unwrap()
-        .read_to_end(&mut buf)
-        .await
-        .unwrap();
-    buf
-}
 
 #[tokio::test]
 async fn round_trip_keeps_bytes_and_reports_their_hash() {
@@ -52,7 +39,7 @@ async fn round_trip_keeps_bytes_and_reports_their_hash() {
     assert!(!part.exists(), "finish renames the .part file away");
     assert!(store.finished_path("s-1", RecordingKind::Sql).exists());
 
-    assert_eq!(read_all(&store, "s-1").await, expected);
+    assert_eq!(common::bytes(&store, "s-1").await, expected);
     let listed = store.list().await.unwrap();
     assert_eq!(listed[0].kind, RecordingKind::Sql);
     assert_eq!(listed[0].size, expected.len() as u64);
@@ -116,7 +103,7 @@ async fn max_bytes_drops_later_events_after_one_marker() {
     let done = w.finish().await.unwrap();
     assert!(done.truncated);
 
-    let text = String::from_utf8(read_all(&store, "s-5").await).unwrap();
+    let text = String::from_utf8(common::bytes(&store, "s-5").await).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "two events and one marker: {text}");
     assert_eq!(lines[0].as_bytes(), &event[..event.len() - 1]);
@@ -206,7 +193,7 @@ async fn try_append_buffers_what_needs_no_io_and_leaves_the_rest_to_append() {
     );
     let done = w.finish().await.unwrap();
     assert!(done.truncated);
-    let bytes = read_all(&store, "s-7").await;
+    let bytes = common::bytes(&store, "s-7").await;
     assert_eq!(done.sha256_hex, hex::encode(Sha256::digest(&bytes)));
     let text = String::from_utf8(bytes).unwrap();
     assert_eq!(text.lines().count(), 3, "two events and the marker: {text}");

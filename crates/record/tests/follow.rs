@@ -130,14 +130,7 @@ async fn following_reads_appended_events_until_the_recording_is_finished() {
     rec.flush().await.unwrap();
 
     // A plain open sees only what is written so far and ends there.
-    let mut now = String::new();
-    store
-        .open("live-1")
-        .await
-        .unwrap()
-        .read_to_string(&mut now)
-        .await
-        .unwrap();
+    let now = common::text(&store, "live-1").await;
     assert!(now.ends_with("[0.0,\"o\",\"first \"]\n"), "{now}");
 
     let followed = store.follow("live-1", POLL).await.unwrap();

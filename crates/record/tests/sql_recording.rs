@@ -6,7 +6,6 @@ mod common;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use tokio::io::AsyncReadExt;
 use warden_record::{
     RecordingKind, RecordingLimits, RecordingStore, SqlEvent, SqlHeader, SqlRecorder,
     TimelineEntry, sql_timeline, verify_recording,
@@ -46,14 +45,7 @@ async fn lines_follow_the_documented_format_and_keep_only_n_rows() {
         .await
         .unwrap();
 
-    let mut text = String::new();
-    store
-        .open("q-1")
-        .await
-        .unwrap()
-        .read_to_string(&mut text)
-        .await
-        .unwrap();
+    let text = common::text(&store, "q-1").await;
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -88,14 +80,7 @@ async fn a_duration_is_written_as_its_exact_decimal() {
     event.duration = Duration::from_nanos(348_197);
     rec.statement(&event).await.unwrap();
     rec.finish().await.unwrap();
-    let mut text = String::new();
-    store
-        .open("q-ms")
-        .await
-        .unwrap()
-        .read_to_string(&mut text)
-        .await
-        .unwrap();
+    let text = common::text(&store, "q-ms").await;
     assert!(text.contains(r#""duration_ms":0.348197,"#), "{text}");
 }
 

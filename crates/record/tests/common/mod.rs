@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use warden_record::{FileRecordingStore, RecordingLimits};
+use tokio::io::AsyncReadExt;
+use warden_record::{FileRecordingStore, RecordingLimits, RecordingStore};
 
 /// A store under a temporary data directory; keep the `TempDir` alive for the test.
 pub async fn store(limits: RecordingLimits) -> (tempfile::TempDir, FileRecordingStore) {
@@ -19,4 +20,22 @@ pub fn small_limits(max_bytes: u64) -> RecordingLimits {
         flush_bytes: 64,
         flush_interval: Duration::from_secs(1),
     }
+}
+
+/// The bytes of recording `id` as a plain open reads them now.
+pub async fn bytes(store: &dyn RecordingStore, id: &str) -> Vec<u8> {
+    let mut buf = Vec::new();
+    store
+        .open(id)
+        .await
+        .unwrap()
+        .read_to_end(&mut buf)
+        .await
+        .unwrap();
+    buf
+}
+
+/// The text of recording `id` as a plain open reads it now.
+pub async fn text(store: &dyn RecordingStore, id: &str) -> String {
+    String::from_utf8(bytes(store, id).await).unwrap()
 }
