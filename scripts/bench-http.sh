@@ -27,6 +27,8 @@
 #   BENCH_B_BIN, BENCH_B_ENV    add a second gateway, "warden-b", run in every round like the others:
 #                               another binary (an A/B of two builds) and/or VAR=VALUE words for its
 #                               environment (an A/B of a setting); the report adds warden-b ÷ warden
+#   BENCH_B_FIRST=1             start warden-b before warden (the one started second can run a few
+#                               per cent faster even when both are the same: run an A/B both ways round)
 #   CARGO_TARGET_DIR            defaults to $HOME/.cache/warden-target, like scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,7 @@ BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_PERF=${BENCH_PERF:-0}
 BENCH_PERF_FREQ=${BENCH_PERF_FREQ:-299}
 BENCH_B_ENV=${BENCH_B_ENV:-}
+BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
 if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
@@ -330,18 +333,27 @@ EOF
 
 WARDEN_PID=""
 WARDEN_PORT=""
-if [ -n "$WARDEN" ]; then
+B_PID=""
+B_PORT=""
+start_a() {
   start_warden warden "$WARDEN"
   WARDEN_PID=$STARTED_PID
   WARDEN_PORT=$STARTED_PORT
-fi
-B_PID=""
-B_PORT=""
-if [ -n "$WARDEN" ] && [ "$BENCH_B" = 1 ]; then
+}
+start_b() {
   # shellcheck disable=SC2086 # BENCH_B_ENV is a list of VAR=VALUE words
   start_warden warden-b "${BENCH_B_BIN:-$WARDEN}" $BENCH_B_ENV
   B_PID=$STARTED_PID
   B_PORT=$STARTED_PORT
+}
+# The gateway started second can run a few per cent ahead of an identical one started first
+# (docs/benchmarks.md): run an A/B both ways round.
+if [ -n "$WARDEN" ] && [ "$BENCH_B" = 1 ] && [ "$BENCH_B_FIRST" = 1 ]; then
+  start_b
+  start_a
+elif [ -n "$WARDEN" ]; then
+  start_a
+  [ "$BENCH_B" = 1 ] && start_b
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@
 #   BENCH_B_BIN, BENCH_B_ENV   add a second gateway, "warden-b", run in every round like the others:
 #                           this binary (default: the same one) started with these VAR=value
 #                           settings (e.g. "WARDEN_WORKERS=1"); the report adds warden-b ÷ warden
+#   BENCH_B_FIRST=1         start warden-b before warden (the one started second runs a few per cent
+#                           faster even when both are the same: run an A/B both ways round)
 #   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
 #   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
 #   WARDEN_PG_BIN_DIR       directory holding initdb and postgres
@@ -52,6 +54,7 @@ BENCH_PERF=${BENCH_PERF:-0}
 BENCH_STRACE=${BENCH_STRACE:-0}
 BENCH_STAT=${BENCH_STAT:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
+BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
 if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_PERF" != 0 ] && BENCH_KEEP=1
@@ -312,12 +315,23 @@ MASK
   STARTED_PORT=$port STARTED_KEY=$WARDEN_API_KEY STARTED_PID=$pid
 }
 
-start_warden warden "$WARDEN"
-WARDEN_PORT=$STARTED_PORT WARDEN_KEY=$STARTED_KEY WARDEN_PID=$STARTED_PID
-if [ "$BENCH_B" = 1 ]; then
+start_a() {
+  start_warden warden "$WARDEN"
+  WARDEN_PORT=$STARTED_PORT WARDEN_KEY=$STARTED_KEY WARDEN_PID=$STARTED_PID
+}
+start_b() {
   # shellcheck disable=SC2086
   start_warden warden-b "${BENCH_B_BIN:-$WARDEN}" $BENCH_B_ENV
   B_PORT=$STARTED_PORT B_KEY=$STARTED_KEY B_PID=$STARTED_PID
+}
+# The gateway started second has measured a few per cent ahead of an identical one started first
+# (docs/benchmarks.md): run an A/B both ways round.
+if [ "$BENCH_B" = 1 ] && [ "$BENCH_B_FIRST" = 1 ]; then
+  start_b
+  start_a
+else
+  start_a
+  [ "$BENCH_B" = 1 ] && start_b
 fi
 
 # ---------------------------------------------------------------------------------------------
