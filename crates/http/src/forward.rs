@@ -30,46 +30,10 @@ impl Exchange {
         decision: &Decision,
     ) -> Response<Body> {
         let settings = &self.gateway.settings;
-        let len = body.len();
-        let request = match crate::upstream::request(
-            &self.upstream.target,
-            parts,
-            path,
-            body::full(body),
-            len,
-        ) {
-            Ok(request) => request,
-            Err(error) => {
-                let error = HttpError::Upstream {
-                    connection: self.upstream.target.name.clone(),
-                    message: format!("cannot build the upstream request: {error}"),
-                };
-                return self
-                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                    .await;
-            }
-        };
-        let timeout = settings.upstream_timeout.0;
-        let response = match tokio::time::timeout(timeout, self.upstream.pool().send(request)).await
-        {
-            Ok(Ok(response)) => response,
-            Ok(Err(error)) => {
-                let error = HttpError::Upstream {
-                    connection: self.upstream.target.name.clone(),
-                    message: error.reason(),
-                };
-                return self
-                    .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                    .await;
-            }
-            Err(_) => {
-                let error = HttpError::UpstreamTimeout {
-                    connection: self.upstream.target.name.clone(),
-                    seconds: timeout.as_secs(),
-                };
-                return self
-                    .upstream_failed(StatusCode::GATEWAY_TIMEOUT, &error, action, decision)
-                    .await;
+        let response = match self.send_upstream(parts, path, body).await {
+            Ok(response) => response,
+            Err((status, error)) => {
+                return self.upstream_failed(status, &error, action, decision).await;
             }
         };
         let head = self.started.elapsed();
@@ -124,6 +88,42 @@ impl Exchange {
     }
 
     /// A JSON response read whole (bounded), masked as JSON, with the LLM usage it reports.
+    /// The upstream's response to the request, or the status and error to answer with: the
+    /// request could not be built (502), the upstream failed (502) or did not answer within
+    /// `upstream_timeout` (504).
+    async fn send_upstream(
+        &self,
+        parts: &http::request::Parts,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Response<Incoming>, (StatusCode, HttpError)> {
+        let target = &self.upstream.target;
+        let failed = |message| {
+            let connection = target.name.clone();
+            (
+                StatusCode::BAD_GATEWAY,
+                HttpError::Upstream {
+                    connection,
+                    message,
+                },
+            )
+        };
+        let len = body.len();
+        let request = crate::upstream::request(target, parts, path, body::full(body), len)
+            .map_err(|error| failed(format!("cannot build the upstream request: {error}")))?;
+        let timeout = self.gateway.settings.upstream_timeout.0;
+        match tokio::time::timeout(timeout, self.upstream.pool().send(request)).await {
+            Ok(sent) => sent.map_err(|error| failed(error.reason())),
+            Err(_) => Err((
+                StatusCode::GATEWAY_TIMEOUT,
+                HttpError::UpstreamTimeout {
+                    connection: target.name.clone(),
+                    seconds: timeout.as_secs(),
+                },
+            )),
+        }
+    }
+
     async fn buffered_json(
         &mut self,
         mut head_parts: http::response::Parts,

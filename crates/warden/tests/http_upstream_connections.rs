@@ -9,6 +9,19 @@ mod http_common;
 use http_common::{HttpHarness, start_test_server};
 use serde_json::Value;
 
+/// The bodies of the answers to `urls`, each of which must be a 200.
+async fn curl_all_ok(key: &str, urls: &[String]) -> Vec<String> {
+    let answers = curl_many(key, urls).await;
+    assert_eq!(answers.len(), urls.len(), "{answers:?}");
+    answers
+        .into_iter()
+        .map(|(status, body)| {
+            assert_eq!(status, 200, "{body}");
+            body
+        })
+        .collect()
+}
+
 /// Runs one curl over several URLs (one client connection, reused); returns the status codes
 /// and the bodies, in order.
 async fn curl_many(key: &str, urls: &[String]) -> Vec<(u16, String)> {
@@ -96,11 +109,7 @@ allow = ["http:*"]
     let urls: Vec<String> = (1..=3)
         .map(|i| format!("{}/echo/plain-{i}", h.base("llm")))
         .collect();
-    let answers = curl_many(&key, &urls).await;
-    assert_eq!(answers.len(), 3, "{answers:?}");
-    for (status, body) in &answers {
-        assert_eq!(*status, 200, "{body}");
-    }
+    curl_all_ok(&key, &urls).await;
     let records = logged(&h.upstream_log, "/echo/plain-", 3).await;
     assert_eq!(records.len(), 3, "{records:#?}");
     let ports: Vec<&Value> = records.iter().map(|r| &r["peer_port"]).collect();
@@ -112,11 +121,8 @@ allow = ["http:*"]
     let urls: Vec<String> = (1..=2)
         .map(|i| format!("{}/echo/tls-{i}", h.base("secure")))
         .collect();
-    let answers = curl_many(&key, &urls).await;
-    assert_eq!(answers.len(), 2, "{answers:?}");
-    for (status, body) in &answers {
-        assert_eq!(*status, 200, "{body}");
-        let echoed: Value = serde_json::from_str(body).unwrap();
+    for body in curl_all_ok(&key, &urls).await {
+        let echoed: Value = serde_json::from_str(&body).unwrap();
         assert!(echoed["path"].as_str().unwrap().starts_with("/echo/tls-"));
         // Warden's own token never reaches the upstream.
         assert!(!body.contains(&key), "{body}");
