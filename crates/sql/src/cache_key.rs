@@ -6,6 +6,8 @@
 //! statement that starts with SELECT, INSERT, UPDATE, DELETE, WITH, VALUES or TABLE and holds no
 //! quote, dollar sign, backslash, comment or inner semicolon, so every digit run the scan sees
 //! is a token of the statement itself, never part of a string, identifier or setting value.
+//! A digit run glued to a letter or underscore (`12x1f`, `1_000`, `7e5`) keeps its digits: a `0`
+//! there could turn text the parser rejects into a hex, octal or binary literal it accepts.
 
 use std::borrow::Cow;
 
@@ -51,7 +53,12 @@ fn rewrite(sql: &str, out: &mut String) -> bool {
             .map_or(bytes.len(), |n| index + n);
         let in_word =
             index > 0 && (bytes[index - 1].is_ascii_alphanumeric() || bytes[index - 1] == b'_');
-        if !in_word && (end - index != 1 || byte != b'0') {
+        // `12x1f`, `3b1`, `7e5`, `1_000`: the digits are part of a longer token (or trailing
+        // junk the parser rejects), and a `0` in their place could make a different one (`0x1f`).
+        let glued = bytes
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+        if !in_word && !glued && (end - index != 1 || byte != b'0') {
             if !changed {
                 out.reserve(sql.len());
             }

@@ -37,3 +37,12 @@ fn everything_else_keeps_its_exact_text() {
         assert_eq!(cache_key(sql), sql, "{sql}");
     }
 }
+
+#[test]
+fn digits_glued_to_a_letter_keep_their_text() {
+    // `123x1f` is trailing junk to the parser; `0x1f` would be a valid hex literal.
+    assert_eq!(cache_key("select 123x1f, 4"), "select 123x1f, 0");
+    assert_eq!(cache_key("select 10b1 from t"), "select 10b1 from t");
+    assert_eq!(cache_key("select 1_000 + 2e5"), "select 1_000 + 2e5");
+    assert_eq!(cache_key("select 1.5"), "select 0.0");
+}
