@@ -29,6 +29,9 @@ pub enum HttpError {
         /// The bound.
         limit: usize,
     },
+    /// The request path could be read differently by the upstream than by the route rules.
+    #[error("the request path holds {0}; send the path as the upstream should see it")]
+    BadPath(&'static str),
     /// Reading a body failed.
     #[error("reading the {side} body: {message}")]
     Body {

@@ -104,6 +104,9 @@ impl Exchange {
         incoming: Incoming,
         path: String,
     ) -> Response<Body> {
+        if let Some(reason) = crate::path::refusal(&path) {
+            return self.refuse_unread(&HttpError::BadPath(reason)).await;
+        }
         let settings = &self.gateway.settings;
         let request_body = match body::collect_limited(
             incoming,
@@ -254,7 +257,8 @@ impl Exchange {
         }
     }
 
-    /// A request whose body could not be read (too large, stalled): refused and audited.
+    /// A request refused before its body is read (a path the routes cannot classify safely) or
+    /// whose body could not be read (too large, stalled): refused and audited.
     async fn refuse_unread(&mut self, error: &HttpError) -> Response<Body> {
         let status = match error {
             HttpError::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

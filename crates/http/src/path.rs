@@ -1,0 +1,85 @@
+//! Request paths Warden refuses before route rules see them: ones an upstream may read as a
+//! different path than the rules did. `/v1/models/../files/x` matches a rule for
+//! `/v1/models/**`, but a server that resolves dot segments serves `/v1/files/x`; `/v1//files/x`
+//! or `/v1/files%2Fx` match no rule, but a server that merges slashes or decodes `%2F` serves
+//! `/v1/files/x`; `..` below a connection could also leave the connection's base path. Such
+//! paths are refused, not rewritten: the request the client sent is never silently changed.
+
+/// Why `path` (below the connection, without the query) cannot be classified safely, if it
+/// cannot.
+pub fn refusal(path: &str) -> Option<&'static str> {
+    if path.contains('\\') {
+        return Some("a backslash, which some servers read as a slash");
+    }
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if segment.is_empty() && !last {
+            return Some("an empty segment (`//`), which some servers merge away");
+        }
+        let decoded = decode_dots(segment);
+        if decoded == "." || decoded == ".." {
+            return Some("a dot segment (`.` or `..`), which servers resolve to another path");
+        }
+        if has_encoded(segment, b"2f") || has_encoded(segment, b"5c") {
+            return Some("an encoded slash or backslash (`%2F`, `%5C`)");
+        }
+    }
+    None
+}
+
+/// `segment` with `%2e` (either case) read as `.`; anything else as written.
+fn decode_dots(segment: &str) -> String {
+    segment.replace("%2e", ".").replace("%2E", ".")
+}
+
+/// Whether `segment` holds `%` followed by `hex` (two lowercase hex digits), in either case.
+fn has_encoded(segment: &str, hex: &[u8; 2]) -> bool {
+    segment
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1..].eq_ignore_ascii_case(hex))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn ordinary_paths_pass() {
+        for path in [
+            "/",
+            "",
+            "/v1/models",
+            "/v1/models/gpt-4o",
+            "/v1/files/",
+            "/v1/files/file-1/content",
+            "/a/b.c/..d/e..",
+            "/a/%2e%2ex",
+            "/search/caf%C3%A9",
+            "/a/%25/b",
+        ] {
+            assert_eq!(refusal(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn paths_an_upstream_may_read_otherwise_are_refused() {
+        for path in [
+            "/v1/models/../files/x",
+            "/v1/models/./x",
+            "/..",
+            "/v1/models/%2e%2e/files/x",
+            "/v1/models/.%2E/files/x",
+            "/v1/models/%2E",
+            "/v1//files/x",
+            "//v1/files",
+            "/v1/files%2Fx",
+            "/v1/files%2fx",
+            "/v1/files%5cx",
+            "/v1/files\\x",
+        ] {
+            assert!(refusal(path).is_some(), "{path}");
+        }
+    }
+}
