@@ -104,6 +104,17 @@ fn the_documented_example_decides_as_documented() {
             "cedar:no-salaries-for-machines",
         ),
         (
+            Ask::new(&bot, "pg-prod", "sql:read").tables(&["public.orders", "orders_salaries"]),
+            Allow,
+            "role:analyst/allow[0]",
+        ),
+        // However the statement names the table.
+        (
+            Ask::new(&bot, "pg-prod", "sql:read").tables(&["public.orders", "salaries"]),
+            Deny,
+            "cedar:no-salaries-for-machines",
+        ),
+        (
             Ask::new(&marketing, "pg-prod", "sql:read"),
             Deny,
             "default-deny",

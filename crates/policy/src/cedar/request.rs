@@ -172,7 +172,15 @@ fn context(req: &DecisionRequest<'_>, now: DateTime<Utc>) -> Result<Context, Str
             RestrictedExpression::new_string(action.protocol().to_owned()),
         ),
         ("tables".to_owned(), strings(&action.tables)),
+        (
+            "table_names".to_owned(),
+            strings(&bare_names(&action.tables)),
+        ),
         ("functions".to_owned(), strings(&action.functions)),
+        (
+            "function_names".to_owned(),
+            strings(&bare_names(&action.functions)),
+        ),
         (
             "has_source_ip".to_owned(),
             RestrictedExpression::new_bool(source_ip.is_some()),
@@ -191,4 +199,20 @@ fn context(req: &DecisionRequest<'_>, now: DateTime<Utc>) -> Result<Context, Str
         ),
     ])
     .map_err(|e| e.to_string())
+}
+
+/// `names` without their schema (`public.salaries` → `salaries`), deduplicated: what a rule
+/// matches to catch a table or function however a statement writes it.
+fn bare_names(names: &[String]) -> Vec<String> {
+    let mut bare: Vec<String> = names
+        .iter()
+        .map(|name| {
+            name.rsplit_once('.')
+                .map_or(name.as_str(), |(_, n)| n)
+                .to_owned()
+        })
+        .collect();
+    bare.sort_unstable();
+    bare.dedup();
+    bare
 }

@@ -55,6 +55,16 @@ impl Harness {
     /// Like [`Harness::start`] with upstream auth method and TLS chosen by `options`; a TLS
     /// upstream is verified against the test CA (`verify-full`).
     pub async fn start_with(options: warden_testkit::PostgresOptions) -> Harness {
+        Harness::start_configured(options, "", &[]).await
+    }
+
+    /// Like [`Harness::start_with`], with `extra` appended to the config and `files` (name,
+    /// contents) written beside it first.
+    pub async fn start_configured(
+        options: warden_testkit::PostgresOptions,
+        extra: &str,
+        files: &[(&str, &str)],
+    ) -> Harness {
         warden_tls::install_crypto_provider();
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
@@ -73,7 +83,14 @@ impl Harness {
             }
             None => r#"{ mode = "disable" }"#,
         };
-        std::fs::write(&config_path, config_text(pg.port(), tls)).unwrap();
+        for (name, contents) in files {
+            std::fs::write(dir.path().join(name), contents).unwrap();
+        }
+        std::fs::write(
+            &config_path,
+            format!("{}\n{extra}", config_text(pg.port(), tls)),
+        )
+        .unwrap();
         let config = warden_app::state::load_config(&config_path).unwrap();
         let gateway = Arc::new(Gateway::build(&config).await.unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
