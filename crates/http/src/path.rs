@@ -2,8 +2,10 @@
 //! different path than the rules did. `/v1/models/../files/x` matches a rule for
 //! `/v1/models/**`, but a server that resolves dot segments serves `/v1/files/x`; `/v1//files/x`
 //! or `/v1/files%2Fx` match no rule, but a server that merges slashes or decodes `%2F` serves
-//! `/v1/files/x`; `..` below a connection could also leave the connection's base path. Such
-//! paths are refused, not rewritten: the request the client sent is never silently changed.
+//! `/v1/files/x`; `/v1/chat/%63ompletions` matches no rule, but a server that decodes
+//! unreserved characters serves `/v1/chat/completions`; `..` below a connection could also
+//! leave the connection's base path. Such paths are refused, not rewritten: the request the
+//! client sent is never silently changed.
 
 /// Why `path` (below the connection, without the query) cannot be classified safely, if it
 /// cannot.
@@ -17,28 +19,31 @@ pub fn refusal(path: &str) -> Option<&'static str> {
         if segment.is_empty() && !last {
             return Some("an empty segment (`//`), which some servers merge away");
         }
-        let decoded = decode_dots(segment);
-        if decoded == "." || decoded == ".." {
+        if *segment == "." || *segment == ".." {
             return Some("a dot segment (`.` or `..`), which servers resolve to another path");
         }
-        if has_encoded(segment, b"2f") || has_encoded(segment, b"5c") {
-            return Some("an encoded slash or backslash (`%2F`, `%5C`)");
+        for byte in encoded(segment) {
+            if byte == b'/' || byte == b'\\' {
+                return Some("an encoded slash or backslash (`%2F`, `%5C`)");
+            }
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                return Some(
+                    "a percent-encoded letter, digit or `-._~` (such as `%2e` or `%63`), which servers decode",
+                );
+            }
         }
     }
     None
 }
 
-/// `segment` with `%2e` (either case) read as `.`; anything else as written.
-fn decode_dots(segment: &str) -> String {
-    segment.replace("%2e", ".").replace("%2E", ".")
-}
-
-/// Whether `segment` holds `%` followed by `hex` (two lowercase hex digits), in either case.
-fn has_encoded(segment: &str, hex: &[u8; 2]) -> bool {
-    segment
-        .as_bytes()
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1..].eq_ignore_ascii_case(hex))
+/// The bytes `segment` spells as `%XX`.
+fn encoded(segment: &str) -> impl Iterator<Item = u8> + '_ {
+    segment.as_bytes().windows(3).filter_map(|w| {
+        let hex = std::str::from_utf8(w.get(1..)?).ok()?;
+        (w[0] == b'%')
+            .then(|| u8::from_str_radix(hex, 16).ok())
+            .flatten()
+    })
 }
 
 #[cfg(test)]
@@ -55,9 +60,9 @@ mod tests {
             "/v1/files/",
             "/v1/files/file-1/content",
             "/a/b.c/..d/e..",
-            "/a/%2e%2ex",
             "/search/caf%C3%A9",
             "/a/%25/b",
+            "/a/%20b/%3F",
         ] {
             assert_eq!(refusal(path), None, "{path}");
         }
@@ -78,6 +83,10 @@ mod tests {
             "/v1/files%2fx",
             "/v1/files%5cx",
             "/v1/files\\x",
+            "/v1/chat/%63ompletions",
+            "/v1/files/file%2D1",
+            "/a/%7e",
+            "/a/%2e%2ex",
         ] {
             assert!(refusal(path).is_some(), "{path}");
         }

@@ -89,7 +89,16 @@ impl RouteTable {
 }
 
 impl Rule {
+    /// Whether `path` matches, with or without one trailing `/`: many servers route
+    /// `/v1/files/x/` as `/v1/files/x`, so a rule must not be sidestepped by adding one.
     fn matches(&self, path: &str) -> bool {
+        self.matches_exactly(path)
+            || path
+                .strip_suffix('/')
+                .is_some_and(|trimmed| self.matches_exactly(trimmed))
+    }
+
+    fn matches_exactly(&self, path: &str) -> bool {
         let mut parts = path.split('/');
         for pattern in &self.segments {
             match parts.next() {
@@ -163,6 +172,13 @@ mod tests {
             "autogen:artifact:read"
         );
         assert_eq!(action("PUT", "/v1/files/x-9/content"), "http:PUT");
+        // A trailing slash does not sidestep a rule.
+        assert_eq!(action("POST", "/v1/chat/completions/"), "autogen:prompt");
+        assert_eq!(
+            action("DELETE", "/v1/files/abc/"),
+            "autogen:artifact:delete"
+        );
+        assert_eq!(action("DELETE", "/v1/files/abc/def/"), "http:DELETE");
     }
 
     #[test]

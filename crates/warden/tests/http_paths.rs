@@ -1,6 +1,7 @@
 //! Route rules classify the path the client sent; an upstream that resolves dot segments,
-//! merges slashes or decodes `%2F` would serve another one. Such paths are refused with 400
-//! before any rule sees them, audited, and never reach the upstream; driven with curl
+//! merges slashes or decodes `%2F` or `%63` would serve another one. Such paths are refused
+//! with 400 before any rule sees them, audited, and never reach the upstream; a trailing slash
+//! does not sidestep a rule; driven with curl
 //! (`--path-as-is`, so curl sends the dot segments as written) against the real test server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -27,7 +28,7 @@ async fn paths_an_upstream_could_read_otherwise_are_refused() {
     let wide = h.key("wide-1", &["wide"]).await;
     let base = h.base("llm");
 
-    let attempts: [(&str, &str, &str, &str); 7] = [
+    let attempts: [(&str, &str, &str, &str); 8] = [
         // A model read that a resolving server would turn into a file read.
         (
             &cleaner,
@@ -39,13 +40,15 @@ async fn paths_an_upstream_could_read_otherwise_are_refused() {
             &cleaner,
             "GET",
             "/v1/models/%2e%2e/files/file-1",
-            "dot segment",
+            "percent-encoded",
         ),
         (&cleaner, "GET", "/v1/models/./x", "dot segment"),
         // A denied delete, disguised as an unmatched route a merging or decoding server reads back.
         (&wide, "DELETE", "/v1//files/file-1", "empty segment"),
         (&wide, "DELETE", "/v1/files%2Ffile-1", "encoded slash"),
         (&wide, "DELETE", "/v1/files%5cfile-1", "encoded slash"),
+        // A prompt that would leave unmasked as an unmatched route a decoding server reads back.
+        (&wide, "POST", "/v1/chat/%63ompletions", "percent-encoded"),
         // Out of the connection's base path.
         (&wide, "GET", "/../../etc/passwd", "dot segment"),
     ];
@@ -85,6 +88,20 @@ async fn paths_an_upstream_could_read_otherwise_are_refused() {
             && e["detail"]["path"] == "/v1/models/../files/file-1/content"),
         "{errors:#?}"
     );
+
+    // A trailing slash does not sidestep the deny rule for DELETE /v1/files/*.
+    let (status, body) = h
+        .curl(&[
+            "-X",
+            "DELETE",
+            "-H",
+            &format!("Authorization: Bearer {wide}"),
+            &format!("{base}/v1/files/file-1/"),
+        ])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("role:wide/deny[0]"), "{body}");
+    assert!(h.upstream_requests().is_empty());
 
     // Ordinary paths, dots inside names and a trailing slash included, still go through.
     let (status, body) = h
