@@ -32,6 +32,11 @@ pub enum HttpError {
     /// The request path could be read differently by the upstream than by the route rules.
     #[error("the request path holds {0}; send the path as the upstream should see it")]
     BadPath(&'static str),
+    /// The request carries a header some upstreams obey over the method or path.
+    #[error(
+        "the request carries {0}, which some servers obey over the method or path Warden checks; send the real method and path instead"
+    )]
+    OverrideHeader(&'static str),
     /// Reading a body failed.
     #[error("reading the {side} body: {message}")]
     Body {

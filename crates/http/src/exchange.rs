@@ -107,6 +107,9 @@ impl Exchange {
         if let Some(reason) = crate::path::refusal(&path) {
             return self.refuse_unread(&HttpError::BadPath(reason)).await;
         }
+        if let Some(header) = crate::overrides::found(&parts.headers) {
+            return self.refuse_unread(&HttpError::OverrideHeader(header)).await;
+        }
         let settings = &self.gateway.settings;
         let request_body = match body::collect_limited(
             incoming,
@@ -257,7 +260,8 @@ impl Exchange {
         }
     }
 
-    /// A request refused before its body is read (a path the routes cannot classify safely) or
+    /// A request refused before its body is read (a path the routes cannot classify safely, a
+    /// method or path override header) or
     /// whose body could not be read (too large, stalled): refused and audited.
     async fn refuse_unread(&mut self, error: &HttpError) -> Response<Body> {
         let status = match error {

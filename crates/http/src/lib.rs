@@ -16,6 +16,7 @@ mod json_mask;
 mod json_text;
 mod listener;
 mod llm;
+mod overrides;
 mod path;
 mod pool;
 mod reply;

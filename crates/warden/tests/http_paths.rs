@@ -89,6 +89,28 @@ async fn paths_an_upstream_could_read_otherwise_are_refused() {
         "{errors:#?}"
     );
 
+    // A header some servers obey over the method or path is refused too.
+    for header in [
+        "X-HTTP-Method-Override: DELETE",
+        "X-Method-Override: DELETE",
+        "X-Original-URL: /v1/files/file-1",
+    ] {
+        let (status, body) = h
+            .curl(&[
+                "-X",
+                "POST",
+                "-H",
+                header,
+                "-H",
+                &format!("Authorization: Bearer {wide}"),
+                &format!("{base}/v1/anything"),
+            ])
+            .await;
+        assert_eq!(status, 400, "{header}: {body}");
+        let name = header.split(':').next().unwrap().to_ascii_lowercase();
+        assert!(body.contains(&name), "{header}: {body}");
+    }
+
     // A trailing slash does not sidestep the deny rule for DELETE /v1/files/*.
     let (status, body) = h
         .curl(&[
