@@ -15,6 +15,8 @@ Routes:
 - POST /v1/embeddings                       deterministic 8-dimensional vectors (float or base64)
 - DELETE /v1/files/{id}                     {"id": ..., "object": "file", "deleted": true}
 - any method on /echo/...                   the request as JSON (method, path, query, headers, body)
+- GET  /gzip/...                            a gzip-encoded JSON body holding an email address, whatever
+                                            the request's Accept-Encoding (an upstream that ignores it)
 - anything else                             404 with an OpenAI-style error body
 
 Chat replies: without --script the reply is the --reply text followed by ` You said: ` and the
@@ -44,6 +46,7 @@ With --tls-cert FILE --tls-key FILE it serves HTTPS (the certificate file may ho
 
 import argparse
 import base64
+import gzip
 import hashlib
 import json
 import ssl
@@ -281,6 +284,15 @@ class Handler(BaseHTTPRequestHandler):
         method = self.command
         if path == "/echo" or path.startswith("/echo/"):
             self.send_json(200, record)
+        elif (path == "/gzip" or path.startswith("/gzip/")) and method == "GET":
+            data = gzip.compress(json.dumps({"note": "mail ada@example.com"}).encode("utf-8"))
+            self.status = 200
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif path == "/v1/models" and method == "GET":
             self.send_json(200, {"object": "list", "data": [model(m) for m in MODELS]})
         elif path.startswith("/v1/models/") and method == "GET":

@@ -49,6 +49,23 @@ impl Exchange {
             );
         let transform_needed =
             self.masker.is_some() || (openai && kind == ContentKind::EventStream);
+        // Warden asks for identity encoding; a compressed body it must mask cannot be read, so
+        // it is refused rather than passed on with its personal data inside.
+        if !bodiless
+            && self.masker.is_some()
+            && kind != ContentKind::Binary
+            && let Some(coding) = compressed(&head_parts.headers)
+        {
+            let error = HttpError::Upstream {
+                connection: self.upstream.target.name.clone(),
+                message: format!(
+                    "it sent a {coding}-encoded body, which Warden cannot mask (it asks for identity encoding)"
+                ),
+            };
+            return self
+                .upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                .await;
+        }
 
         if !bodiless && kind == ContentKind::Json && (self.masker.is_some() || openai) {
             return self
@@ -225,6 +242,16 @@ impl Exchange {
         .await;
         reply::error(status, "warden_upstream", "upstream_failed", &message)
     }
+}
+
+/// The content coding of a body that is not sent as it is (`gzip`, `br`, …), if any.
+fn compressed(headers: &http::HeaderMap) -> Option<String> {
+    let coding = headers
+        .get(header::CONTENT_ENCODING)?
+        .to_str()
+        .unwrap_or("unreadable");
+    let coding = coding.trim();
+    (!coding.is_empty() && !coding.eq_ignore_ascii_case("identity")).then(|| coding.to_owned())
 }
 
 /// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
