@@ -47,3 +47,20 @@ pub fn content_kind(headers: &http::HeaderMap) -> ContentKind {
 pub fn is_json(headers: &http::HeaderMap) -> bool {
     content_kind(headers) == ContentKind::Json
 }
+
+/// The content coding of a body that is not sent as it is (`gzip`, `br`, …), if any.
+pub fn coding(headers: &http::HeaderMap) -> Option<String> {
+    let coding = headers
+        .get(header::CONTENT_ENCODING)?
+        .to_str()
+        .unwrap_or("unreadable");
+    let coding = coding.trim();
+    (!coding.is_empty() && !coding.eq_ignore_ascii_case("identity")).then(|| coding.to_owned())
+}
+
+/// Whether `body` starts (after white space) like a JSON object or array.
+pub fn looks_like_json(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['))
+}

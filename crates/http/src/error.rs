@@ -37,6 +37,14 @@ pub enum HttpError {
         "the request carries {0}, which some servers obey over the method or path Warden checks; send the real method and path instead"
     )]
     OverrideHeader(&'static str),
+    /// A request body Warden must read (an LLM request, a prompt to mask) is compressed.
+    #[error(
+        "the request body is {0}-encoded; send it uncompressed so Warden can read the model it asks for and mask it"
+    )]
+    RequestEncoded(String),
+    /// An LLM request whose body cannot be read as the API's JSON.
+    #[error("the request body {0}, so the model it asks for cannot be checked")]
+    LlmRequest(String),
     /// Reading a body failed.
     #[error("reading the {side} body: {message}")]
     Body {

@@ -5,7 +5,7 @@
 
 use crate::body::{self, Body};
 use crate::completion::cut;
-use crate::content::is_json;
+use crate::content::{is_json, looks_like_json};
 use crate::listener::{HttpGateway, Resolved, Upstream};
 use crate::llm::LlmRequest;
 use crate::reply;
@@ -105,10 +105,12 @@ impl Exchange {
         path: String,
     ) -> Response<Body> {
         if let Some(reason) = crate::path::refusal(&path) {
-            return self.refuse_unread(&HttpError::BadPath(reason)).await;
+            return self.refuse_undecided(&HttpError::BadPath(reason)).await;
         }
         if let Some(header) = crate::overrides::found(&parts.headers) {
-            return self.refuse_unread(&HttpError::OverrideHeader(header)).await;
+            return self
+                .refuse_undecided(&HttpError::OverrideHeader(header))
+                .await;
         }
         let settings = &self.gateway.settings;
         let request_body = match body::collect_limited(
@@ -121,7 +123,7 @@ impl Exchange {
         .await
         {
             Ok(bytes) => bytes,
-            Err(error) => return self.refuse_unread(&error).await,
+            Err(error) => return self.refuse_undecided(&error).await,
         };
         self.record.request_bytes = request_body.len() as u64;
 
@@ -129,11 +131,36 @@ impl Exchange {
         let route = target.routes.classify(parts.method.as_str(), &path);
         let mut action = Action::named(route.action.clone());
         action.read_only = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let mut json_body = if is_json(&parts.headers) && !request_body.is_empty() {
-            serde_json::from_slice::<Value>(&request_body).ok()
-        } else {
-            None
-        };
+        // On an LLM API the body says which model runs: it must be read, whatever the
+        // Content-Type claims, or the model allow-list and token budget would not apply.
+        let openai = target.api == Some(HttpApi::Openai);
+        if !request_body.is_empty()
+            && (openai || route.outbound)
+            && let Some(coding) = crate::content::coding(&parts.headers)
+        {
+            return self
+                .refuse_undecided(&HttpError::RequestEncoded(coding))
+                .await;
+        }
+        let read_json = is_json(&parts.headers) || (openai && looks_like_json(&request_body));
+        let mut json_body = None;
+        if read_json && !request_body.is_empty() {
+            match serde_json::from_slice::<Value>(&request_body) {
+                Ok(json) => json_body = Some(json),
+                Err(error) if openai => {
+                    let message = format!("is not valid JSON ({error})");
+                    return self.refuse_undecided(&HttpError::LlmRequest(message)).await;
+                }
+                Err(_) => {}
+            }
+        }
+        if openai
+            && let Some(model) = json_body.as_ref().and_then(|json| json.get("model"))
+            && !model.is_string()
+        {
+            let message = "names its model with something other than a string".to_owned();
+            return self.refuse_undecided(&HttpError::LlmRequest(message)).await;
+        }
         let mut rewritten = false;
         let llm = match (target.api, json_body.as_mut()) {
             (Some(HttpApi::Openai), Some(json)) => {
@@ -260,12 +287,14 @@ impl Exchange {
         }
     }
 
-    /// A request refused before its body is read (a path the routes cannot classify safely, a
-    /// method or path override header) or
-    /// whose body could not be read (too large, stalled): refused and audited.
-    async fn refuse_unread(&mut self, error: &HttpError) -> Response<Body> {
+    /// A request refused before policy decides on it: a path the routes cannot classify safely,
+    /// a method or path override header, a body that could not be read (too large, stalled) or
+    /// that must be read and cannot (compressed, or an LLM request that is not the API's JSON).
+    /// Audited, recorded without its body.
+    async fn refuse_undecided(&mut self, error: &HttpError) -> Response<Body> {
         let status = match error {
             HttpError::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::RequestEncoded(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::BAD_REQUEST,
         };
         self.session.refused.fetch_add(1, Ordering::Relaxed);

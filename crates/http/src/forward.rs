@@ -54,7 +54,7 @@ impl Exchange {
         if !bodiless
             && self.masker.is_some()
             && kind != ContentKind::Binary
-            && let Some(coding) = compressed(&head_parts.headers)
+            && let Some(coding) = crate::content::coding(&head_parts.headers)
         {
             let error = HttpError::Upstream {
                 connection: self.upstream.target.name.clone(),
@@ -242,16 +242,6 @@ impl Exchange {
         .await;
         reply::error(status, "warden_upstream", "upstream_failed", &message)
     }
-}
-
-/// The content coding of a body that is not sent as it is (`gzip`, `br`, …), if any.
-fn compressed(headers: &http::HeaderMap) -> Option<String> {
-    let coding = headers
-        .get(header::CONTENT_ENCODING)?
-        .to_str()
-        .unwrap_or("unreadable");
-    let coding = coding.trim();
-    (!coding.is_empty() && !coding.eq_ignore_ascii_case("identity")).then(|| coding.to_owned())
 }
 
 /// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
