@@ -13,13 +13,12 @@ pub fn refusal(path: &str) -> Option<&'static str> {
     if path.contains('\\') {
         return Some("a backslash, which some servers read as a slash");
     }
-    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
-    for (i, segment) in segments.iter().enumerate() {
-        let last = i + 1 == segments.len();
-        if segment.is_empty() && !last {
+    let mut segments = path.strip_prefix('/').unwrap_or(path).split('/').peekable();
+    while let Some(segment) = segments.next() {
+        if segment.is_empty() && segments.peek().is_some() {
             return Some("an empty segment (`//`), which some servers merge away");
         }
-        if *segment == "." || *segment == ".." {
+        if segment == "." || segment == ".." {
             return Some("a dot segment (`.` or `..`), which servers resolve to another path");
         }
         for byte in encoded(segment) {
