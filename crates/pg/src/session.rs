@@ -668,6 +668,14 @@ where
             .await?
         {
             Ok(decision) => {
+                if classification.copies_out
+                    && let Some(refusal) = self
+                        .unmaskable_copy(&classification, &action, &decision)
+                        .await
+                {
+                    self.refuse(&refusal, server_reader).await?;
+                    return Ok(None);
+                }
                 if decision.mask_profile.is_some() {
                     // Which values may derive from a protected column.
                     Arc::make_mut(&mut action).columns =
@@ -685,6 +693,45 @@ where
                 Ok(None)
             }
         }
+    }
+
+    /// The refusal (audited) of a `COPY … TO STDOUT` whose rows a column rule of the role's
+    /// masking profile would rewrite: COPY rows carry no column names, so only the detectors
+    /// could run on them and a protected column (a whole-table copy reads every column) would
+    /// pass in clear. `None` when the copy may run.
+    async fn unmaskable_copy(
+        &mut self,
+        classification: &Classification,
+        action: &Action,
+        decision: &Decision,
+    ) -> Option<GatewayError> {
+        let masker = self.pipeline.masker(decision).ok().flatten()?;
+        if !masker.has_column_rules() {
+            return None;
+        }
+        let columns = self.statements.referenced_columns(classification);
+        let protected = columns.iter().find(|column| {
+            matches!(column.as_str(), "*" | WHOLE_ROW)
+                || masker.column_rule(ColumnRef::name(column))
+        })?;
+        let profile = decision.mask_profile.as_deref().unwrap_or_default();
+        let reads = match protected.as_str() {
+            "*" => "every column of a table".to_owned(),
+            WHOLE_ROW => "whole rows".to_owned(),
+            column => format!("column {column:?}"),
+        };
+        let message = format!(
+            "COPY TO STDOUT cannot apply masking profile {profile:?}: its column rules need column names, which COPY rows do not carry, and the copy reads {reads}; read these rows with SELECT"
+        );
+        let refusal = GatewayError::client("copy_not_maskable", message.clone());
+        let denied = Decision::deny(format!("mask:{profile}/copy"), message);
+        let record = AuditRecord::new(AuditKind::Decision)
+            .for_session(self.session)
+            .with_decision(action, &denied);
+        if let Err(error) = self.pipeline.audit(record).await {
+            return Some(error);
+        }
+        Some(refusal)
     }
 
     /// The verdict on `action`: the decision to forward under, or the refusal to answer with

@@ -37,6 +37,9 @@ pub struct Classification {
     /// Whether the batch could turn off read-only mode (`SET default_transaction_read_only = off`,
     /// `BEGIN READ WRITE`, `RESET ALL`, `set_config('transaction_read_only', ...)`, ...).
     pub sets_read_only_bypass: bool,
+    /// Whether the batch copies rows out to the client (`COPY … TO STDOUT`). Those rows arrive
+    /// as CopyData, without column names; a table copied whole references the column `*`.
+    pub copies_out: bool,
 }
 
 impl Classification {
@@ -63,6 +66,7 @@ impl Classification {
             executes: Vec::new(),
             deallocates: Vec::new(),
             sets_read_only_bypass: false,
+            copies_out: false,
         }
     }
 }

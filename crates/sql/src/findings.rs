@@ -21,6 +21,7 @@ pub(crate) struct Findings {
     executes: Vec<String>,
     deallocates: Vec<Option<String>>,
     bypass: bool,
+    copies_out: bool,
 }
 
 impl Findings {
@@ -38,6 +39,7 @@ impl Findings {
             executes: Vec::new(),
             deallocates: Vec::new(),
             bypass: false,
+            copies_out: false,
         }
     }
 
@@ -97,6 +99,11 @@ impl Findings {
         self.executes.push(name.to_owned());
     }
 
+    /// Records a `COPY … TO STDOUT`: rows reach the client without column names.
+    pub(crate) fn copy_out(&mut self) {
+        self.copies_out = true;
+    }
+
     /// Records a `DEALLOCATE name` (`None` for `ALL`).
     pub(crate) fn deallocate(&mut self, name: Option<&str>) {
         self.deallocates.push(name.map(str::to_owned));
@@ -126,6 +133,7 @@ impl Findings {
             executes: self.executes,
             deallocates: self.deallocates,
             sets_read_only_bypass: self.bypass,
+            copies_out: self.copies_out,
         }
     }
 }

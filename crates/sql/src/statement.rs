@@ -247,7 +247,8 @@ fn kind(node: &NodeEnum, kind_name: &str, found: &mut Findings) {
     found.raise(class, reason);
 }
 
-/// `COPY`: `PROGRAM` and server files are admin; `FROM STDIN` writes; `TO STDOUT` reads.
+/// `COPY`: `PROGRAM` and server files are admin; `FROM STDIN` writes; `TO STDOUT` reads (and
+/// is marked, with the columns a table copy reads, because its rows carry no column names).
 fn copy_stmt(copy: &CopyStmt, found: &mut Findings) {
     if copy.is_program {
         found.raise_because(
@@ -262,6 +263,25 @@ fn copy_stmt(copy: &CopyStmt, found: &mut Findings) {
         );
     } else if copy.is_from {
         found.raise(SqlClass::Write, None);
+    } else {
+        found.copy_out();
+        // `COPY t TO STDOUT` reads every column of t; `COPY t (a, b)` reads a and b.
+        if copy.relation.is_some() {
+            let listed: Vec<&str> = copy
+                .attlist
+                .iter()
+                .filter_map(|node| match node.node.as_ref() {
+                    Some(NodeEnum::String(name)) => Some(name.sval.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if listed.is_empty() {
+                found.column("*");
+            }
+            for name in listed {
+                found.column(name);
+            }
+        }
     }
 }
 

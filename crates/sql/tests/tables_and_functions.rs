@@ -131,3 +131,19 @@ fn referenced_columns_and_whole_rows_are_reported() {
     assert_eq!(star.columns, ["*"]);
     assert!(!star.whole_row);
 }
+
+#[test]
+fn copy_to_stdout_is_marked_with_the_columns_it_reads() {
+    let whole = classify("COPY customers TO STDOUT");
+    assert!(whole.copies_out);
+    assert_eq!(whole.columns, ["*"]);
+    let listed = classify("COPY public.customers (id, Email) TO STDOUT");
+    assert!(listed.copies_out);
+    assert_eq!(listed.columns, ["email", "id"]);
+    let query = classify("COPY (SELECT id, password FROM customers) TO STDOUT");
+    assert!(query.copies_out);
+    assert_eq!(query.columns, ["id", "password"]);
+    for sql in ["COPY customers FROM STDIN", "SELECT * FROM customers"] {
+        assert!(!classify(sql).copies_out, "{sql}");
+    }
+}

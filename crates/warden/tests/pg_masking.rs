@@ -1,7 +1,8 @@
 //! Inline masking through the PostgreSQL gateway against a real PostgreSQL: a role with a
 //! masking profile never receives the clear emails, card numbers or passwords — not with psql's
 //! simple queries, not with the extended protocol in text or binary format, not through
-//! prepared statements, not with COPY TO STDOUT — while a role without one sees clear data.
+//! prepared statements, not with COPY TO STDOUT (refused when it would read a rule-protected
+//! column) — while a role without one sees clear data.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -82,6 +83,44 @@ async fn a_masked_role_never_sees_clear_values_and_an_unmasked_one_does() {
     assert!(ok, "{err}");
     assert_masked(&out);
     assert_eq!(out.lines().count(), 3, "{out}");
+    let (ok, out, err) = h
+        .psql(&support, "COPY customers (id, email) TO STDOUT;\n")
+        .await;
+    assert!(ok, "{err}");
+    assert_masked(&out);
+    assert_eq!(out.lines().count(), 3, "{out}");
+
+    // A copy that reads a rule-protected column (a whole-table copy reads them all) is refused:
+    // COPY rows carry no column names for the rule to match, and passwords hold nothing a
+    // detector finds. The session goes on.
+    for sql in [
+        "COPY customers TO STDOUT;\n",
+        "COPY (SELECT name, password FROM customers) TO STDOUT;\n",
+        "COPY (SELECT c FROM customers c) TO STDOUT;\n",
+    ] {
+        let (_, out, err) = h.psql(&support, sql).await;
+        assert!(out.is_empty(), "{sql} was allowed: {out}");
+        assert!(
+            err.contains("COPY TO STDOUT cannot apply masking profile"),
+            "{sql}: {err}"
+        );
+        assert_masked(&out);
+        assert_masked(&err);
+    }
+    let refusals = h
+        .audit(warden_store::AuditFilter {
+            kind: Some("decision".into()),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(
+        refusals
+            .iter()
+            .filter(|e| e["rule"] == "mask:pii/copy")
+            .count(),
+        3,
+        "{refusals:#?}"
+    );
 }
 
 #[tokio::test]
