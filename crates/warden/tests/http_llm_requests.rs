@@ -8,8 +8,7 @@
 
 mod http_common;
 
-use http_common::HttpHarness;
-use serde_json::Value;
+use http_common::{HttpHarness, error_message};
 use std::io::Write;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,18 +21,13 @@ async fn the_model_is_read_however_the_request_is_dressed() {
     let messages = r#""messages": [{"role": "user", "content": "hi"}]"#;
 
     // A JSON body labelled as text is still an LLM request for gpt-4o.
-    let body = format!(r#"{{"model": "gpt-4o", {messages}}}"#);
-    let (status, reply) = h
-        .curl(&[
-            "-H",
-            &auth,
-            "-H",
-            "Content-Type: text/plain",
-            "--data-binary",
-            &body,
-            &url,
-        ])
-        .await;
+    let (status, reply) = as_text(
+        &h,
+        &auth,
+        &url,
+        &format!(r#"{{"model": "gpt-4o", {messages}}}"#),
+    )
+    .await;
     assert_eq!(status, 403, "{reply}");
     assert!(reply.contains("gpt-4o"), "{reply}");
 
@@ -76,38 +70,37 @@ async fn the_model_is_read_however_the_request_is_dressed() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (status, reply) = h.curl(&args).await;
         assert_eq!(status, *expected, "{body}: {reply}");
-        let error: Value = serde_json::from_str(&reply).unwrap();
-        let message = error["error"]["message"].as_str().unwrap();
+        let message = error_message(&reply);
         assert!(message.contains(why), "{body}: {message}");
     }
-    assert!(
-        h.upstream_requests().is_empty(),
-        "a refused request reached the upstream: {:#?}",
-        h.upstream_requests()
-    );
-    let errors = h
-        .audit(warden_store::AuditFilter {
-            kind: Some("protocol_error".into()),
-            ..Default::default()
-        })
-        .await;
+    h.assert_nothing_forwarded();
+    let errors = h.protocol_errors().await;
     assert_eq!(errors.len(), refused.len(), "{errors:#?}");
 
     // The same request with an allowed model, labelled as text, goes through.
-    let body = format!(r#"{{"model": "scripted-model", {messages}}}"#);
-    let (status, reply) = h
-        .curl(&[
-            "-H",
-            &auth,
-            "-H",
-            "Content-Type: text/plain",
-            "--data-binary",
-            &body,
-            &url,
-        ])
-        .await;
+    let (status, reply) = as_text(
+        &h,
+        &auth,
+        &url,
+        &format!(r#"{{"model": "scripted-model", {messages}}}"#),
+    )
+    .await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(h.upstream_request(1).await["path"], "/v1/chat/completions");
+}
+
+/// POSTs `body` labelled `text/plain`; (status, reply).
+async fn as_text(h: &HttpHarness, auth: &str, url: &str, body: &str) -> (u16, String) {
+    h.curl(&[
+        "-H",
+        auth,
+        "-H",
+        "Content-Type: text/plain",
+        "--data-binary",
+        body,
+        url,
+    ])
+    .await
 }
 
 /// `data` gzip-compressed by the system's `gzip`.

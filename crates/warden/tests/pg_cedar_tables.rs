@@ -46,15 +46,7 @@ async fn a_table_rule_holds_however_the_statement_names_the_table() {
     .await;
     let client = h.client(&h.agent_key).await;
     for (sql, rule) in REFUSED {
-        let error = client
-            .simple_query(sql)
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{sql:?} was allowed"));
-        let db = error
-            .as_db_error()
-            .unwrap_or_else(|| panic!("{sql:?}: {error}"));
-        assert_eq!(db.code().code(), "42501", "{sql:?}: {}", db.message());
+        let db = Harness::denied(&client, sql).await;
         assert!(
             db.message().contains(&format!("cedar:{rule}")),
             "{sql:?}: {}",

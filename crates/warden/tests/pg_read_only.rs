@@ -49,14 +49,7 @@ async fn read_only_role_cannot_write_by_any_bypass() {
         .await;
     let client = h.client(&h.agent_key).await;
     for sql in BYPASSES {
-        let result = client.batch_execute(sql).await;
-        let error = result
-            .err()
-            .unwrap_or_else(|| panic!("{sql:?} was allowed"));
-        let db = error
-            .as_db_error()
-            .unwrap_or_else(|| panic!("{sql:?}: {error}"));
-        assert_eq!(db.code().code(), "42501", "{sql:?}: {}", db.message());
+        Harness::denied(&client, sql).await;
     }
     // The same session is still usable after all those refusals.
     let row = client

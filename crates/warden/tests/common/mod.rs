@@ -140,6 +140,24 @@ impl Harness {
         }
     }
 
+    /// Runs `sql` expecting Warden's refusal (SQLSTATE 42501); returns the server-side error.
+    pub async fn denied(
+        client: &tokio_postgres::Client,
+        sql: &str,
+    ) -> tokio_postgres::error::DbError {
+        let error = client
+            .batch_execute(sql)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{sql:?} was allowed"));
+        let db = error
+            .as_db_error()
+            .unwrap_or_else(|| panic!("{sql:?}: {error}"))
+            .clone();
+        assert_eq!(db.code().code(), "42501", "{sql:?}: {}", db.message());
+        db
+    }
+
     /// Runs the `warden` binary with the admin API and `token` in its environment (and a login
     /// file of its own); returns (success, stdout, stderr).
     pub async fn warden_cli(&self, token: &str, args: &[&str]) -> (bool, String, String) {

@@ -191,6 +191,24 @@ impl HttpHarness {
         panic!("the upstream did not log request {n}");
     }
 
+    /// Asserts that no request reached the upstream.
+    pub fn assert_nothing_forwarded(&self) {
+        let forwarded = self.upstream_requests();
+        assert!(
+            forwarded.is_empty(),
+            "a refused request reached the upstream: {forwarded:#?}"
+        );
+    }
+
+    /// `protocol_error` audit events: requests refused before policy decided.
+    pub async fn protocol_errors(&self) -> Vec<serde_json::Value> {
+        self.audit(warden_store::AuditFilter {
+            kind: Some("protocol_error".into()),
+            ..Default::default()
+        })
+        .await
+    }
+
     /// Audit events matching a filter, as JSON.
     pub async fn audit(&self, filter: warden_store::AuditFilter) -> Vec<serde_json::Value> {
         support::audit_events(&self.gateway, filter).await
@@ -289,4 +307,10 @@ approvers = ["approvers"]
 timeout = "10m"
 "#
     )
+}
+
+/// The `error.message` of one of Warden's JSON error replies.
+pub fn error_message(reply: &str) -> String {
+    let error: serde_json::Value = serde_json::from_str(reply).unwrap();
+    error["error"]["message"].as_str().unwrap().to_owned()
 }
