@@ -15,6 +15,8 @@ Routes:
 - POST /v1/embeddings                       deterministic 8-dimensional vectors (float or base64)
 - DELETE /v1/files/{id}                     {"id": ..., "object": "file", "deleted": true}
 - any method on /echo/...                   the request as JSON (method, path, query, headers, body)
+- any JSON reply                            carries `X-Reflected: <value>` when the request sent
+                                            `X-Reflect-Header: <value>` (personal data in headers)
 - GET  /gzip/...                            a gzip-encoded JSON body holding an email address, whatever
                                             the request's Accept-Encoding (an upstream that ignores it)
 - anything else                             404 with an OpenAI-style error body
@@ -274,6 +276,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        reflected = self.headers.get("X-Reflect-Header")
+        if reflected is not None:
+            self.send_header("X-Reflected", reflected)
         self.end_headers()
         self.wfile.write(data)
 

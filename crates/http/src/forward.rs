@@ -39,6 +39,9 @@ impl Exchange {
         let head = self.started.elapsed();
         let (mut head_parts, upstream_body) = response.into_parts();
         crate::upstream::strip_hop_by_hop(&mut head_parts.headers);
+        if let Some(masker) = &self.masker {
+            crate::headers::mask_headers(&mut head_parts.headers, masker.as_ref());
+        }
         self.record.status = head_parts.status.as_u16();
         let openai = self.upstream.target.api == Some(HttpApi::Openai);
         let kind = content_kind(&head_parts.headers);

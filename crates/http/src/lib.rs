@@ -12,6 +12,7 @@ mod deltas;
 mod error;
 mod exchange;
 mod forward;
+mod headers;
 mod json_mask;
 mod json_text;
 mod listener;
