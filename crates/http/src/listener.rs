@@ -225,7 +225,13 @@ impl HttpGateway {
     /// The connection a request goes to, from its Host or its `/c/<name>` path prefix.
     pub fn resolve(&self, host: Option<&str>, path: &str) -> Resolved {
         if let (Some(domain), Some(host)) = (&self.settings.domain, host) {
+            // Host names are case-insensitive and may end with the root's dot.
             let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+            let domain = domain
+                .strip_suffix('.')
+                .unwrap_or(domain)
+                .to_ascii_lowercase();
             if let Some(name) = host
                 .strip_suffix(domain.as_str())
                 .and_then(|n| n.strip_suffix('.'))

@@ -54,6 +54,18 @@ async fn credentials_are_injected_and_routes_are_scoped() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("scripted-model"), "{body}");
     assert_eq!(h.upstream_request(2).await["path"], "/v1/models");
+    // Host names are case-insensitive, and may end with the root's dot.
+    let (status, body) = h
+        .curl(&[
+            "-H",
+            &auth(&agent),
+            "-H",
+            "Host: LLM.GW.Test.",
+            &format!("http://{}/v1/models", h.addr),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(h.upstream_request(3).await["path"], "/v1/models");
 
     // An unmatched route is `http:GET`, which the agents role does not allow.
     let (status, body) = h
@@ -80,7 +92,7 @@ async fn credentials_are_injected_and_routes_are_scoped() {
     assert!(body.contains("role:agents/deny[0]"), "{body}");
     assert_eq!(
         h.upstream_requests().len(),
-        2,
+        3,
         "refused requests reached the upstream"
     );
 
