@@ -227,15 +227,18 @@ impl HttpGateway {
         if let (Some(domain), Some(host)) = (&self.settings.domain, host) {
             // Host names are case-insensitive and may end with the root's dot.
             let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-            let domain = domain
-                .strip_suffix('.')
-                .unwrap_or(domain)
-                .to_ascii_lowercase();
-            if let Some(name) = host
-                .strip_suffix(domain.as_str())
-                .and_then(|n| n.strip_suffix('.'))
-                && let Some(upstream) = self.upstreams.get(name)
+            let host = host.strip_suffix('.').unwrap_or(host);
+            let domain = domain.strip_suffix('.').unwrap_or(domain);
+            let split = host.len().saturating_sub(domain.len());
+            if let (Some(name), Some(suffix)) = (host.get(..split), host.get(split..))
+                && suffix.eq_ignore_ascii_case(domain)
+                && let Some(name) = name.strip_suffix('.')
+                && let Some(upstream) = self.upstreams.get(name).or_else(|| {
+                    self.upstreams
+                        .iter()
+                        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+                        .map(|(_, upstream)| upstream)
+                })
             {
                 return Resolved::Upstream(upstream.clone(), path.to_owned());
             }
