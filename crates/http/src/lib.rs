@@ -26,6 +26,8 @@ mod session;
 mod sse;
 mod stream;
 mod target;
+#[cfg(test)]
+mod test_masker;
 mod upstream;
 
 pub use error::HttpError;

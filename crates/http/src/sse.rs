@@ -201,35 +201,8 @@ fn field<'l>(line: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_masker::Emails;
     use proptest::prelude::*;
-    use std::borrow::Cow;
-    use warden_core::mask::{ColumnRef, Masked};
-
-    /// Masks `jane@example.com` anywhere.
-    struct Emails;
-
-    impl ValueMasker for Emails {
-        fn mask_value(&self, _column: ColumnRef<'_>, value: &[u8]) -> Masked {
-            let text = String::from_utf8_lossy(value);
-            match self.mask_text(&text) {
-                Cow::Borrowed(_) => Masked::Unchanged,
-                Cow::Owned(s) => Masked::Replaced(s.into_bytes()),
-            }
-        }
-        fn column_rule(&self, _column: ColumnRef<'_>) -> bool {
-            false
-        }
-        fn has_column_rules(&self) -> bool {
-            false
-        }
-        fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
-            if text.contains("jane@example.com") {
-                Cow::Owned(text.replace("jane@example.com", "[email]"))
-            } else {
-                Cow::Borrowed(text)
-            }
-        }
-    }
 
     fn stream() -> Vec<u8> {
         let mut s = Vec::new();

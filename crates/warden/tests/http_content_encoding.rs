@@ -9,17 +9,9 @@ mod http_common;
 
 use http_common::HttpHarness;
 
-const EXTRA: &str = r#"
-[roles.masked-readers]
-groups = ["masked-readers"]
-connections = ["llm"]
-allow = ["http:GET"]
-mask = "pii"
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compressed_body_that_must_be_masked_is_refused() {
-    let h = HttpHarness::start(&[], EXTRA).await;
+    let h = HttpHarness::start(&[], "").await;
     let masked = h.key("masked-1", &["masked-readers"]).await;
     let plain = h.key("res-1", &["researchers"]).await;
     let url = format!("{}/gzip/note", h.base("llm"));

@@ -8,17 +8,9 @@ mod http_common;
 
 use http_common::HttpHarness;
 
-const EXTRA: &str = r#"
-[roles.masked-readers]
-groups = ["masked-readers"]
-connections = ["llm"]
-allow = ["http:GET"]
-mask = "pii"
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn response_headers_are_masked_for_a_masked_role() {
-    let h = HttpHarness::start(&[], EXTRA).await;
+    let h = HttpHarness::start(&[], "").await;
     let url = format!("{}/echo/me", h.base("llm"));
     let headers_of = |key: String| {
         let (h, url) = (&h, url.clone());

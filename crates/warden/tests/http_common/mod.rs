@@ -278,6 +278,13 @@ groups = ["researchers"]
 connections = ["llm"]
 allow = ["autogen:*", "http:GET"]
 
+# Reads any unmatched GET, its answers masked.
+[roles.masked-readers]
+groups = ["masked-readers"]
+connections = ["llm"]
+allow = ["http:GET"]
+mask = "pii"
+
 [roles.thrifty]
 groups = ["thrifty"]
 connections = ["llm"]
