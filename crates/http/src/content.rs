@@ -11,26 +11,23 @@ pub enum ContentKind {
     Binary,
 }
 
+/// What kind of body a message with `headers` has (text when it names no type).
 pub fn content_kind(headers: &http::HeaderMap) -> ContentKind {
-    let Some(value) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return ContentKind::Text;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    match media_type(headers) {
+        Some(media) => kind_of(&media.essence),
+        None => ContentKind::Text,
+    }
+}
+
+/// What kind of body a media type (its lower-case `type/subtype`) names.
+pub fn kind_of(essence: &str) -> ContentKind {
     if essence == "text/event-stream" {
         ContentKind::EventStream
     } else if essence == "application/json" || essence.ends_with("+json") {
         ContentKind::Json
     } else if essence.starts_with("text/")
         || matches!(
-            essence.as_str(),
+            essence,
             "application/xml"
                 | "application/javascript"
                 | "application/x-www-form-urlencoded"
@@ -42,6 +39,39 @@ pub fn content_kind(headers: &http::HeaderMap) -> ContentKind {
     } else {
         ContentKind::Binary
     }
+}
+
+/// A `Content-Type` value taken apart: its lower-case `type/subtype` and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaType {
+    /// `type/subtype`, lower case.
+    pub essence: String,
+    /// `boundary=` (quotes removed), for multipart bodies.
+    pub boundary: Option<String>,
+}
+
+/// The media type `headers` name, if their `Content-Type` is readable.
+pub fn media_type(headers: &http::HeaderMap) -> Option<MediaType> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(parse_media_type(value))
+}
+
+/// Takes a `Content-Type` value apart.
+pub fn parse_media_type(value: &str) -> MediaType {
+    let mut pieces = value.split(';');
+    let essence = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+    let boundary = pieces.find_map(|piece| {
+        let (name, value) = piece.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("boundary").then(|| {
+            let value = value.trim();
+            value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value)
+                .to_owned()
+        })
+    });
+    MediaType { essence, boundary }
 }
 
 pub fn is_json(headers: &http::HeaderMap) -> bool {

@@ -32,11 +32,19 @@ pub enum HttpError {
     /// The request path could be read differently by the upstream than by the route rules.
     #[error("the request path holds {0}; send the path as the upstream should see it")]
     BadPath(&'static str),
-    /// The request carries a header some upstreams obey over the method or path.
+    /// The request carries a header or field some upstreams obey over the method or path.
     #[error(
         "the request carries {0}, which some servers obey over the method or path Warden checks; send the real method and path instead"
     )]
-    OverrideHeader(&'static str),
+    Override(&'static str),
+    /// A body bound for a model provider that cannot be masked without damaging it.
+    #[error(
+        "the request body bound for a model provider {0}, so it cannot be masked; send text, JSON or form fields"
+    )]
+    Unmaskable(String),
+    /// A form body Warden must read that breaks its format.
+    #[error("the multipart request body {0}")]
+    BadForm(String),
     /// A request body Warden must read (an LLM request, a prompt to mask) is compressed.
     #[error(
         "the request body is {0}-encoded; send it uncompressed so Warden can read the model it asks for and mask it"

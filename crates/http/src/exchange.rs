@@ -5,13 +5,13 @@
 
 use crate::body::{self, Body};
 use crate::completion::cut;
-use crate::content::{is_json, looks_like_json};
+use crate::content::{is_json, looks_like_json, media_type};
 use crate::listener::{HttpGateway, Resolved, Upstream};
 use crate::llm::LlmRequest;
-use crate::reply;
 use crate::session::{ClientConn, HttpSession};
 use crate::stream::Pumped;
 use crate::{HttpError, mask_json};
+use crate::{outbound, overrides, reply};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -107,10 +107,8 @@ impl Exchange {
         if let Some(reason) = crate::path::refusal(&path) {
             return self.refuse_undecided(&HttpError::BadPath(reason)).await;
         }
-        if let Some(header) = crate::overrides::found(&parts.headers) {
-            return self
-                .refuse_undecided(&HttpError::OverrideHeader(header))
-                .await;
+        if let Some(header) = overrides::found(&parts.headers) {
+            return self.refuse_undecided(&HttpError::Override(header)).await;
         }
         let settings = &self.gateway.settings;
         let request_body = match body::collect_limited(
@@ -126,6 +124,10 @@ impl Exchange {
             Err(error) => return self.refuse_undecided(&error).await,
         };
         self.record.request_bytes = request_body.len() as u64;
+        let query = parts.uri.query();
+        if let Some(field) = overrides::method_field(query, &parts.headers, &request_body) {
+            return self.refuse_undecided(&HttpError::Override(field)).await;
+        }
 
         let target = &self.upstream.target;
         let route = target.routes.classify(parts.method.as_str(), &path);
@@ -171,6 +173,18 @@ impl Exchange {
             }
             _ => None,
         };
+        // A form (an audio transcription, an image edit) names its model in a field.
+        if openai
+            && json_body.is_none()
+            && let Some(media) = media_type(&parts.headers)
+        {
+            match crate::form::single_value(&media, &request_body, "model") {
+                Ok(model) => action.model = model,
+                Err(message) => {
+                    return self.refuse_undecided(&HttpError::LlmRequest(message)).await;
+                }
+            }
+        }
         self.record.action = action.name.clone();
         self.record.model = action.model.clone();
 
@@ -199,25 +213,11 @@ impl Exchange {
                 .tokens()
                 .check(&self.session.session.identity.subject, budget)
         {
-            self.session.refused.fetch_add(1, Ordering::Relaxed);
-            let response = reply::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "warden_token_budget",
-                refusal.code,
-                &refusal.message,
-            );
-            self.record.error = Some(refusal.message.clone());
-            self.record.status = response.status().as_u16();
-            let done = self.completion(&action, &decision, self.started.elapsed());
-            done.finish(
-                Pumped {
-                    error: Some(refusal.message),
-                    ..Pumped::default()
-                },
-                None,
-            )
-            .await;
-            return response;
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let answer = (status, "warden_token_budget", refusal.code);
+            return self
+                .refuse_allowed(answer, refusal.message, &action, &decision)
+                .await;
         }
         self.masker = match self.gateway.pipeline.masker(&decision) {
             Ok(masker) => masker,
@@ -237,12 +237,20 @@ impl Exchange {
         {
             match json_body.as_mut() {
                 Some(json) => rewritten |= mask_json(json, masker.as_ref()),
-                None => {
-                    let text = String::from_utf8_lossy(&request_body);
-                    if let std::borrow::Cow::Owned(masked) = masker.mask_text(&text) {
-                        forwarded = Bytes::from(masked);
+                None => match outbound::mask(&parts.headers, &request_body, masker.as_ref()) {
+                    Ok(Some(masked)) => forwarded = Bytes::from(masked),
+                    Ok(None) => {}
+                    Err(error) => {
+                        let (status, code) = match error {
+                            HttpError::BadForm(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+                            _ => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unmaskable_body"),
+                        };
+                        let answer = (status, "warden_bad_request", code);
+                        return self
+                            .refuse_allowed(answer, error.to_string(), &action, &decision)
+                            .await;
                     }
-                }
+                },
             }
         }
         if rewritten && let Some(json) = &json_body {
@@ -285,6 +293,30 @@ impl Exchange {
                 None => Err(reply::refusal(&refusal)),
             },
         }
+    }
+
+    /// A request policy allowed that Warden answers itself (a spent token budget, a prompt that
+    /// cannot be masked): `answer` is the status, error type and code; audited as the request
+    /// it was, with the error.
+    async fn refuse_allowed(
+        &mut self,
+        answer: (StatusCode, &str, &str),
+        message: String,
+        action: &Action,
+        decision: &Decision,
+    ) -> Response<Body> {
+        let (status, kind, code) = answer;
+        self.session.refused.fetch_add(1, Ordering::Relaxed);
+        let response = reply::error(status, kind, code, &message);
+        self.record.error = Some(message.clone());
+        self.record.status = status.as_u16();
+        let done = self.completion(action, decision, self.started.elapsed());
+        let pumped = Pumped {
+            error: Some(message),
+            ..Pumped::default()
+        };
+        done.finish(pumped, None).await;
+        response
     }
 
     /// A request refused before policy decides on it: a path the routes cannot classify safely,

@@ -1,9 +1,15 @@
-//! Headers some servers and frameworks obey over the request line: a method override
-//! (`X-HTTP-Method-Override: DELETE` on a POST) or a path override (`X-Original-URL`,
-//! `X-Rewrite-URL`). Policy decides on the method and path Warden sees, so a request carrying
-//! one is refused rather than forwarded for the upstream to reinterpret.
+//! What some servers and frameworks obey over the request line: a method override header
+//! (`X-HTTP-Method-Override: DELETE` on a POST), a path override header (`X-Original-URL`,
+//! `X-Rewrite-URL`), or a `_method` query parameter or form field (Rails, Laravel, Symfony,
+//! Express's method-override). Policy decides on the method and path Warden sees, so a request
+//! carrying one is refused rather than forwarded for the upstream to reinterpret.
 
+use crate::content::media_type;
+use crate::form;
 use http::HeaderMap;
+
+/// The parameter or field name frameworks read a method override from.
+const METHOD_FIELD: &str = "_method";
 
 /// Headers that replace the method or path at some upstreams.
 const OVERRIDES: [&str; 5] = [
@@ -21,9 +27,31 @@ pub fn found(headers: &HeaderMap) -> Option<&'static str> {
         .find(|name| headers.contains_key(*name))
 }
 
+/// What in the request line or body overrides the method, if anything: a `_method` query
+/// parameter, or a `_method` field of a form body. A multipart body this reading cannot take
+/// apart counts if `_method` appears in it at all, since a lenient server might find the field.
+pub fn method_field(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<&'static str> {
+    let named = |name: &str| name.eq_ignore_ascii_case(METHOD_FIELD);
+    if query.is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(name, _)| named(&name))) {
+        return Some("a _method query parameter");
+    }
+    let media = media_type(headers)?;
+    let found = match media.essence.as_str() {
+        "application/x-www-form-urlencoded" => form::fields(body).iter().any(|f| named(&f.name)),
+        essence if essence.starts_with("multipart/") => {
+            match form::parts(body, media.boundary.as_deref().unwrap_or("")) {
+                Ok(parts) => parts.iter().any(|p| p.name.as_deref().is_some_and(named)),
+                Err(_) => memchr::memmem::find(&body.to_ascii_lowercase(), b"_method").is_some(),
+            }
+        }
+        _ => false,
+    };
+    found.then_some("a _method form field")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::found;
+    use super::{found, method_field};
     use http::{HeaderMap, HeaderValue};
 
     #[test]
@@ -36,5 +64,33 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("X-Original-URL", HeaderValue::from_static("/admin"));
         assert_eq!(found(&headers), Some("x-original-url"));
+    }
+
+    #[test]
+    fn method_fields_are_found_in_the_query_and_in_forms() {
+        let none = HeaderMap::new();
+        assert_eq!(method_field(Some("a=1&b=2"), &none, b""), None);
+        let query = method_field(Some("a=1&%5FMETHOD=DELETE"), &none, b"");
+        assert_eq!(query, Some("a _method query parameter"));
+        let mut form = HeaderMap::new();
+        let urlencoded = HeaderValue::from_static("application/x-www-form-urlencoded");
+        form.insert("content-type", urlencoded);
+        assert!(method_field(None, &form, b"x=1&_method=delete").is_some());
+        assert_eq!(method_field(None, &form, b"x=_method"), None);
+        // The same bytes as JSON are no form.
+        assert_eq!(method_field(None, &none, b"x=1&_method=delete"), None);
+
+        let mut multipart = HeaderMap::new();
+        let boundary = HeaderValue::from_static("multipart/form-data; boundary=b");
+        multipart.insert("content-type", boundary);
+        let body =
+            b"--b\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--b--";
+        assert!(method_field(None, &multipart, body).is_some());
+        let value_only =
+            b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n_method\r\n--b--";
+        assert_eq!(method_field(None, &multipart, value_only), None);
+        // Bare line feeds: not this reading's format, but a lenient server's.
+        let lenient = b"--b\nContent-Disposition: form-data; name=\"_method\"\n\nDELETE\n--b--";
+        assert!(method_field(None, &multipart, lenient).is_some());
     }
 }

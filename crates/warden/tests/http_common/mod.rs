@@ -257,6 +257,7 @@ credentials = {{ headers = {{ Authorization = {{ file = "llm-key" }} }} }}
 routes = [
   {{ method = "POST", path = "/v1/chat/completions", action = "autogen:prompt", outbound = true }},
   {{ method = "POST", path = "/v1/embeddings", action = "autogen:embed", outbound = true }},
+  {{ method = "POST", path = "/echo/upload/**", action = "autogen:upload", outbound = true }},
   {{ method = "GET", path = "/v1/models/**", action = "autogen:model:read" }},
   {{ method = "DELETE", path = "/v1/files/*", action = "autogen:artifact:delete" }},
 ]
