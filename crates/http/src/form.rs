@@ -330,4 +330,98 @@ mod tests {
             ]
         );
     }
+
+    mod generated {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const BOUNDARY: &str = "BoUnDaRy42";
+
+        /// Text made of the pieces a multipart body is built from, so that generated bodies
+        /// reach every branch of the parser.
+        fn pieces() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                Just("--b".to_owned()),
+                Just("\r\n".to_owned()),
+                Just("--".to_owned()),
+                Just("Content-Disposition: form-data; name=\"x\"".to_owned()),
+                Just(":".to_owned()),
+                Just("\"".to_owned()),
+                Just(";".to_owned()),
+                Just(" ".to_owned()),
+                "[a-z=\\\\]{1,3}",
+            ];
+            proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat().into_bytes())
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_taken_apart_or_refused(body in pieces(), bytes in any::<Vec<u8>>()) {
+                for body in [&body, &bytes] {
+                    if let Ok(found) = parts(body, "b") {
+                        for part in found {
+                            prop_assert!(part.content.start <= part.content.end);
+                            prop_assert!(part.content.end <= body.len());
+                        }
+                    }
+                    for field in fields(body) {
+                        prop_assert!(field.raw.end <= body.len());
+                    }
+                }
+            }
+
+            #[test]
+            fn a_built_form_comes_apart_into_its_parts(
+                sent in proptest::collection::vec(("[a-z_]{1,8}", any::<Vec<u8>>()), 0..6),
+                preamble in "[ -~]{0,20}",
+                epilogue in any::<Vec<u8>>(),
+            ) {
+                let delimiter = format!("\r\n--{BOUNDARY}");
+                for (_, content) in &sent {
+                    let joined = [&b"\r\n"[..], content, b"\r\n"].concat();
+                    prop_assume!(memchr::memmem::find(&joined, delimiter.as_bytes()).is_none());
+                }
+                prop_assume!(!preamble.contains(BOUNDARY));
+                let mut body = preamble.clone().into_bytes();
+                if !preamble.is_empty() {
+                    body.extend_from_slice(b"\r\n");
+                }
+                body.extend_from_slice(format!("--{BOUNDARY}").as_bytes());
+                for (name, content) in &sent {
+                    let head = format!("\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n");
+                    body.extend_from_slice(head.as_bytes());
+                    body.extend_from_slice(content);
+                    body.extend_from_slice(delimiter.as_bytes());
+                }
+                body.extend_from_slice(b"--");
+                body.extend_from_slice(&epilogue);
+
+                let found = parts(&body, BOUNDARY).map_err(TestCaseError::fail)?;
+                prop_assert_eq!(found.len(), sent.len());
+                for (part, (name, content)) in found.iter().zip(&sent) {
+                    prop_assert_eq!(part.name.as_deref(), Some(name.as_str()));
+                    prop_assert_eq!(&body[part.content.clone()], &content[..]);
+                }
+            }
+
+            #[test]
+            fn urlencoded_fields_decode_what_was_encoded(
+                sent in proptest::collection::vec(("[a-z]{1,6}", ".{0,12}"), 0..6),
+            ) {
+                let body = sent
+                    .iter()
+                    .map(|(name, value)| format!("{name}={}", encode(value.as_bytes())))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let found = fields(body.as_bytes());
+                prop_assert_eq!(found.len(), sent.len());
+                for (field, (name, value)) in found.iter().zip(&sent) {
+                    prop_assert_eq!(&field.name, name);
+                    prop_assert_eq!(&field.value, value);
+                    let raw = &body[field.raw.clone()];
+                    prop_assert_eq!(raw, encode(value.as_bytes()));
+                }
+            }
+        }
+    }
 }
