@@ -9,6 +9,7 @@ pub mod action;
 pub mod audit;
 pub mod budget;
 pub mod connection;
+pub mod decimal;
 pub mod decision;
 pub mod elapsed;
 pub mod error;

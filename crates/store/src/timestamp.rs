@@ -2,12 +2,43 @@
 //! (`2026-05-06T07:08:09.123456Z`). Fixed width, so text order is time order on both backends
 //! (PostgreSQL columns use `COLLATE "C"`), and the audit hash covers exactly the stored text.
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Timelike, Utc};
+use warden_core::decimal;
 
 /// The stored form of `time`, truncated to the microsecond.
 pub(crate) fn format(time: &DateTime<Utc>) -> String {
     time.trunc_subsecs(6)
         .to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Appends the stored form of `time` in JSON quotes (it needs no escapes), as
+/// [`format`] writes it, without building a string.
+pub(crate) fn write_quoted(out: &mut Vec<u8>, time: &DateTime<Utc>) {
+    let nanos = time.nanosecond();
+    let year = time.year();
+    // A leap second (nanoseconds past 10^9) or a year of other than four digits: chrono writes it.
+    let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
+        out.push(b'"');
+        out.extend_from_slice(format(time).as_bytes());
+        out.push(b'"');
+        return;
+    };
+    out.push(b'"');
+    decimal::write_padded(out, u64::from(year), 4);
+    let fields = [
+        (b'-', time.month()),
+        (b'-', time.day()),
+        (b'T', time.hour()),
+        (b':', time.minute()),
+        (b':', time.second()),
+    ];
+    for (separator, value) in fields {
+        out.push(separator);
+        decimal::write_padded(out, u64::from(value), 2);
+    }
+    out.push(b'.');
+    decimal::write_padded(out, u64::from(nanos / 1000), 6);
+    out.extend_from_slice(b"Z\"");
 }
 
 /// `time` truncated to the precision the store keeps.

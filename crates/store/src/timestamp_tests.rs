@@ -26,3 +26,35 @@ fn text_order_is_time_order() {
     assert!(format(&a) < format(&b));
     assert!(format(&b) < format(&c));
 }
+
+mod written {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn quoted(time: &DateTime<Utc>) -> String {
+        let mut out = Vec::new();
+        write_quoted(&mut out, time);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_leap_second_and_a_five_digit_year_are_written_as_chrono_writes_them() {
+        let leap = DateTime::from_timestamp(1_483_228_799, 1_500_000_000).unwrap();
+        let far = Utc.with_ymd_and_hms(12_345, 1, 2, 3, 4, 5).unwrap();
+        let early = Utc.with_ymd_and_hms(-5, 1, 2, 3, 4, 5).unwrap();
+        for time in [leap, far, early] {
+            assert_eq!(quoted(&time), format!("\"{}\"", format(&time)));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn written_in_place_as_formatted(
+            seconds in -70_000_000_000i64..300_000_000_000,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let time = DateTime::from_timestamp(seconds, nanos).unwrap();
+            prop_assert_eq!(quoted(&time), format!("\"{}\"", format(&time)));
+        }
+    }
+}

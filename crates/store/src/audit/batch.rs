@@ -422,7 +422,7 @@ impl Entry {
                     }
                 };
                 out.extend_from_slice(b",\"time\":");
-                canonical::write_str(out, &timestamp::format(time));
+                timestamp::write_quoted(out, time);
                 out.push(b'}');
                 Ok(rounded)
             }
@@ -474,7 +474,7 @@ impl ExchangeEntry {
         out.extend_from_slice(b",\"status\":");
         rounded |= canonical::write_u64(out, u64::from(e.status))?;
         out.extend_from_slice(b",\"time\":");
-        canonical::write_str(out, &timestamp::format(&self.time));
+        timestamp::write_quoted(out, &self.time);
         if let Some(usage) = &e.usage {
             out.extend_from_slice(b",\"usage\":");
             rounded |= canonical::write_value(out, usage)?;
@@ -521,7 +521,7 @@ impl ExchangeEntry {
 fn write_duration(out: &mut Vec<u8>, duration_ms: f64) -> Result<(), CanonicalError> {
     out.extend_from_slice(b"{\"duration_ms\":");
     match duration_ms.is_finite() {
-        true => canonical::write_f64(out, duration_ms),
+        true => canonical::write_millis(out, duration_ms),
         false => {
             out.extend_from_slice(b"null");
             Ok(())

@@ -9,7 +9,7 @@
 use crate::timestamp;
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
-use warden_core::AuditRecord;
+use warden_core::{AuditRecord, decimal};
 
 /// Why a value has no canonical form.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +73,7 @@ fn write_fields(
     out.extend_from_slice(b",\"session\":");
     write_optional(out, record.session.as_deref());
     out.extend_from_slice(b",\"time\":");
-    write_str(out, &timestamp::format(&record.time));
+    timestamp::write_quoted(out, &record.time);
     out.extend_from_slice(b",\"verdict\":");
     write_optional(out, record.verdict.map(|v| v.as_str()));
     out.push(b'}');
@@ -177,8 +177,13 @@ const EXACT: u64 = 1 << 53;
 /// Writes `value` as RFC 8785 does (as a double); returns whether that rounded it.
 #[allow(clippy::cast_precision_loss)] // JCS numbers are doubles; serde_jcs converts the same way
 pub(super) fn write_u64(out: &mut Vec<u8>, value: u64) -> Result<bool, CanonicalError> {
+    if value <= EXACT {
+        // A double holds it exactly, and ECMAScript prints such a double as its digits.
+        decimal::write_u64(out, value);
+        return Ok(false);
+    }
     write_f64(out, value as f64)?;
-    Ok(value > EXACT)
+    Ok(true)
 }
 
 pub(super) fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalError> {
@@ -186,6 +191,29 @@ pub(super) fn write_f64(out: &mut Vec<u8>, value: f64) -> Result<(), CanonicalEr
         return Err(CanonicalError(format!("{value} has no JSON form")));
     }
     out.extend_from_slice(ryu_js::Buffer::new().format_finite(value).as_bytes());
+    Ok(())
+}
+
+/// Writes a duration in milliseconds as RFC 8785 does, as [`write_f64`] would. Durations are
+/// whole nanoseconds divided once by 10^6 (`warden_core::elapsed::millis`), and below 10^9 ms
+/// such a double prints as that exact decimal (at most 15 significant digits, which a double
+/// tells apart), so it is written from the nanoseconds with integer arithmetic; anything else
+/// goes through [`write_f64`].
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+pub(super) fn write_millis(out: &mut Vec<u8>, millis: f64) -> Result<(), CanonicalError> {
+    if !(0.0..1e9).contains(&millis) || millis.is_sign_negative() {
+        return write_f64(out, millis);
+    }
+    let nanos = (millis * 1e6).round() as u64;
+    if nanos as f64 / 1e6 != millis {
+        return write_f64(out, millis);
+    }
+    decimal::write_u64(out, nanos / 1_000_000);
+    decimal::write_fraction(out, nanos % 1_000_000, 6);
     Ok(())
 }
 

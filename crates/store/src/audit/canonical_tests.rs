@@ -92,3 +92,65 @@ fn events_match_serde_jcs_of_the_field_object() {
         );
     }
 }
+
+mod numbers {
+    use super::super::{write_f64, write_millis, write_u64};
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    fn text(write: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn integers_and_durations_at_the_edges() {
+        for value in [0, 1, 9, 10, 1 << 53, (1 << 53) + 1, u64::MAX] {
+            let fast = text(|out| {
+                write_u64(out, value).unwrap();
+            });
+            #[allow(clippy::cast_precision_loss)]
+            let slow = text(|out| write_f64(out, value as f64).unwrap());
+            assert_eq!(fast, slow, "{value}");
+        }
+        for millis in [
+            0.0,
+            -0.0,
+            0.000001,
+            0.5,
+            2.5,
+            1e9,
+            1e9 - 0.000001,
+            1e-7,
+            f64::MIN_POSITIVE,
+        ] {
+            let fast = text(|out| write_millis(out, millis).unwrap());
+            let slow = text(|out| write_f64(out, millis).unwrap());
+            assert_eq!(fast, slow, "{millis}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn integers_are_written_as_the_double_they_denote(value in any::<u64>()) {
+            let fast = text(|out| { write_u64(out, value).unwrap(); });
+            #[allow(clippy::cast_precision_loss)]
+            let slow = text(|out| write_f64(out, value as f64).unwrap());
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn durations_are_written_as_the_double_they_denote(
+            nanos in prop_oneof![0u64..10_000_000, 0u64..(1u64 << 53)],
+            any_double in any::<f64>().prop_filter("finite", |v| v.is_finite()),
+        ) {
+            let millis = warden_core::elapsed::millis(Duration::from_nanos(nanos));
+            for value in [millis, any_double, any_double.abs() % 1e9] {
+                let fast = text(|out| write_millis(out, value).unwrap());
+                let slow = text(|out| write_f64(out, value).unwrap());
+                prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+}
