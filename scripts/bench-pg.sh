@@ -28,6 +28,12 @@
 #                           TPS figures are not comparable (implies BENCH_KEEP=1)
 #   BENCH_STAT=1            perf stat (CPU time, context switches, migrations, page faults) of each
 #                           proxy during its runs, kept as stat-MODE-rROUND-TARGET.txt (implies BENCH_KEEP=1)
+#   BENCH_CALLGRIND=1       run the gateways under valgrind's callgrind, counting instructions only
+#                           while pgbench runs through them (from 2 s after it starts to 1 s before
+#                           it ends), and print instructions per statement for each (implies
+#                           BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact and
+#                           unmoved by the machine's drift, unlike times; the gateways' TPS under
+#                           valgrind is meaningless. SHA-256 runs in software under valgrind.
 #   BENCH_B_BIN, BENCH_B_ENV   add a second gateway, "warden-b", run in every round like the others:
 #                           this binary (default: the same one) started with these VAR=value
 #                           settings (e.g. "WARDEN_WORKERS=1"); the report adds warden-b ÷ warden
@@ -53,6 +59,7 @@ BENCH_MASK=${BENCH_MASK:-0}
 BENCH_PERF=${BENCH_PERF:-0}
 BENCH_STRACE=${BENCH_STRACE:-0}
 BENCH_STAT=${BENCH_STAT:-0}
+BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
@@ -60,6 +67,7 @@ if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_PERF" != 0 ] && BENCH_KEEP=1
 [ "$BENCH_STRACE" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_STAT" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_CALLGRIND" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -83,6 +91,11 @@ PG_BIN=$(pg_bin_dir)
 for tool in pgbench psql pgbouncer python3 cargo setpriv timeout; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-test-deps.sh"
 done
+if [ "$BENCH_CALLGRIND" = 1 ]; then
+  for tool in valgrind callgrind_control; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: apt-get install valgrind"
+  done
+fi
 PGBENCH=$(command -v pgbench)
 PSQL=$(command -v psql)
 CLK_TCK=$(getconf CLK_TCK)
@@ -307,7 +320,10 @@ MASK
     || { cat "$dir/config-check.log" >&2; die "$name: warden config check failed"; }
   warden_api_key "$bin" "$dir/warden.toml" dba "$dir"
   log "starting $name on 127.0.0.1:$port${*:+ with $*}"
-  env RUST_LOG="${RUST_LOG:-warn}" "$@" "$bin" gateway --config "$dir/warden.toml" \
+  local launcher=()
+  [ "$BENCH_CALLGRIND" = 1 ] && launcher=(valgrind --tool=callgrind --instr-atstart=no
+    "--callgrind-out-file=$dir/callgrind.out")
+  env RUST_LOG="${RUST_LOG:-warn}" "$@" "${launcher[@]}" "$bin" gateway --config "$dir/warden.toml" \
     >"$dir/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$name:$pid")
@@ -393,6 +409,12 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
       -o "$WORK/stat-$mode-r$round-$target.txt" -- sleep "$BENCH_T" >/dev/null 2>&1 &
     stat_pid=$!
   fi
+  local callgrind_pid=""
+  if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
+    (sleep 2 && callgrind_control -i on "$pid" >/dev/null \
+      && sleep $((BENCH_T > 3 ? BENCH_T - 3 : 1)) && callgrind_control -i off "$pid" >/dev/null) &
+    callgrind_pid=$!
+  fi
   local strace_pid=""
   if [ "$BENCH_STRACE" = 1 ] && [ "$pid" != - ]; then
     strace -c -f -p "$pid" -o "$WORK/strace-$mode-r$round-$target.txt" &
@@ -401,6 +423,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   wait "$CLIENT_PID" || rc=$?
   [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed for $target: see $WORK/logs"
   [ -z "$stat_pid" ] || wait "$stat_pid" || log "  perf stat failed for $target"
+  [ -z "$callgrind_pid" ] || wait "$callgrind_pid" || log "  callgrind_control failed for $target"
   if [ -n "$strace_pid" ]; then
     kill -INT "$strace_pid" 2>/dev/null || true
     wait "$strace_pid" 2>/dev/null || true
@@ -455,3 +478,13 @@ echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $("$PGBENCH
 echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
 [ "$BENCH_MASK" = 1 ] && echo "Warden: policy, audit and a masking profile with every detector on"
 python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"
+if [ "$BENCH_CALLGRIND" = 1 ]; then
+  # callgrind writes its profile when the gateway exits.
+  stop_pid warden "$WARDEN_PID" TERM
+  profiles=("$WORK/warden/callgrind.out")
+  if [ "$BENCH_B" = 1 ]; then
+    stop_pid warden-b "$B_PID" TERM
+    profiles+=("$WORK/warden-b/callgrind.out")
+  fi
+  python3 "$ROOT/scripts/bench/callgrind_summary.py" "${profiles[@]}"
+fi

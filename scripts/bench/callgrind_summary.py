@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Instructions per SQL statement from a callgrind profile of Warden (BENCH_CALLGRIND=1).
+
+Usage: callgrind_summary.py FILE...
+
+Reads each callgrind output file (instrumentation switched on only while pgbench ran), counts
+the statements as the calls of the relay's admit_statement, and prints the instructions per
+statement: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
+in software under callgrind and is several times dearer than on the real CPU), and the
+functions with the most instructions of their own.
+"""
+
+import re
+import sys
+from collections import defaultdict
+
+NAMED = re.compile(r"^(c?fn)=\((\d+)\)(?: (.*))?$")
+
+
+def parse(path):
+    """(total instructions, own instructions per function, calls per callee)."""
+    names = {}
+    own = defaultdict(int)
+    calls = defaultdict(int)
+    total = None
+    current = None
+    callee = None
+    skip_next_cost = False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            match = NAMED.match(line)
+            if match:
+                kind, ident, name = match.groups()
+                if name:
+                    names[ident] = name
+                if kind == "fn":
+                    current = names.get(ident, ident)
+                else:
+                    callee = names.get(ident, ident)
+                continue
+            if line.startswith("calls="):
+                count = int(line[len("calls="):].split()[0])
+                calls[callee] += count
+                skip_next_cost = True
+                continue
+            if line.startswith(("totals:", "summary:")):
+                value = int(line.split()[1])
+                total = value if total is None else max(total, value)
+                continue
+            if line[:1].isdigit() or line[:1] in "+-*":
+                parts = line.split()
+                if len(parts) < 2:
+                    continue
+                if skip_next_cost:
+                    skip_next_cost = False  # the inclusive cost of the call just named
+                    continue
+                own[current] += int(parts[1])
+    return total or sum(own.values()), own, calls
+
+
+def report(path):
+    total, own, calls = parse(path)
+    statements = sum(
+        n
+        for name, n in calls.items()
+        if name.startswith("warden_pg::session::Relay") and "::admit_statement" in name
+    )
+    print(f"{path}:")
+    if not statements:
+        print("  no statements admitted while instrumentation was on")
+        return
+    sha = sum(n for name, n in own.items() if "sha2::sha256" in name)
+    print(f"  statements: {statements}")
+    print(f"  instructions per statement: {total / statements:,.0f}")
+    print(f"  without SHA-256: {(total - sha) / statements:,.0f} (SHA-256 {sha / statements:,.0f})")
+    print("  most instructions of their own, per statement:")
+    for name, n in sorted(own.items(), key=lambda item: -item[1])[:15]:
+        print(f"    {n / statements:8,.0f}  {name[:110]}")
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for path in sys.argv[1:]:
+        report(path)
+
+
+if __name__ == "__main__":
+    main()
