@@ -11,17 +11,9 @@ mod http_common;
 use http_common::{HttpHarness, error_message};
 use serde_json::Value;
 
-const EXTRA: &str = r#"
-[roles.wide]
-groups = ["wide"]
-connections = ["llm"]
-allow = ["http:*", "autogen:*"]
-deny = ["autogen:artifact:delete"]
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paths_an_upstream_could_read_otherwise_are_refused() {
-    let h = HttpHarness::start(&[], EXTRA).await;
+    let h = HttpHarness::start(&[], "").await;
     // Allowed only `autogen:model:read` (GET /v1/models/**).
     let cleaner = h.key("cleaner-1", &["cleaners"]).await;
     // Allowed every unmatched route, denied `autogen:artifact:delete` (DELETE /v1/files/*).

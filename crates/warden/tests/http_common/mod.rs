@@ -286,6 +286,13 @@ connections = ["llm"]
 allow = ["http:GET"]
 mask = "pii"
 
+# Every unmatched route and every route rule, but never a file delete.
+[roles.wide]
+groups = ["wide"]
+connections = ["llm"]
+allow = ["http:*", "autogen:*"]
+deny = ["autogen:artifact:delete"]
+
 [roles.thrifty]
 groups = ["thrifty"]
 connections = ["llm"]
