@@ -18,7 +18,7 @@ const DATA_STATEMENTS: [&str; 7] = [
 /// The text to cache `sql` under.
 pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
     let mut out = String::new();
-    if eligible(sql) && rewrite(sql, &mut out) {
+    if rewrite(sql, &mut out) {
         Cow::Owned(out)
     } else {
         Cow::Borrowed(sql)
@@ -27,71 +27,103 @@ pub(crate) fn cache_key(sql: &str) -> Cow<'_, str> {
 
 /// Writes the text to cache `sql` under into `out`, replacing what it held.
 pub(crate) fn write_cache_key(sql: &str, out: &mut String) {
-    out.clear();
-    if !(eligible(sql) && rewrite(sql, out)) {
+    if !rewrite(sql, out) {
         out.clear();
         out.push_str(sql);
     }
 }
 
-/// Appends `sql` with its numeric literals replaced to `out` and returns true, or returns false
-/// (leaving `out` as it was) when it has none to replace. `sql` must be [`eligible`].
+/// What a byte means to the scan.
+const PLAIN: u8 = 0;
+/// A quote, dollar sign, backslash or backtick, or a byte of a non-ASCII character: the text
+/// keeps its exact form.
+const REJECT: u8 = 1;
+/// `-`, `*` or `;`: a comment (`--`, `/*`) or a second statement, depending on what is around.
+const WATCH: u8 = 2;
+/// A digit.
+const DIGIT: u8 = 3;
+
+/// [`PLAIN`], [`REJECT`], [`WATCH`] or [`DIGIT`], for every byte.
+const CLASSES: [u8; 256] = {
+    let mut classes = [PLAIN; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        classes[byte] = match byte as u8 {
+            b'\'' | b'"' | b'$' | b'\\' | b'`' | 0x80..=0xff => REJECT,
+            b'-' | b'*' | b';' => WATCH,
+            b'0'..=b'9' => DIGIT,
+            _ => PLAIN,
+        };
+        byte += 1;
+    }
+    classes
+};
+
+/// Writes `sql` with its numeric literals replaced into `out` (replacing what it held) and
+/// returns true; or returns false when `sql` is not a plain data statement or holds no literal
+/// to replace, and its key is its exact text. One pass over the text.
 fn rewrite(sql: &str, out: &mut String) -> bool {
+    out.clear();
+    // A `;` before the trailing ones (and white space) starts a second statement.
+    let end_of_statement = sql.trim_end().trim_end_matches(';').len();
+    if !starts_as_data_statement(&sql[..end_of_statement]) {
+        return false;
+    }
     let bytes = sql.as_bytes();
     let mut copied = 0;
+    let mut previous = 0;
     let mut index = 0;
-    let mut changed = false;
     while index < bytes.len() {
         let byte = bytes[index];
-        if !byte.is_ascii_digit() {
-            index += 1;
-            continue;
-        }
-        let end = bytes[index..]
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .map_or(bytes.len(), |n| index + n);
-        let in_word =
-            index > 0 && (bytes[index - 1].is_ascii_alphanumeric() || bytes[index - 1] == b'_');
-        // `12x1f`, `3b1`, `7e5`, `1_000`: the digits are part of a longer token (or trailing
-        // junk the parser rejects), and a `0` in their place could make a different one (`0x1f`).
-        let glued = bytes
-            .get(end)
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
-        if !in_word && !glued && (end - index != 1 || byte != b'0') {
-            if !changed {
-                out.reserve(sql.len());
+        match CLASSES[usize::from(byte)] {
+            PLAIN => {}
+            REJECT => return false,
+            WATCH => {
+                let comment =
+                    (byte == b'-' && previous == b'-') || (byte == b'*' && previous == b'/');
+                if comment || (byte == b';' && index < end_of_statement) {
+                    return false;
+                }
             }
-            // `sql` is ASCII (see `eligible`), so every index is a char boundary.
-            out.push_str(&sql[copied..index]);
-            out.push('0');
-            copied = end;
-            changed = true;
-        }
-        index = end;
-    }
-    if changed {
-        out.push_str(&sql[copied..]);
-    }
-    changed
-}
-
-fn eligible(sql: &str) -> bool {
-    let trimmed = sql.trim_end().trim_end_matches(';');
-    // One pass: ASCII only, no quote, dollar, backslash or comment, no `;` before the end.
-    let mut previous = 0;
-    for (index, &byte) in sql.as_bytes().iter().enumerate() {
-        match byte {
-            b'\'' | b'"' | b'$' | b'\\' | b'`' => return false,
-            b'-' if previous == b'-' => return false,
-            b'*' if previous == b'/' => return false,
-            b';' if index < trimmed.len() => return false,
-            _ if !byte.is_ascii() => return false,
-            _ => {}
+            _ => {
+                let end = bytes[index..]
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .map_or(bytes.len(), |n| index + n);
+                let in_word = previous.is_ascii_alphanumeric() || previous == b'_';
+                // `12x1f`, `3b1`, `7e5`, `1_000`: the digits are part of a longer token (or
+                // trailing junk the parser rejects), and a `0` in their place could make a
+                // different one (`0x1f`).
+                let glued = bytes
+                    .get(end)
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+                if !in_word && !glued && (end - index != 1 || byte != b'0') {
+                    if copied == 0 {
+                        out.reserve(sql.len());
+                    }
+                    // Every byte before here is ASCII (any other was rejected): a char boundary.
+                    out.push_str(&sql[copied..index]);
+                    out.push('0');
+                    copied = end;
+                }
+                previous = bytes[end - 1];
+                index = end;
+                continue;
+            }
         }
         previous = byte;
+        index += 1;
     }
-    let first = trimmed
+    if copied == 0 {
+        return false;
+    }
+    out.push_str(&sql[copied..]);
+    true
+}
+
+/// Whether `statement` starts with the keyword of a plain data statement.
+fn starts_as_data_statement(statement: &str) -> bool {
+    let first = statement
         .trim_start()
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()
