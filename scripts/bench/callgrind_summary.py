@@ -4,7 +4,8 @@
 Usage: callgrind_summary.py FILE...
 
 Reads each callgrind output file (instrumentation switched on only while pgbench ran), counts
-the statements as the calls of the relay's admit_statement, and prints the instructions per
+the statements as the calls of the relay's `inflight` (once per statement forwarded, in every
+query mode), and prints the instructions per
 statement: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
 in software under callgrind and is several times dearer than on the real CPU), and the
 functions with the most instructions of their own.
@@ -64,11 +65,11 @@ def report(path):
     statements = sum(
         n
         for name, n in calls.items()
-        if name.startswith("warden_pg::session::Relay") and "::admit_statement" in name
+        if name.startswith("warden_pg::session::Relay") and name.endswith("::inflight")
     )
     print(f"{path}:")
     if not statements:
-        print("  no statements admitted while instrumentation was on")
+        print("  no statements forwarded while instrumentation was on")
         return
     sha = sum(n for name, n in own.items() if "sha2::sha256" in name)
     print(f"  statements: {statements}")
