@@ -14,13 +14,13 @@ pub enum ContentKind {
 /// What kind of body a message with `headers` has (text when it names no type).
 pub fn content_kind(headers: &http::HeaderMap) -> ContentKind {
     match media_type(headers) {
-        Some(media) => kind_of(&media.essence),
+        Some(media) => media.kind(),
         None => ContentKind::Text,
     }
 }
 
 /// What kind of body a media type (its lower-case `type/subtype`) names.
-pub fn kind_of(essence: &str) -> ContentKind {
+fn kind_of(essence: &str) -> ContentKind {
     if essence == "text/event-stream" {
         ContentKind::EventStream
     } else if essence == "application/json" || essence.ends_with("+json") {
@@ -50,6 +50,13 @@ pub struct MediaType {
     pub boundary: Option<String>,
 }
 
+impl MediaType {
+    /// What kind of body this media type names.
+    pub fn kind(&self) -> ContentKind {
+        kind_of(&self.essence)
+    }
+}
+
 /// The media type `headers` name, if their `Content-Type` is readable.
 pub fn media_type(headers: &http::HeaderMap) -> Option<MediaType> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
@@ -72,10 +79,6 @@ pub fn parse_media_type(value: &str) -> MediaType {
         })
     });
     MediaType { essence, boundary }
-}
-
-pub fn is_json(headers: &http::HeaderMap) -> bool {
-    content_kind(headers) == ContentKind::Json
 }
 
 /// The content coding of a body that is not sent as it is (`gzip`, `br`, …), if any.

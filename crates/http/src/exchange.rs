@@ -5,7 +5,8 @@
 
 use crate::body::{self, Body};
 use crate::completion::cut;
-use crate::content::{is_json, looks_like_json, media_type};
+use crate::content::{ContentKind, looks_like_json, media_type};
+use crate::form::Form;
 use crate::listener::{HttpGateway, Resolved, Upstream};
 use crate::llm::LlmRequest;
 use crate::session::{ClientConn, HttpSession};
@@ -124,8 +125,9 @@ impl Exchange {
             Err(error) => return self.refuse_undecided(&error).await,
         };
         self.record.request_bytes = request_body.len() as u64;
-        let query = parts.uri.query();
-        if let Some(field) = overrides::method_field(query, &parts.headers, &request_body) {
+        let media = media_type(&parts.headers);
+        let form = Form::read(media.as_ref(), &request_body);
+        if let Some(field) = overrides::method_field(parts.uri.query(), &form, &request_body) {
             return self.refuse_undecided(&HttpError::Override(field)).await;
         }
 
@@ -144,7 +146,10 @@ impl Exchange {
                 .refuse_undecided(&HttpError::RequestEncoded(coding))
                 .await;
         }
-        let read_json = is_json(&parts.headers) || (openai && looks_like_json(&request_body));
+        let declared_json = media
+            .as_ref()
+            .is_some_and(|m| m.kind() == ContentKind::Json);
+        let read_json = declared_json || (openai && looks_like_json(&request_body));
         let mut json_body = None;
         if read_json && !request_body.is_empty() {
             match serde_json::from_slice::<Value>(&request_body) {
@@ -174,11 +179,8 @@ impl Exchange {
             _ => None,
         };
         // A form (an audio transcription, an image edit) names its model in a field.
-        if openai
-            && json_body.is_none()
-            && let Some(media) = media_type(&parts.headers)
-        {
-            match crate::form::single_value(&media, &request_body, "model") {
+        if openai && json_body.is_none() {
+            match form.single_value(&request_body, "model") {
                 Ok(model) => action.model = model,
                 Err(message) => {
                     return self.refuse_undecided(&HttpError::LlmRequest(message)).await;
@@ -237,7 +239,8 @@ impl Exchange {
         {
             match json_body.as_mut() {
                 Some(json) => rewritten |= mask_json(json, masker.as_ref()),
-                None => match outbound::mask(&parts.headers, &request_body, masker.as_ref()) {
+                None => match outbound::mask(media.as_ref(), &form, &request_body, masker.as_ref())
+                {
                     Ok(Some(masked)) => forwarded = Bytes::from(masked),
                     Ok(None) => {}
                     Err(error) => {

@@ -46,37 +46,88 @@ pub(crate) fn encode(value: &[u8]) -> String {
     form_urlencoded::byte_serialize(value).collect()
 }
 
-/// The one value of the field `name` of a form body (urlencoded or multipart), if the body is
-/// a form that has it. A field given twice, or a form that cannot be read, is an error:
-/// servers differ on which of two values they take.
-pub(crate) fn single_value(
-    media: &MediaType,
-    body: &[u8],
-    name: &str,
-) -> Result<Option<String>, String> {
-    let values: Vec<String> = if media.essence == "application/x-www-form-urlencoded" {
-        fields(body)
-            .into_iter()
-            .filter(|field| field.name == name)
-            .map(|field| field.value.into_owned())
-            .collect()
-    } else if media.essence.starts_with("multipart/") {
-        let boundary = media.boundary.as_deref().unwrap_or("");
-        let mut values = Vec::new();
-        for part in parts(body, boundary).map_err(|why| format!("is a form that {why}"))? {
-            if part.name.as_deref() == Some(name) {
-                let text = std::str::from_utf8(&body[part.content])
-                    .map_err(|_| format!("has a {name} field that is not UTF-8 text"))?;
-                values.push(text.to_owned());
+/// A request body read as a form once, for everything that looks into it (the method
+/// override check, an LLM request's model, outbound masking).
+#[derive(Debug)]
+pub(crate) enum Form<'a> {
+    /// Not a form (no `Content-Type`, or another one).
+    None,
+    /// `application/x-www-form-urlencoded`.
+    Urlencoded(Vec<Field<'a>>),
+    /// `multipart/…`: its boundary, and its parts or how it breaks the format.
+    Multipart {
+        /// The `boundary` of its `Content-Type` (empty if it names none).
+        boundary: String,
+        /// Its parts, or why it cannot be taken apart.
+        parts: Result<Vec<Part>, String>,
+    },
+}
+
+impl<'a> Form<'a> {
+    /// `body` read as the form its media type names.
+    pub(crate) fn read(media: Option<&MediaType>, body: &'a [u8]) -> Form<'a> {
+        let Some(media) = media else {
+            return Form::None;
+        };
+        if media.essence == "application/x-www-form-urlencoded" {
+            Form::Urlencoded(fields(body))
+        } else if media.essence.starts_with("multipart/") {
+            let boundary = media.boundary.clone().unwrap_or_default();
+            let parts = parts(body, &boundary);
+            Form::Multipart { boundary, parts }
+        } else {
+            Form::None
+        }
+    }
+
+    /// Whether a field is named `name` (any case); a multipart body that cannot be taken apart
+    /// counts if `name` appears in `body` at all, since a lenient server might find the field.
+    pub(crate) fn names(&self, body: &[u8], name: &str) -> bool {
+        match self {
+            Form::None => false,
+            Form::Urlencoded(fields) => fields.iter().any(|f| f.name.eq_ignore_ascii_case(name)),
+            Form::Multipart {
+                parts: Ok(parts), ..
+            } => parts.iter().any(|p| {
+                p.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            }),
+            Form::Multipart { parts: Err(_), .. } => {
+                let lower = body.to_ascii_lowercase();
+                memchr::memmem::find(&lower, name.to_ascii_lowercase().as_bytes()).is_some()
             }
         }
-        values
-    } else {
-        return Ok(None);
-    };
-    match values.len() {
-        0 | 1 => Ok(values.into_iter().next()),
-        _ => Err(format!("names its {name} more than once")),
+    }
+
+    /// The one value of the field `name` of `body` (`None` if it is no form or has no such
+    /// field). A field given twice, or a form that cannot be read, is an error: servers differ
+    /// on which of two values they take.
+    pub(crate) fn single_value(&self, body: &[u8], name: &str) -> Result<Option<String>, String> {
+        let values: Vec<String> = match self {
+            Form::None => return Ok(None),
+            Form::Urlencoded(fields) => fields
+                .iter()
+                .filter(|field| field.name == name)
+                .map(|field| field.value.clone().into_owned())
+                .collect(),
+            Form::Multipart { parts, .. } => {
+                let parts = parts
+                    .as_ref()
+                    .map_err(|why| format!("is a form that {why}"))?;
+                let mut values = Vec::new();
+                for part in parts.iter().filter(|p| p.name.as_deref() == Some(name)) {
+                    let text = std::str::from_utf8(&body[part.content.clone()])
+                        .map_err(|_| format!("has a {name} field that is not UTF-8 text"))?;
+                    values.push(text.to_owned());
+                }
+                values
+            }
+        };
+        match values.len() {
+            0 | 1 => Ok(values.into_iter().next()),
+            _ => Err(format!("names its {name} more than once")),
+        }
     }
 }
 
@@ -306,17 +357,28 @@ mod tests {
     #[test]
     fn a_single_value_is_read_from_either_form() {
         let urlencoded = parse_media_type("application/x-www-form-urlencoded");
-        let value = single_value(&urlencoded, b"a=1&model=gpt%2D4o", "model").unwrap();
+        let read = |media: &MediaType, body: &'static [u8]| Form::read(Some(media), body);
+        let body = b"a=1&model=gpt%2D4o";
+        let value = read(&urlencoded, body).single_value(body, "model").unwrap();
         assert_eq!(value.as_deref(), Some("gpt-4o"));
-        let twice = single_value(&urlencoded, b"model=a&model=b", "model").unwrap_err();
+        let body = b"model=a&model=b";
+        let twice = read(&urlencoded, body)
+            .single_value(body, "model")
+            .unwrap_err();
         assert!(twice.contains("more than once"), "{twice}");
         let multipart = parse_media_type("multipart/form-data; boundary=b");
         let body = b"--b\r\nContent-Disposition: form-data; name=model\r\n\r\nwhisper-1\r\n--b--";
-        let value = single_value(&multipart, body, "model").unwrap();
+        let value = read(&multipart, body).single_value(body, "model").unwrap();
         assert_eq!(value.as_deref(), Some("whisper-1"));
-        assert!(single_value(&multipart, b"--b\r\n", "model").is_err());
+        let body = b"--b\r\n";
+        assert!(read(&multipart, body).single_value(body, "model").is_err());
         let json = parse_media_type("application/json");
-        assert_eq!(single_value(&json, b"model=x", "model").unwrap(), None);
+        let body = b"model=x";
+        assert_eq!(read(&json, body).single_value(body, "model").unwrap(), None);
+        assert_eq!(
+            Form::read(None, body).single_value(body, "model").unwrap(),
+            None
+        );
     }
 
     #[test]

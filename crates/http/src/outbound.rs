@@ -6,32 +6,33 @@
 //! caller, on the document it read.)
 
 use crate::HttpError;
-use crate::content::{ContentKind, MediaType, kind_of, media_type};
-use crate::form;
-use http::HeaderMap;
+use crate::content::{ContentKind, MediaType};
+use crate::form::{self, Field, Form, Part};
 use warden_core::mask::{ColumnRef, Masked, ValueMasker};
 
-/// `body` masked for the wire: `None` if nothing changed.
+/// `body` (of media type `media`, read as `form`) masked for the wire: `None` if nothing
+/// changed.
 pub(crate) fn mask(
-    headers: &HeaderMap,
+    media: Option<&MediaType>,
+    form: &Form<'_>,
     body: &[u8],
     masker: &dyn ValueMasker,
 ) -> Result<Option<Vec<u8>>, HttpError> {
     if body.is_empty() {
         return Ok(None);
     }
-    let media = media_type(headers);
-    let essence = media.as_ref().map_or("", |m| m.essence.as_str());
-    if essence == "application/x-www-form-urlencoded" {
-        return Ok(mask_fields(body, masker));
+    match form {
+        Form::Urlencoded(fields) => return Ok(mask_fields(fields, body, masker)),
+        Form::Multipart { boundary, parts } => {
+            let parts = parts
+                .as_deref()
+                .map_err(|why| HttpError::BadForm(why.clone()))?;
+            return mask_multipart(body, boundary, parts, masker);
+        }
+        Form::None => {}
     }
-    if essence.starts_with("multipart/") {
-        let boundary = media.as_ref().and_then(|m| m.boundary.as_deref());
-        return mask_multipart(body, boundary.unwrap_or(""), masker);
-    }
-    let kind = media
-        .as_ref()
-        .map_or(ContentKind::Text, |m| kind_of(&m.essence));
+    let essence = media.map_or("", |m| m.essence.as_str());
+    let kind = media.map_or(ContentKind::Text, MediaType::kind);
     mask_content(kind, body, None, masker).map_err(|why| {
         HttpError::Unmaskable(match why {
             Unreadable::Binary => format!("is {essence}"),
@@ -50,10 +51,10 @@ enum Unreadable {
 
 /// Each field's value masked as the value of a column named after the field; a changed value
 /// is encoded again in place, the rest of the body stays byte for byte.
-fn mask_fields(body: &[u8], masker: &dyn ValueMasker) -> Option<Vec<u8>> {
+fn mask_fields(fields: &[Field<'_>], body: &[u8], masker: &dyn ValueMasker) -> Option<Vec<u8>> {
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
-    for field in form::fields(body) {
+    for field in fields {
         let column = ColumnRef::name(&field.name);
         let replacement = match masker.mask_value(column, field.value.as_bytes()) {
             Masked::Unchanged => continue,
@@ -75,16 +76,16 @@ fn mask_fields(body: &[u8], masker: &dyn ValueMasker) -> Option<Vec<u8>> {
 fn mask_multipart(
     body: &[u8],
     boundary: &str,
+    parts: &[Part],
     masker: &dyn ValueMasker,
 ) -> Result<Option<Vec<u8>>, HttpError> {
-    let parts = form::parts(body, boundary).map_err(HttpError::BadForm)?;
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
     for part in parts {
         let kind = part
             .media
             .as_ref()
-            .map_or(ContentKind::Text, |m: &MediaType| kind_of(&m.essence));
+            .map_or(ContentKind::Text, MediaType::kind);
         let content = &body[part.content.clone()];
         let masked = mask_content(
             kind,
@@ -149,27 +150,39 @@ fn mask_content(
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
     use crate::HttpError;
+    use crate::content::parse_media_type;
+    use crate::form::Form;
     use crate::test_masker::{EMAIL, Emails};
-    use http::{HeaderMap, HeaderValue};
 
-    fn typed(content_type: &'static str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", HeaderValue::from_static(content_type));
-        headers
+    /// The Content-Type a test body is sent with (`None`: no header).
+    type Typed = Option<&'static str>;
+
+    fn typed(content_type: &'static str) -> Typed {
+        Some(content_type)
+    }
+
+    /// [`super::mask`] of `body` sent as `content_type`.
+    fn mask(
+        content_type: Typed,
+        body: &[u8],
+        masker: &Emails,
+    ) -> Result<Option<Vec<u8>>, HttpError> {
+        let media = content_type.map(parse_media_type);
+        let form = Form::read(media.as_ref(), body);
+        super::mask(media.as_ref(), &form, body, masker)
     }
 
     #[test]
     fn form_fields_are_masked_after_decoding_and_the_rest_is_kept() {
         let body = b"model=m&prompt=write+to+jane%40example.com&x=%7E";
-        let masked = mask(&typed("application/x-www-form-urlencoded"), body, &Emails)
+        let masked = mask(typed("application/x-www-form-urlencoded"), body, &Emails)
             .unwrap()
             .unwrap();
         assert_eq!(masked, b"model=m&prompt=write+to+%5Bemail%5D&x=%7E");
         let clean = b"model=m&x=%7E";
         let headers = typed("application/x-www-form-urlencoded");
-        assert_eq!(mask(&headers, clean, &Emails).unwrap(), None);
+        assert_eq!(mask(headers, clean, &Emails).unwrap(), None);
     }
 
     #[test]
@@ -180,7 +193,7 @@ mod tests {
              {{\"to\":\"{EMAIL}\"}}\r\n--b--\r\n"
         );
         let masked = mask(
-            &typed("multipart/form-data; boundary=b"),
+            typed("multipart/form-data; boundary=b"),
             body.as_bytes(),
             &Emails,
         )
@@ -198,26 +211,26 @@ mod tests {
     #[test]
     fn binary_bodies_and_parts_are_refused_and_broken_forms_too() {
         let headers = typed("application/octet-stream");
-        let error = mask(&headers, b"\x00\x01", &Emails).unwrap_err();
+        let error = mask(headers, b"\x00\x01", &Emails).unwrap_err();
         assert!(matches!(&error, HttpError::Unmaskable(m) if m.contains("octet-stream")));
-        let error = mask(&typed("text/plain"), b"\xff\xfe", &Emails).unwrap_err();
+        let error = mask(typed("text/plain"), b"\xff\xfe", &Emails).unwrap_err();
         assert!(matches!(&error, HttpError::Unmaskable(m) if m.contains("UTF-8")));
 
         let body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
                     Content-Type: image/png\r\n\r\n\u{1}PNG\r\n--b--";
         let headers = typed("multipart/form-data; boundary=\"b\"");
-        let error = mask(&headers, body.as_bytes(), &Emails).unwrap_err();
+        let error = mask(headers, body.as_bytes(), &Emails).unwrap_err();
         assert!(matches!(&error, HttpError::Unmaskable(m) if m.contains("image/png")));
 
         let headers = typed("multipart/form-data");
-        let error = mask(&headers, body.as_bytes(), &Emails).unwrap_err();
+        let error = mask(headers, body.as_bytes(), &Emails).unwrap_err();
         assert!(matches!(&error, HttpError::BadForm(m) if m.contains("boundary")));
     }
 
     #[test]
     fn text_without_a_type_is_masked_as_text() {
         let body = format!("hello {EMAIL}");
-        let masked = mask(&HeaderMap::new(), body.as_bytes(), &Emails).unwrap();
+        let masked = mask(None, body.as_bytes(), &Emails).unwrap();
         assert_eq!(masked.as_deref(), Some(&b"hello [email]"[..]));
     }
 }

@@ -4,8 +4,7 @@
 //! Express's method-override). Policy decides on the method and path Warden sees, so a request
 //! carrying one is refused rather than forwarded for the upstream to reinterpret.
 
-use crate::content::media_type;
-use crate::form;
+use crate::form::Form;
 use http::HeaderMap;
 
 /// The parameter or field name frameworks read a method override from.
@@ -27,31 +26,22 @@ pub fn found(headers: &HeaderMap) -> Option<&'static str> {
         .find(|name| headers.contains_key(*name))
 }
 
-/// What in the request line or body overrides the method, if anything: a `_method` query
-/// parameter, or a `_method` field of a form body. A multipart body this reading cannot take
-/// apart counts if `_method` appears in it at all, since a lenient server might find the field.
-pub fn method_field(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<&'static str> {
+/// What in the request line or form body overrides the method, if anything: a `_method`
+/// query parameter, or a `_method` field of `form` (read from `body`).
+pub fn method_field(query: Option<&str>, form: &Form<'_>, body: &[u8]) -> Option<&'static str> {
     let named = |name: &str| name.eq_ignore_ascii_case(METHOD_FIELD);
     if query.is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(name, _)| named(&name))) {
         return Some("a _method query parameter");
     }
-    let media = media_type(headers)?;
-    let found = match media.essence.as_str() {
-        "application/x-www-form-urlencoded" => form::fields(body).iter().any(|f| named(&f.name)),
-        essence if essence.starts_with("multipart/") => {
-            match form::parts(body, media.boundary.as_deref().unwrap_or("")) {
-                Ok(parts) => parts.iter().any(|p| p.name.as_deref().is_some_and(named)),
-                Err(_) => memchr::memmem::find(&body.to_ascii_lowercase(), b"_method").is_some(),
-            }
-        }
-        _ => false,
-    };
-    found.then_some("a _method form field")
+    form.names(body, METHOD_FIELD)
+        .then_some("a _method form field")
 }
 
 #[cfg(test)]
 mod tests {
     use super::{found, method_field};
+    use crate::content::parse_media_type;
+    use crate::form::Form;
     use http::{HeaderMap, HeaderValue};
 
     #[test]
@@ -68,29 +58,29 @@ mod tests {
 
     #[test]
     fn method_fields_are_found_in_the_query_and_in_forms() {
-        let none = HeaderMap::new();
-        assert_eq!(method_field(Some("a=1&b=2"), &none, b""), None);
-        let query = method_field(Some("a=1&%5FMETHOD=DELETE"), &none, b"");
+        // (query, Content-Type, body) → what overrides the method.
+        let found = |query: Option<&str>, content_type: Option<&str>, body: &[u8]| {
+            let media = content_type.map(parse_media_type);
+            method_field(query, &Form::read(media.as_ref(), body), body)
+        };
+        assert_eq!(found(Some("a=1&b=2"), None, b""), None);
+        let query = found(Some("a=1&%5FMETHOD=DELETE"), None, b"");
         assert_eq!(query, Some("a _method query parameter"));
-        let mut form = HeaderMap::new();
-        let urlencoded = HeaderValue::from_static("application/x-www-form-urlencoded");
-        form.insert("content-type", urlencoded);
-        assert!(method_field(None, &form, b"x=1&_method=delete").is_some());
-        assert_eq!(method_field(None, &form, b"x=_method"), None);
-        // The same bytes as JSON are no form.
-        assert_eq!(method_field(None, &none, b"x=1&_method=delete"), None);
+        let urlencoded = Some("application/x-www-form-urlencoded");
+        assert!(found(None, urlencoded, b"x=1&_method=delete").is_some());
+        assert_eq!(found(None, urlencoded, b"x=_method"), None);
+        // The same bytes without a form's Content-Type are no form.
+        assert_eq!(found(None, None, b"x=1&_method=delete"), None);
 
-        let mut multipart = HeaderMap::new();
-        let boundary = HeaderValue::from_static("multipart/form-data; boundary=b");
-        multipart.insert("content-type", boundary);
+        let multipart = Some("multipart/form-data; boundary=b");
         let body =
             b"--b\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--b--";
-        assert!(method_field(None, &multipart, body).is_some());
+        assert!(found(None, multipart, body).is_some());
         let value_only =
             b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n_method\r\n--b--";
-        assert_eq!(method_field(None, &multipart, value_only), None);
+        assert_eq!(found(None, multipart, value_only), None);
         // Bare line feeds: not this reading's format, but a lenient server's.
         let lenient = b"--b\nContent-Disposition: form-data; name=\"_method\"\n\nDELETE\n--b--";
-        assert!(method_field(None, &multipart, lenient).is_some());
+        assert!(found(None, multipart, lenient).is_some());
     }
 }
