@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sql::{append_line, to_line};
 use crate::{FinishedRecording, RecordError, RecordingWriter};
-use warden_core::elapsed::{millis, seconds};
+use warden_core::elapsed::{millis, write_seconds};
 use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every HTTP recording.
@@ -108,8 +108,7 @@ impl HttpRecorder {
 
     /// Records one exchange at the current time since the session started.
     pub async fn exchange(&mut self, exchange: &HttpExchange) -> Result<(), RecordError> {
-        let t = seconds(self.started.elapsed());
-        encode_exchange(&mut self.line, t, exchange)?;
+        encode_exchange(&mut self.line, self.started.elapsed(), exchange)?;
         append_line(&mut *self.writer, &self.line).await
     }
 
@@ -126,10 +125,10 @@ impl HttpRecorder {
 
 /// Encodes the exchange line into `out` (replacing what it held), with its trailing newline:
 /// written field by field, the bodies escaped a word at a time.
-fn encode_exchange(out: &mut Vec<u8>, t: f64, e: &HttpExchange) -> Result<(), RecordError> {
+fn encode_exchange(out: &mut Vec<u8>, t: Duration, e: &HttpExchange) -> Result<(), RecordError> {
     out.clear();
     out.extend_from_slice(b"{\"t\":");
-    serde_json::to_writer(&mut *out, &t)?;
+    write_seconds(out, t);
     out.extend_from_slice(b",\"type\":\"exchange\",\"method\":");
     json_str::write_str(out, &e.method);
     out.extend_from_slice(b",\"path\":");
@@ -195,7 +194,7 @@ mod tests {
 
     fn both(exchange: &HttpExchange) -> (String, String) {
         let mut ours = Vec::new();
-        encode_exchange(&mut ours, 1.25, exchange).expect("encode");
+        encode_exchange(&mut ours, Duration::from_millis(1250), exchange).expect("encode");
         let mut reference = serde_json::to_string(&SerdeLine {
             t: 1.25,
             kind: "exchange",

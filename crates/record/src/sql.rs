@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{FinishedRecording, RecordError, RecordingWriter};
-use warden_core::elapsed::{millis, seconds};
+use warden_core::elapsed::{write_millis, write_seconds};
 use warden_core::json_str;
 
 /// Who opened the session and where to; the first line of every SQL recording.
@@ -83,18 +83,23 @@ impl SqlRecorder {
 
     /// Records one statement, `t` being the time since the session started.
     pub async fn statement(&mut self, event: &SqlEvent) -> Result<(), RecordError> {
-        let t = seconds(self.started.elapsed());
-        self.statement_at(t, event).await
+        let t = self.started.elapsed();
+        self.encode_statement(
+            |out| write_seconds(out, t),
+            event,
+            |rows| event_rows(event, rows),
+        )?;
+        append_line(&mut *self.writer, &self.line).await
     }
 
     /// Records one statement at an explicit offset in seconds (for importers and tests).
     pub async fn statement_at(&mut self, t: f64, event: &SqlEvent) -> Result<(), RecordError> {
-        self.encode_statement(t, event, |rows| {
-            for row in &event.rows {
-                rows.row(row.iter().map(|v| v.as_deref().map(str::as_bytes)))?;
-            }
-            Ok(())
-        })?;
+        let t = serde_json::to_vec(&t)?;
+        self.encode_statement(
+            |out| out.extend_from_slice(&t),
+            event,
+            |rows| event_rows(event, rows),
+        )?;
         append_line(&mut *self.writer, &self.line).await
     }
 
@@ -107,22 +112,23 @@ impl SqlRecorder {
         event: &SqlEvent,
         rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
     ) -> Result<(), RecordError> {
-        let t = seconds(ended.saturating_duration_since(self.started));
-        self.encode_statement(t, event, rows)?;
+        let t = ended.saturating_duration_since(self.started);
+        self.encode_statement(|out| write_seconds(out, t), event, rows)?;
         append_line(&mut *self.writer, &self.line).await
     }
 
-    /// Encodes the statement line into `self.line`, with its trailing newline.
+    /// Encodes the statement line into `self.line`, with its trailing newline; `t` writes its
+    /// offset.
     fn encode_statement(
         &mut self,
-        t: f64,
+        t: impl FnOnce(&mut Vec<u8>),
         event: &SqlEvent,
         rows: impl FnOnce(&mut RowWriter<'_>) -> Result<(), RecordError>,
     ) -> Result<(), RecordError> {
         let out = &mut self.line;
         out.clear();
         out.extend_from_slice(b"{\"t\":");
-        serde_json::to_writer(&mut *out, &t)?;
+        t(out);
         out.extend_from_slice(b",\"type\":\"statement\",\"sql\":");
         json_str::write_str(out, &event.sql);
         out.extend_from_slice(b",\"params\":");
@@ -139,7 +145,7 @@ impl SqlRecorder {
         out.extend_from_slice(b"],\"row_count\":");
         serde_json::to_writer(&mut *out, &event.row_count)?;
         out.extend_from_slice(b",\"duration_ms\":");
-        serde_json::to_writer(&mut *out, &millis(event.duration))?;
+        write_millis(out, event.duration);
         out.extend_from_slice(b",\"error\":");
         json_str::write_optional(out, event.error.as_deref());
         out.extend_from_slice(b"}\n");
@@ -155,6 +161,14 @@ impl SqlRecorder {
     pub async fn finish(self) -> Result<FinishedRecording, RecordError> {
         self.writer.finish().await
     }
+}
+
+/// Writes the rows `event` holds.
+fn event_rows(event: &SqlEvent, rows: &mut RowWriter<'_>) -> Result<(), RecordError> {
+    for row in &event.rows {
+        rows.row(row.iter().map(|v| v.as_deref().map(str::as_bytes)))?;
+    }
+    Ok(())
 }
 
 /// Writes the result rows of one statement line: the first `max` rows given, each a JSON array

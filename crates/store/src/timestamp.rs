@@ -14,8 +14,10 @@ pub(crate) fn format(time: &DateTime<Utc>) -> String {
 /// Appends the stored form of `time` in JSON quotes (it needs no escapes), as
 /// [`format`] writes it, without building a string.
 pub(crate) fn write_quoted(out: &mut Vec<u8>, time: &DateTime<Utc>) {
-    let nanos = time.nanosecond();
-    let year = time.year();
+    // The fields of the naive time: `DateTime`'s own accessors apply the offset on every call.
+    let naive = time.naive_utc();
+    let nanos = naive.nanosecond();
+    let year = naive.year();
     // A leap second (nanoseconds past 10^9) or a year of other than four digits: chrono writes it.
     let (Ok(year @ 0..=9999), 0..=999_999_999) = (u32::try_from(year), nanos) else {
         out.push(b'"');
@@ -26,11 +28,11 @@ pub(crate) fn write_quoted(out: &mut Vec<u8>, time: &DateTime<Utc>) {
     out.push(b'"');
     decimal::write_padded(out, u64::from(year), 4);
     let fields = [
-        (b'-', time.month()),
-        (b'-', time.day()),
-        (b'T', time.hour()),
-        (b':', time.minute()),
-        (b':', time.second()),
+        (b'-', naive.month()),
+        (b'-', naive.day()),
+        (b'T', naive.hour()),
+        (b':', naive.minute()),
+        (b':', naive.second()),
     ];
     for (separator, value) in fields {
         out.push(separator);

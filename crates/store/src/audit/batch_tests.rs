@@ -369,3 +369,22 @@ fn exchange_events_batch_and_seal_like_their_records() {
             .is_some()
     );
 }
+
+#[test]
+fn session_ids_spread_over_the_open_batches_buckets() {
+    use std::hash::BuildHasher;
+    let build = BuildHasherDefault::<SessionHasher>::default();
+    // Random ids, and ids that differ in one byte only: both fill most of 1 024 buckets.
+    for ids in [
+        (0..1024).map(|_| Uuid::new_v4()).collect::<Vec<_>>(),
+        (0..1024u128).map(|n| Uuid::from_u128(n << 64)).collect(),
+        (0..1024u128).map(Uuid::from_u128).collect(),
+    ] {
+        let buckets: std::collections::HashSet<u64> =
+            ids.iter().map(|id| build.hash_one(id) & 1023).collect();
+        assert!(buckets.len() > 550, "{} of 1024 buckets", buckets.len());
+        let hashes: std::collections::HashSet<u64> =
+            ids.iter().map(|id| build.hash_one(id)).collect();
+        assert_eq!(hashes.len(), ids.len());
+    }
+}
