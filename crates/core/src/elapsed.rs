@@ -24,12 +24,12 @@ pub fn seconds(duration: Duration) -> f64 {
 /// Appends [`millis`] as the decimal it stands for (`0.348197`, `2.0`), without going through
 /// the `f64`: what `serde_json` writes for it, except that it never switches to an exponent.
 pub fn write_millis(out: &mut Vec<u8>, duration: Duration) {
-    write_scaled(out, duration, (MILLI, 6), millis);
+    write_scaled(out, duration, MILLI, 6);
 }
 
 /// Appends [`seconds`] as the decimal it stands for, like [`write_millis`].
 pub fn write_seconds(out: &mut Vec<u8>, duration: Duration) {
-    write_scaled(out, duration, (SECOND, 9), seconds);
+    write_scaled(out, duration, SECOND, 9);
 }
 
 /// The whole nanoseconds of `duration`, converted once (a `u64` converts in one instruction;
@@ -43,16 +43,13 @@ fn nanos(duration: Duration) -> f64 {
 }
 
 /// Appends `duration` in units of `unit` nanoseconds, with up to `places` decimal places and
-/// at least one (`2.0`, as `serde_json` writes a whole `f64`); `as_f64` for durations of
-/// centuries, whose nanoseconds a `u64` does not hold.
-fn write_scaled(
-    out: &mut Vec<u8>,
-    duration: Duration,
-    (unit, places): (u64, usize),
-    as_f64: fn(Duration) -> f64,
-) {
+/// at least one (`2.0`, as `serde_json` writes a whole `f64`). Durations of centuries, whose
+/// nanoseconds a `u64` does not hold, are written from the `f64`.
+#[allow(clippy::cast_precision_loss)] // 10^6 and 10^9 are exact
+fn write_scaled(out: &mut Vec<u8>, duration: Duration, unit: u64, places: usize) {
     let Ok(nanos) = u64::try_from(duration.as_nanos()) else {
-        out.extend_from_slice(as_f64(duration).to_string().as_bytes());
+        let value = self::nanos(duration) / unit as f64;
+        out.extend_from_slice(value.to_string().as_bytes());
         return;
     };
     decimal::write_u64(out, nanos / unit);

@@ -83,13 +83,8 @@ impl SqlRecorder {
 
     /// Records one statement, `t` being the time since the session started.
     pub async fn statement(&mut self, event: &SqlEvent) -> Result<(), RecordError> {
-        let t = self.started.elapsed();
-        self.encode_statement(
-            |out| write_seconds(out, t),
-            event,
-            |rows| event_rows(event, rows),
-        )?;
-        append_line(&mut *self.writer, &self.line).await
+        self.statement_with_rows(Instant::now(), event, |rows| event_rows(event, rows))
+            .await
     }
 
     /// Records one statement at an explicit offset in seconds (for importers and tests).
