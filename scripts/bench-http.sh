@@ -23,6 +23,9 @@
 #   BENCH_PERF=1                record a perf profile (call graphs) of Warden during its runs, kept in
 #                               the temp dir as perf-rROUND.data (implies BENCH_KEEP=1)
 #   BENCH_PERF_FREQ=299         perf sampling frequency (Hz)
+#   BENCH_TASKS=1               per-thread CPU time (user, sys ticks) and context switches of each
+#                               proxy (nginx: its worker processes too) per 1000 requests, and the
+#                               whole machine's, kept as tasks-rROUND-TARGET.txt (implies BENCH_KEEP=1)
 #   BENCH_WARDEN_BIN            use this binary instead of building it
 #   BENCH_B_BIN, BENCH_B_ENV    add a second gateway, "warden-b", run in every round like the others:
 #                               another binary (an A/B of two builds) and/or VAR=VALUE words for its
@@ -45,11 +48,13 @@ BENCH_ONLY_BASELINES=${BENCH_ONLY_BASELINES:-0}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_PERF=${BENCH_PERF:-0}
 BENCH_PERF_FREQ=${BENCH_PERF_FREQ:-299}
+BENCH_TASKS=${BENCH_TASKS:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
 if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_TASKS" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -450,6 +455,8 @@ run_one() {   # run_one ROUND POSITION TARGET
   if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then
     log "  $target is not running any more"
   fi
+  local tasks_file="$WORK/tasks-r$round-$target.txt"
+  if [ "$BENCH_TASKS" = 1 ]; then tasks_before "$tasks_file" "$pid"; fi
   [ "$pid" = - ] || before=$(cpu_ticks "$pid")
   local perf_pid=""
   if [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; then
@@ -480,6 +487,7 @@ run_one() {   # run_one ROUND POSITION TARGET
   fi
   [ "$socket" -eq 0 ] || log "  round $round $target: $socket socket errors (see $logfile)"
   echo "$round,$position,$target,$rc,$rps,$requests,$non2xx,$socket,$p50,$p99,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
+  if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$requests"; fi
 }
 
 if [ "$BENCH_WARMUP" -gt 0 ]; then

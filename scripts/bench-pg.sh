@@ -28,6 +28,10 @@
 #                           TPS figures are not comparable (implies BENCH_KEEP=1)
 #   BENCH_STAT=1            perf stat (CPU time, context switches, migrations, page faults) of each
 #                           proxy during its runs, kept as stat-MODE-rROUND-TARGET.txt (implies BENCH_KEEP=1)
+#   BENCH_TASKS=1           per-thread CPU time (user, sys ticks) and context switches (voluntary,
+#                           involuntary) of each proxy during its runs, per 1000 transactions, kept
+#                           as tasks-MODE-rROUND-TARGET.txt with the whole machine's context switches
+#                           per 1000 transactions (implies BENCH_KEEP=1)
 #   BENCH_CALLGRIND=1       run the gateways under valgrind's callgrind, counting instructions only
 #                           while pgbench runs through them (from 2 s after it starts to 1 s before
 #                           it ends), and print instructions per statement for each (implies
@@ -60,6 +64,7 @@ BENCH_PERF=${BENCH_PERF:-0}
 BENCH_STRACE=${BENCH_STRACE:-0}
 BENCH_STAT=${BENCH_STAT:-0}
 BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
+BENCH_TASKS=${BENCH_TASKS:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
@@ -68,6 +73,7 @@ if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_STRACE" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_STAT" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_CALLGRIND" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_TASKS" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -391,6 +397,8 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     tail -n 20 "$WORK/$target/$target.log" >&2 2>/dev/null || true
   fi
   local user_before="" user_after="" user_split=""
+  local tasks_file="$WORK/tasks-$mode-r$round-$target.txt"
+  if [ "$BENCH_TASKS" = 1 ]; then tasks_before "$tasks_file" "$pid"; fi
   [ "$pid" = - ] || read -r before user_before <<<"$(cpu_ticks "$pid")"
   # In the background and waited for, so a signal to this script stops the run at once.
   PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
@@ -447,6 +455,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     log "  $mode round $round $target: tps=$tps txns=$txns latency=${lat}ms cpu_ticks=${cpu:-}${user_split}"
   fi
   echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T,$user" >>"$RESULTS"
+  if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$txns"; fi
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round

@@ -50,3 +50,40 @@ wait_port() {
   tail -n 30 "$logfile" >&2 || true
   die "$name did not accept connections on port $port within 60s"
 }
+
+# task_ticks PID: one line per thread of PID and of its child processes (nginx's workers):
+# "TID NAME USER_TICKS SYS_TICKS VOLUNTARY_SWITCHES INVOLUNTARY_SWITCHES".
+task_ticks() {
+  local proc task stat rest name
+  for proc in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    for task in /proc/"$proc"/task/*; do
+      stat=$(cat "$task/stat" 2>/dev/null) || continue
+      name=${stat#*(}; name=${name%)*}; name=${name// /_}
+      rest=${stat##*) }
+      # shellcheck disable=SC2086
+      set -- $rest
+      echo "${task##*/} $name ${12} ${13} $(awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v+0, n+0}' "$task/status" 2>/dev/null)"
+    done
+  done
+}
+
+# machine_switches: context switches of the whole machine since boot.
+machine_switches() { awk '/^ctxt/ {print $2}' /proc/stat; }
+
+# tasks_before FILE PID (PID "-" for none): notes the threads of PID and the machine's context
+# switches before a run; tasks_after FILE PID UNITS writes FILE: per-thread CPU ticks and context
+# switches over the run, per 1000 UNITS (transactions, requests), and the whole machine's.
+tasks_before() {
+  machine_switches >"$1.machine"
+  if [ "$2" = - ]; then : >"$1.before"; else task_ticks "$2" >"$1.before"; fi
+}
+tasks_after() {
+  local file=$1 pid=$2 units=$3 switches
+  switches=$(($(machine_switches) - $(cat "$file.machine")))
+  if [ "$pid" = - ]; then : >"$file.after"; else task_ticks "$pid" >"$file.after"; fi
+  if [ -n "$units" ] && [ "$units" -gt 0 ]; then
+    python3 "$(dirname "${BASH_SOURCE[0]}")/tasks_report.py" "$file.before" "$file.after" \
+      "$units" "$switches" >"$file"
+  fi
+  rm -f "$file.before" "$file.after" "$file.machine"
+}

@@ -1,0 +1,42 @@
+"""Per-thread CPU ticks and context switches of a proxy over one benchmark run.
+
+Usage: tasks_report.py BEFORE AFTER UNITS MACHINE_SWITCHES, where BEFORE and AFTER are lines of
+"TID NAME USER SYS VOLUNTARY INVOLUNTARY" (scripts/bench/lib.sh: task_ticks), UNITS the
+transactions or requests of the run and MACHINE_SWITCHES the whole machine's context switches
+during it.
+"""
+
+import sys
+
+
+def read(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) == 6:
+                rows[fields[0]] = (fields[1], *map(int, fields[2:]))
+    return rows
+
+
+def main():
+    before, after = read(sys.argv[1]), read(sys.argv[2])
+    units = int(sys.argv[3] or 0)
+    per = 1000 / units if units else 0
+    print(f"{'thread':<8} {'name':<16} {'user ticks':>10} {'sys ticks':>10} "
+          f"{'vol cs/1k':>10} {'invol cs/1k':>12}")
+    totals = [0, 0, 0, 0]
+    for tid, (name, *now) in sorted(after.items(), key=lambda kv: -(kv[1][1] + kv[1][2])):
+        then = before.get(tid, (name, 0, 0, 0, 0))[1:]
+        delta = [a - b for a, b in zip(now, then)]
+        if any(delta):
+            totals = [t + d for t, d in zip(totals, delta)]
+            print(f"{tid:<8} {name:<16} {delta[0]:>10} {delta[1]:>10} "
+                  f"{delta[2] * per:>10.1f} {delta[3] * per:>12.1f}")
+    print(f"{'all':<8} {'':<16} {totals[0]:>10} {totals[1]:>10} "
+          f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
+    print(f"context switches of the whole machine per 1000: {int(sys.argv[4]) * per:.0f}")
+
+
+if __name__ == "__main__":
+    main()
