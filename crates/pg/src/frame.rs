@@ -67,31 +67,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// The next tagged message; `None` on a clean end of stream between messages.
     pub async fn next(&mut self) -> Result<Option<Frame>, PgError> {
         loop {
-            if self.buffer.len() >= 5 {
-                let len = u32::from_be_bytes([
-                    self.buffer[1],
-                    self.buffer[2],
-                    self.buffer[3],
-                    self.buffer[4],
-                ]) as usize;
-                if len < 4 {
-                    return Err(PgError::Malformed(format!(
-                        "message {:?} declares length {len}",
-                        self.buffer[0] as char
-                    )));
-                }
-                if len > self.max {
-                    return Err(PgError::TooLarge {
-                        tag: self.buffer[0] as char,
-                        len,
-                        max: self.max,
-                    });
-                }
-                if self.buffer.len() > len {
-                    let bytes = self.buffer.split_to(len + 1).freeze();
-                    return Ok(Some(Frame { bytes }));
-                }
-                self.buffer.reserve(len + 1 - self.buffer.len());
+            if let Some(frame) = self.buffered()? {
+                return Ok(Some(frame));
             }
             if !self.fill().await? {
                 return if self.buffer.is_empty() {
@@ -103,6 +80,40 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 };
             }
         }
+    }
+
+    /// The next tagged message if all of it is already buffered, without reading; `None`
+    /// otherwise. The same bounds as [`Self::next`] apply.
+    pub fn buffered(&mut self) -> Result<Option<Frame>, PgError> {
+        if self.buffer.len() < 5 {
+            return Ok(None);
+        }
+        let len = u32::from_be_bytes([
+            self.buffer[1],
+            self.buffer[2],
+            self.buffer[3],
+            self.buffer[4],
+        ]) as usize;
+        if len < 4 {
+            return Err(PgError::Malformed(format!(
+                "message {:?} declares length {len}",
+                self.buffer[0] as char
+            )));
+        }
+        if len > self.max {
+            return Err(PgError::TooLarge {
+                tag: self.buffer[0] as char,
+                len,
+                max: self.max,
+            });
+        }
+        if self.buffer.len() > len {
+            let bytes = self.buffer.split_to(len + 1).freeze();
+            return Ok(Some(Frame { bytes }));
+        }
+        // Room for the rest of this message, read by the next fill.
+        self.buffer.reserve(len + 1 - self.buffer.len());
+        Ok(None)
     }
 
     /// The next untagged startup-phase packet (length, then body): its body.

@@ -27,6 +27,10 @@ use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError, Pipeli
 use warden_record::FinishedRecording;
 use warden_sql::Classification;
 
+/// Bytes queued for one side after which they are sent before more messages are taken: a
+/// long COPY or pipeline is passed on in pieces, never held whole.
+const FLUSH_AT: usize = 64 * 1024;
+
 /// A request awaiting its outcome, for the audit log.
 struct Inflight {
     admitted: Arc<Admitted>,
@@ -184,32 +188,45 @@ where
         SR: AsyncRead + Unpin,
     {
         loop {
+            // Messages that arrived together are handled together: the rest of a batch is
+            // taken from the buffer without another trip through `select!`.
             tokio::select! {
                 biased;
                 frame = server_reader.next() => {
-                    let Some(frame) = frame? else { return Ok(End::Server) };
-                    self.on_server(frame).await?;
+                    let Some(mut frame) = frame? else { return Ok(End::Server) };
+                    loop {
+                        self.on_server(frame).await?;
+                        match server_reader.buffered()? {
+                            Some(next) => frame = next,
+                            None => break,
+                        }
+                    }
                     if !server_reader.has_buffered() {
                         self.flush_client().await?;
                     }
                 }
                 frame = client_reader.next() => {
-                    let frame = match frame {
-                        Ok(frame) => frame,
-                        Err(error) => {
-                            self.flush_client().await?;
-                            let fatal = error_response::fatal("08P01", &format!("warden: {error}"));
-                            let _ = self.client.write_all(&fatal).await;
-                            return Err(error);
-                        }
+                    let mut frame = match frame {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => return Ok(End::Client),
+                        Err(error) => return Err(self.client_violation(error).await),
                     };
-                    let Some(frame) = frame else { return Ok(End::Client) };
-                    if frame.tag() == b'X' {
-                        self.to_server.extend_from_slice(frame.bytes());
-                        self.flush_server().await?;
-                        return Ok(End::Client);
+                    loop {
+                        if frame.tag() == b'X' {
+                            self.to_server.extend_from_slice(frame.bytes());
+                            self.flush_server().await?;
+                            return Ok(End::Client);
+                        }
+                        self.on_client(frame, server_reader).await?;
+                        if self.to_server.len() >= FLUSH_AT {
+                            self.flush_server().await?;
+                        }
+                        match client_reader.buffered() {
+                            Ok(Some(next)) => frame = next,
+                            Ok(None) => break,
+                            Err(error) => return Err(self.client_violation(error).await),
+                        }
                     }
-                    self.on_client(frame, server_reader).await?;
                     if !client_reader.has_buffered() {
                         self.flush_server().await?;
                         // Refusals are answered by Warden itself.
@@ -218,6 +235,17 @@ where
                 }
             }
         }
+    }
+
+    /// Answers a malformed or oversized client message with a fatal `08P01` after what is
+    /// already owed to the client, and hands the error back to end the session with.
+    async fn client_violation(&mut self, error: PgError) -> PgError {
+        if let Err(flush) = self.flush_client().await {
+            return flush;
+        }
+        let fatal = error_response::fatal("08P01", &format!("warden: {error}"));
+        let _ = self.client.write_all(&fatal).await;
+        error
     }
 
     async fn on_client<SR: AsyncRead + Unpin>(
@@ -519,7 +547,7 @@ where
     }
 
     async fn flush_if_full(&mut self) -> Result<(), PgError> {
-        if self.to_client.len() >= 64 * 1024 {
+        if self.to_client.len() >= FLUSH_AT {
             self.flush_client().await?;
         }
         Ok(())

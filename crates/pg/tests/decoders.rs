@@ -105,8 +105,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, TestCaseError> {
         .map_err(fail)
 }
 
-/// What the gateway's reader makes of `bytes` arriving in pieces cut at `cuts`.
-fn read_all(bytes: &[u8], cuts: &[usize]) -> Result<(Vec<Vec<u8>>, End), TestCaseError> {
+/// What the gateway's reader makes of `bytes` arriving in pieces cut at `cuts`. With `drain`,
+/// every frame `next` returns is followed by the frames `buffered` hands out without reading,
+/// as the relay takes a batch of messages that arrived together.
+fn read_all(
+    bytes: &[u8],
+    cuts: &[usize],
+    drain: bool,
+) -> Result<(Vec<Vec<u8>>, End), TestCaseError> {
     Ok(runtime()?.block_on(async {
         let mut reader = FrameReader::new(Pieces(split(bytes, cuts)), MAX);
         let mut frames = Vec::new();
@@ -117,21 +123,35 @@ fn read_all(bytes: &[u8], cuts: &[usize]) -> Result<(Vec<Vec<u8>>, End), TestCas
                     frames.push(frame.bytes().to_vec());
                 }
                 Ok(None) => return (frames, End::Clean),
-                Err(PgError::TooLarge { len, max, .. }) => {
-                    assert_eq!(max, MAX);
-                    return (frames, End::TooLarge(len));
+                Err(error) => return (frames, ending(error)),
+            }
+            if drain {
+                loop {
+                    match reader.buffered() {
+                        Ok(Some(frame)) => frames.push(frame.bytes().to_vec()),
+                        Ok(None) => break,
+                        Err(error) => return (frames, ending(error)),
+                    }
                 }
-                Err(PgError::Malformed(message)) if message.contains("declares length") => {
-                    let len = message.rsplit(' ').next().and_then(|n| n.parse().ok());
-                    return (frames, End::BadLength(len.unwrap_or(usize::MAX)));
-                }
-                Err(PgError::Malformed(message)) if message.contains("closed inside") => {
-                    return (frames, End::Truncated);
-                }
-                Err(other) => return (frames, End::Other(other.to_string())),
             }
         }
     }))
+}
+
+/// How a read that failed with `error` ended.
+fn ending(error: PgError) -> End {
+    match error {
+        PgError::TooLarge { len, max, .. } => {
+            assert_eq!(max, MAX);
+            End::TooLarge(len)
+        }
+        PgError::Malformed(message) if message.contains("declares length") => {
+            let len = message.rsplit(' ').next().and_then(|n| n.parse().ok());
+            End::BadLength(len.unwrap_or(usize::MAX))
+        }
+        PgError::Malformed(message) if message.contains("closed inside") => End::Truncated,
+        other => End::Other(other.to_string()),
+    }
 }
 
 /// The startup packet the gateway's reader makes of `bytes` arriving in pieces.
@@ -184,7 +204,8 @@ proptest! {
         if let Some(chop) = chop {
             bytes.truncate(chop);
         }
-        prop_assert_eq!(read_all(&bytes, &cuts)?, model(&bytes));
+        prop_assert_eq!(read_all(&bytes, &cuts, false)?, model(&bytes));
+        prop_assert_eq!(read_all(&bytes, &cuts, true)?, model(&bytes));
     }
 
     /// Random bytes, not messages at all.
@@ -193,7 +214,8 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..300),
         cuts in prop::collection::vec(any::<usize>(), 0..12),
     ) {
-        prop_assert_eq!(read_all(&bytes, &cuts)?, model(&bytes));
+        prop_assert_eq!(read_all(&bytes, &cuts, false)?, model(&bytes));
+        prop_assert_eq!(read_all(&bytes, &cuts, true)?, model(&bytes));
     }
 
     /// A startup packet with random parameters reads back as written, in any pieces.
