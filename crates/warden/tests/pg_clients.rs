@@ -94,6 +94,48 @@ with psycopg.connect(conninfo, password=os.environ["KEY"], autocommit=True) as c
     );
 }
 
+/// A pipeline far larger than the socket buffers both ways: hundreds of statements of 32 KiB
+/// sent before any result is read, each answered with 32 KiB. The relay must keep reading the
+/// server while the client is still sending, or both sides would wait on full buffers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_psycopg_pipelines_large_statements_and_results() {
+    let h = Harness::start().await;
+    let script = r#"
+import os, sys, psycopg
+conninfo, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+literal = "y" * size
+with psycopg.connect(conninfo, password=os.environ["KEY"], autocommit=True) as conn:
+    with conn.pipeline():
+        cursors = [
+            conn.execute(f"select length('{literal}'), repeat('x', {size})")
+            for _ in range(count)
+        ]
+    total = 0
+    for cursor in cursors:
+        sent, returned = cursor.fetchone()
+        total += sent + len(returned)
+    print(total)
+"#;
+    let (count, size) = (400, 32 * 1024);
+    let stdout = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        common::stdout_of(
+            "psycopg pipeline",
+            tokio::process::Command::new("python3")
+                .arg("-c")
+                .arg(script)
+                .arg(h.conninfo("pg-test/app"))
+                .arg(count.to_string())
+                .arg(size.to_string())
+                .env("KEY", &h.agent_key)
+                .kill_on_drop(true),
+        ),
+    )
+    .await
+    .expect("the pipeline stalled");
+    assert_eq!(stdout.trim(), (2 * count * size).to_string());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plaintext_is_refused_unless_allowed_on_loopback() {
     let h = Harness::start().await;
