@@ -25,14 +25,18 @@ def main():
     per = 1000 / units if units else 0
     print(f"{'thread':<8} {'name':<16} {'user ticks':>10} {'sys ticks':>10} "
           f"{'vol cs/1k':>10} {'invol cs/1k':>12}")
-    totals = [0, 0, 0, 0]
-    for tid, (name, *now) in sorted(after.items(), key=lambda kv: -(kv[1][1] + kv[1][2])):
+    # Threads over the run, busiest first (a thread born during it counts from zero).
+    deltas = []
+    for tid, (name, *now) in after.items():
         then = before.get(tid, (name, 0, 0, 0, 0))[1:]
         delta = [a - b for a, b in zip(now, then)]
         if any(delta):
-            totals = [t + d for t, d in zip(totals, delta)]
-            print(f"{tid:<8} {name:<16} {delta[0]:>10} {delta[1]:>10} "
-                  f"{delta[2] * per:>10.1f} {delta[3] * per:>12.1f}")
+            deltas.append((tid, name, delta))
+    deltas.sort(key=lambda row: -(row[2][0] + row[2][1]))
+    totals = [sum(column) for column in zip(*(d for _, _, d in deltas))] or [0, 0, 0, 0]
+    for tid, name, delta in deltas:
+        print(f"{tid:<8} {name:<16} {delta[0]:>10} {delta[1]:>10} "
+              f"{delta[2] * per:>10.1f} {delta[3] * per:>12.1f}")
     print(f"{'all':<8} {'':<16} {totals[0]:>10} {totals[1]:>10} "
           f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
     print(f"context switches of the whole machine per 1000: {int(sys.argv[4]) * per:.0f}")
