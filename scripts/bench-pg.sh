@@ -18,7 +18,8 @@
 #   BENCH_RELAY_THREADS=2   worker threads of the relay (1 = current-thread runtime)
 #   BENCH_SHARED_BUFFERS=512MB
 #   BENCH_KEEP=1            keep the temp dir (logs, configs, results.csv) after exit
-#   BENCH_MASK=1            give Warden's role a masking profile with every detector (issue 5)
+#   BENCH_MASK=1            Warden's role has a masking profile with every detector and a column
+#                           rule (the default: the budget is with masking on); 0 runs without one
 #   BENCH_PERF=1            record a perf profile (call graphs) of Warden during its runs, kept in
 #                           the temp dir as perf-MODE-rROUND.data (implies BENCH_KEEP=1); BENCH_PERF=all
 #                           profiles the relay and PgBouncer too (perf-MODE-rROUND-TARGET.data)
@@ -59,7 +60,7 @@ BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_RELAY_THREADS=${BENCH_RELAY_THREADS:-2}
 BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-512MB}
 BENCH_KEEP=${BENCH_KEEP:-0}
-BENCH_MASK=${BENCH_MASK:-0}
+BENCH_MASK=${BENCH_MASK:-1}
 BENCH_PERF=${BENCH_PERF:-0}
 BENCH_STRACE=${BENCH_STRACE:-0}
 BENCH_STAT=${BENCH_STAT:-0}
@@ -485,7 +486,11 @@ fi
 echo
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
 echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
-[ "$BENCH_MASK" = 1 ] && echo "Warden: policy, audit and a masking profile with every detector on"
+if [ "$BENCH_MASK" = 1 ]; then
+  echo "Warden: policy, audit, recording and a masking profile with every detector and a column rule on"
+else
+  echo "Warden: policy, audit and recording on; no masking profile (BENCH_MASK=0)"
+fi
 python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"
 if [ "$BENCH_CALLGRIND" = 1 ]; then
   # callgrind writes its profile when the gateway exits.

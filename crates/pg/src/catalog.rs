@@ -31,6 +31,14 @@ pub struct ColumnName {
 /// Names by (table OID, attribute number) in one database, with when they were looked up.
 type Names = HashMap<(u32, i16), (Arc<ColumnName>, Instant)>;
 
+/// What the cache holds for some columns.
+pub struct Cached {
+    /// Each column's names, `None` where unknown or no longer trusted.
+    pub names: Vec<Option<Arc<ColumnName>>>,
+    /// When the first of the names found stops being trusted; `None` when none was found.
+    pub trusted_until: Option<Instant>,
+}
+
 /// Looked-up names for every (connection, database) of a gateway.
 #[derive(Default)]
 pub struct Catalogs {
@@ -39,25 +47,29 @@ pub struct Catalogs {
 
 impl Catalogs {
     /// The cached names of these columns in `database` of `connection` (`None` where unknown).
-    pub fn cached(
-        &self,
-        connection: &str,
-        database: &str,
-        keys: &[(u32, i16)],
-    ) -> Vec<Option<Arc<ColumnName>>> {
+    pub fn cached(&self, connection: &str, database: &str, keys: &[(u32, i16)]) -> Cached {
         let cache = self
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let entries = cache.get(&(connection.to_owned(), database.to_owned()));
-        keys.iter()
+        let now = Instant::now();
+        let mut trusted_until: Option<Instant> = None;
+        let names = keys
+            .iter()
             .map(|key| {
-                entries
+                let (name, at) = entries
                     .and_then(|e| e.get(key))
-                    .filter(|(_, at)| at.elapsed() < TTL)
-                    .map(|(name, _)| name.clone())
+                    .filter(|(_, at)| now.saturating_duration_since(*at) < TTL)?;
+                let until = *at + TTL;
+                trusted_until = Some(trusted_until.map_or(until, |t| t.min(until)));
+                Some(name.clone())
             })
-            .collect()
+            .collect();
+        Cached {
+            names,
+            trusted_until,
+        }
     }
 
     /// Looks `keys` up in `database` through a side connection and caches what it finds.
@@ -150,4 +162,42 @@ async fn lookup(
     }
     let _ = upstream.writer.write_all(&[b'X', 0, 0, 0, 4]).await;
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(column: &str) -> Arc<ColumnName> {
+        Arc::new(ColumnName {
+            schema: "public".into(),
+            table: "t".into(),
+            column: column.into(),
+        })
+    }
+
+    #[test]
+    fn cached_names_are_trusted_until_the_oldest_lookup_expires() {
+        let catalogs = Catalogs::default();
+        let now = Instant::now();
+        let older = now.checked_sub(Duration::from_secs(10)).unwrap();
+        let expired = now.checked_sub(TTL + Duration::from_secs(1)).unwrap();
+        {
+            let mut cache = catalogs.cache.lock().unwrap();
+            let entries = cache.entry(("pg".into(), "db".into())).or_default();
+            entries.insert((7, 1), (name("id"), now));
+            entries.insert((7, 2), (name("email"), older));
+            entries.insert((7, 3), (name("old"), expired));
+        }
+        let both = catalogs.cached("pg", "db", &[(7, 1), (7, 2)]);
+        assert_eq!(both.names.len(), 2);
+        assert_eq!(both.names[1].as_ref().unwrap().column, "email");
+        assert_eq!(both.trusted_until, Some(older + TTL));
+        let stale = catalogs.cached("pg", "db", &[(7, 1), (7, 3)]);
+        assert!(stale.names[1].is_none(), "an expired name is not trusted");
+        assert_eq!(stale.trusted_until, Some(now + TTL));
+        let none = catalogs.cached("pg", "other", &[(7, 1)]);
+        assert!(none.names[0].is_none());
+        assert_eq!(none.trusted_until, None);
+    }
 }

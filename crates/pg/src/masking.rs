@@ -14,6 +14,7 @@ use crate::named::Named;
 use crate::statements::WHOLE_ROW;
 use bytes::Bytes;
 use std::sync::Arc;
+use std::time::Instant;
 use warden_core::mask::{ColumnRef, Masked, ValueMasker};
 
 /// Type OIDs whose binary form is their UTF-8 text.
@@ -30,6 +31,17 @@ pub struct ResultShapes {
     pub current: Option<Arc<[Field]>>,
     /// The last RowDescription decoded without catalog lookups.
     last: Option<Decoded>,
+    /// The last RowDescription whose fields carry names looked up in the catalog.
+    resolved: Option<Resolved>,
+}
+
+/// A RowDescription body with its fields named from the catalog, reused until the first of
+/// those names stops being trusted.
+struct Resolved {
+    body: Vec<u8>,
+    fields: Arc<[Field]>,
+    names: Option<Arc<[String]>>,
+    until: Instant,
 }
 
 /// A RowDescription body with its fields and, once asked for, its column names.
@@ -63,6 +75,36 @@ impl ResultShapes {
             },
         };
         Ok(self.last.insert(decoded))
+    }
+
+    /// The fields of `body` as they were last named from the catalog, while every looked-up
+    /// name is still trusted at `now`: a session whose results keep one shape looks its
+    /// columns up once per trust period, not once per statement.
+    pub fn resolved(&self, body: &[u8], now: Instant) -> Option<Arc<[Field]>> {
+        self.resolved
+            .as_ref()
+            .filter(|r| now < r.until && r.body == body)
+            .map(|r| r.fields.clone())
+    }
+
+    /// Keeps `fields`, named from the catalog for `body`, for [`Self::resolved`] until `until`.
+    pub fn keep_resolved(&mut self, body: &[u8], fields: Arc<[Field]>, until: Instant) {
+        self.resolved = Some(Resolved {
+            body: body.to_vec(),
+            fields,
+            names: None,
+            until,
+        });
+    }
+
+    /// The names of `fields`, computed once for the fields [`Self::resolved`] hands out.
+    pub fn names_of(&mut self, fields: &Arc<[Field]>) -> Arc<[String]> {
+        match &mut self.resolved {
+            Some(kept) if Arc::ptr_eq(&kept.fields, fields) => {
+                kept.names.get_or_insert_with(|| names(fields)).clone()
+            }
+            _ => names(fields),
+        }
     }
 
     /// A Describe of a statement (`statement`) or portal was answered with `fields`.
@@ -217,5 +259,26 @@ mod tests {
             .unwrap();
         assert!(Arc::ptr_eq(&names, &again));
         assert!(shapes.decoded(&[0, 1, b'x']).is_err());
+    }
+
+    #[test]
+    fn a_resolved_shape_is_reused_for_the_same_body_until_its_names_stop_being_trusted() {
+        let mut shapes = ResultShapes::default();
+        let body = row_description(&["id", "email"]);
+        let now = Instant::now();
+        assert!(shapes.resolved(&body, now).is_none(), "nothing kept yet");
+        let fields: Arc<[Field]> = row_description::decode(&body).unwrap().into();
+        let until = now + std::time::Duration::from_secs(60);
+        shapes.keep_resolved(&body, fields.clone(), until);
+        let reused = shapes.resolved(&body, now).expect("kept");
+        assert!(Arc::ptr_eq(&reused, &fields));
+        assert!(shapes.resolved(&body, until).is_none(), "no longer trusted");
+        let other = row_description(&["id", "name"]);
+        assert!(shapes.resolved(&other, now).is_none(), "another shape");
+        let names = shapes.names_of(&reused);
+        assert_eq!(names[..], ["id".to_owned(), "email".to_owned()]);
+        assert!(Arc::ptr_eq(&names, &shapes.names_of(&reused)), "named once");
+        let unkept: Arc<[Field]> = row_description::decode(&other).unwrap().into();
+        assert_eq!(shapes.names_of(&unkept)[1], "name");
     }
 }

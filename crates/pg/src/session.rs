@@ -420,8 +420,9 @@ where
                 }
                 Some(Expect::Query(Some(inflight))) if inflight.masker.is_some() => {
                     let fields = self.describe(&frame).await?;
+                    let columns = self.shapes.names_of(&fields);
                     if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
-                        inflight.capture.columns = masking::names(&fields);
+                        inflight.capture.columns = columns;
                     }
                     self.shapes.current = Some(fields);
                 }
@@ -559,37 +560,50 @@ where
         let Some(scope) = &self.catalog else {
             return self.shapes.decoded(frame.body());
         };
-        let mut fields = row_description::decode(frame.body())?;
-        let keys: Vec<(u32, i16)> = fields
+        if let Some(fields) = self.shapes.resolved(frame.body(), Instant::now()) {
+            return Ok(fields);
+        }
+        let decoded = self.shapes.decoded(frame.body())?;
+        let keys: Vec<(u32, i16)> = decoded
             .iter()
             .filter(|f| f.table_oid != 0 && f.column > 0)
             .map(|f| (f.table_oid, f.column))
             .collect();
-        if !keys.is_empty() {
-            let mut names = scope
+        if keys.is_empty() {
+            // No table columns: nothing to look up.
+            return Ok(decoded);
+        }
+        let mut fields = decoded.to_vec();
+        let mut cached = scope
+            .catalogs
+            .cached(&scope.connection, &scope.database, &keys);
+        if cached.names.iter().any(Option::is_none) {
+            if let Err(error) = scope
+                .catalogs
+                .resolve(&scope.connection, &scope.target, &scope.database, &keys)
+                .await
+            {
+                tracing::warn!(%error, "cannot look up column names for masking");
+            }
+            cached = scope
                 .catalogs
                 .cached(&scope.connection, &scope.database, &keys);
-            if names.iter().any(Option::is_none) {
-                if let Err(error) = scope
-                    .catalogs
-                    .resolve(&scope.connection, &scope.target, &scope.database, &keys)
-                    .await
-                {
-                    tracing::warn!(%error, "cannot look up column names for masking");
-                }
-                names = scope
-                    .catalogs
-                    .cached(&scope.connection, &scope.database, &keys);
-            }
-            let mut names = names.into_iter();
-            for field in fields
-                .iter_mut()
-                .filter(|f| f.table_oid != 0 && f.column > 0)
-            {
-                field.origin = names.next().flatten();
-            }
         }
-        Ok(fields.into())
+        let complete = cached.names.iter().all(Option::is_some);
+        let mut names = cached.names.into_iter();
+        for field in fields
+            .iter_mut()
+            .filter(|f| f.table_oid != 0 && f.column > 0)
+        {
+            field.origin = names.next().flatten();
+        }
+        let fields: Arc<[row_description::Field]> = fields.into();
+        // Only a shape with every name known is reused: an unknown one is looked up again.
+        if complete && let Some(until) = cached.trusted_until {
+            self.shapes
+                .keep_resolved(frame.body(), fields.clone(), until);
+        }
+        Ok(fields)
     }
 
     /// One COPY TO row with sensitive values masked; anything not UTF-8 text is withheld.

@@ -1,17 +1,33 @@
 //! CommandComplete (`C`): the command tag, from which rows affected are read.
 
-use super::cstr;
-
 /// Rows returned or affected, from tags like `SELECT 3`, `INSERT 0 5`, `UPDATE 2`, `COPY 10`.
+/// Read from the bytes as they came: a tag is ASCII, and this runs once per statement.
 pub fn rows(body: &[u8]) -> Option<u64> {
-    let (tag, _) = cstr(body)?;
-    let (command, rest) = tag.split_once(' ')?;
+    let tag = body.get(..body.iter().position(|&b| b == 0)?)?;
+    let (command, rest) = split_word(tag)?;
     let count = match command {
-        "SELECT" | "UPDATE" | "DELETE" | "COPY" | "FETCH" | "MOVE" | "MERGE" => rest,
-        "INSERT" => rest.split_once(' ')?.1,
+        b"SELECT" | b"UPDATE" | b"DELETE" | b"COPY" | b"FETCH" | b"MOVE" | b"MERGE" => rest,
+        b"INSERT" => split_word(rest)?.1,
         _ => return None,
     };
-    count.parse().ok()
+    decimal(count)
+}
+
+/// The text before the first space and the text after it.
+fn split_word(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let space = text.iter().position(|&b| b == b' ')?;
+    Some((&text[..space], &text[space + 1..]))
+}
+
+/// A non-empty run of decimal digits that fits a `u64`.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 #[cfg(test)]
@@ -36,5 +52,13 @@ mod tests {
         assert_eq!(rows(&tag("INSERT 0")), None);
         assert_eq!(rows(&tag("SELECT x")), None);
         assert_eq!(rows(b"SELECT 3"), None, "no terminator");
+        assert_eq!(rows(&tag("SELECT ")), None);
+        assert_eq!(rows(&tag("SELECT 3 ")), None);
+        assert_eq!(rows(&tag("SELECT 18446744073709551615")), Some(u64::MAX));
+        assert_eq!(
+            rows(&tag("SELECT 18446744073709551616")),
+            None,
+            "beyond u64"
+        );
     }
 }
