@@ -29,19 +29,8 @@ pub struct ResultShapes {
     bindings: Named<(String, Vec<i16>)>,
     /// Columns of the simple-query result now arriving.
     pub current: Option<Arc<[Field]>>,
-    /// The last RowDescription decoded without catalog lookups.
+    /// The last RowDescription decoded, its fields named from the catalog or not.
     last: Option<Decoded>,
-    /// The last RowDescription whose fields carry names looked up in the catalog.
-    resolved: Option<Resolved>,
-}
-
-/// A RowDescription body with its fields named from the catalog, reused until the first of
-/// those names stops being trusted.
-struct Resolved {
-    body: Vec<u8>,
-    fields: Arc<[Field]>,
-    names: Option<Arc<[String]>>,
-    until: Instant,
 }
 
 /// A RowDescription body with its fields and, once asked for, its column names.
@@ -49,11 +38,15 @@ struct Decoded {
     body: Vec<u8>,
     fields: Arc<[Field]>,
     names: Option<Arc<[String]>>,
+    /// Set when the fields carry names looked up in the catalog: when the first of those
+    /// names stops being trusted.
+    named_until: Option<Instant>,
 }
 
 impl ResultShapes {
-    /// The fields of a RowDescription body decoded without catalog lookups: a session whose
-    /// results keep one shape decodes it once.
+    /// The fields of a RowDescription body: a session whose results keep one shape decodes it
+    /// once. They may carry catalog names from [`Self::keep_resolved`]; a caller that looks
+    /// names up sets every table column's own.
     pub fn decoded(&mut self, body: &[u8]) -> Result<Arc<[Field]>, PgError> {
         Ok(self.last_decoded(body)?.fields.clone())
     }
@@ -72,6 +65,7 @@ impl ResultShapes {
                 body: body.to_vec(),
                 fields: row_description::decode(body)?.into(),
                 names: None,
+                named_until: None,
             },
         };
         Ok(self.last.insert(decoded))
@@ -81,30 +75,20 @@ impl ResultShapes {
     /// name is still trusted at `now`: a session whose results keep one shape looks its
     /// columns up once per trust period, not once per statement.
     pub fn resolved(&self, body: &[u8], now: Instant) -> Option<Arc<[Field]>> {
-        self.resolved
+        self.last
             .as_ref()
-            .filter(|r| now < r.until && r.body == body)
-            .map(|r| r.fields.clone())
+            .filter(|d| d.named_until.is_some_and(|until| now < until) && d.body == body)
+            .map(|d| d.fields.clone())
     }
 
     /// Keeps `fields`, named from the catalog for `body`, for [`Self::resolved`] until `until`.
     pub fn keep_resolved(&mut self, body: &[u8], fields: Arc<[Field]>, until: Instant) {
-        self.resolved = Some(Resolved {
+        self.last = Some(Decoded {
             body: body.to_vec(),
             fields,
             names: None,
-            until,
+            named_until: Some(until),
         });
-    }
-
-    /// The names of `fields`, computed once for the fields [`Self::resolved`] hands out.
-    pub fn names_of(&mut self, fields: &Arc<[Field]>) -> Arc<[String]> {
-        match &mut self.resolved {
-            Some(kept) if Arc::ptr_eq(&kept.fields, fields) => {
-                kept.names.get_or_insert_with(|| names(fields)).clone()
-            }
-            _ => names(fields),
-        }
     }
 
     /// A Describe of a statement (`statement`) or portal was answered with `fields`.
@@ -275,10 +259,17 @@ mod tests {
         assert!(shapes.resolved(&body, until).is_none(), "no longer trusted");
         let other = row_description(&["id", "name"]);
         assert!(shapes.resolved(&other, now).is_none(), "another shape");
-        let names = shapes.names_of(&reused);
+        let names = shapes.column_names(&body).unwrap();
         assert_eq!(names[..], ["id".to_owned(), "email".to_owned()]);
-        assert!(Arc::ptr_eq(&names, &shapes.names_of(&reused)), "named once");
-        let unkept: Arc<[Field]> = row_description::decode(&other).unwrap().into();
-        assert_eq!(shapes.names_of(&unkept)[1], "name");
+        assert!(
+            Arc::ptr_eq(&names, &shapes.column_names(&body).unwrap()),
+            "named once"
+        );
+        assert!(
+            Arc::ptr_eq(&shapes.decoded(&body).unwrap(), &fields),
+            "the same shape, decoded once"
+        );
+        assert_eq!(shapes.column_names(&other).unwrap()[1], "name");
+        assert!(shapes.resolved(&other, now).is_none(), "decoded, not named");
     }
 }

@@ -420,7 +420,7 @@ where
                 }
                 Some(Expect::Query(Some(inflight))) if inflight.masker.is_some() => {
                     let fields = self.describe(&frame).await?;
-                    let columns = self.shapes.names_of(&fields);
+                    let columns = self.shapes.column_names(frame.body())?;
                     if let Some(Expect::Query(Some(inflight))) = self.expect.front_mut() {
                         inflight.capture.columns = columns;
                     }
