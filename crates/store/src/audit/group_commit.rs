@@ -15,7 +15,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Mutex, MutexGuard, Notify};
+use tokio::sync::{Mutex, MutexGuard, Notify, RwLock};
 use tokio::time::Instant;
 use warden_core::AuditRecord;
 
@@ -40,6 +40,10 @@ pub(super) struct Chain {
     writer: Mutex<Writer>,
     /// Request batches not chained yet.
     pub(super) batches: Batches,
+    /// Held shared by whoever takes a batch out of `batches`, from before the take until it is
+    /// chained, and exclusively by [`Self::chain_batches`]: a flush then also covers a batch that
+    /// another task (a session's end, a batch that filled) was chaining at that moment.
+    pub(super) batch_gate: RwLock<()>,
     /// Signalled when the pending batch goes from empty to one event, and when the first
     /// request batch opens.
     pub(super) first_pending: Notify,
@@ -152,6 +156,7 @@ impl Chain {
                 in_doubt: None,
             }),
             batches: Batches::default(),
+            batch_gate: RwLock::new(()),
             first_pending: Notify::new(),
             batch_full: Notify::new(),
             closing: Notify::new(),
@@ -309,6 +314,7 @@ impl Chain {
     /// Chains every open request batch (before a flush, so they are stored with it). A batch
     /// that cannot be chained (an unclear failure that cannot be settled) waits for the next try.
     pub(super) async fn chain_batches(self: &Arc<Self>) {
+        let _gate = self.batch_gate.write().await;
         for sealed in self.batches.take_all() {
             let record = match sealed {
                 Ok(record) => record,

@@ -203,6 +203,7 @@ impl Audit for AuditLog {
     async fn append_grouped(&self, record: AuditRecord) -> Result<(), GatewayError> {
         let chain = &self.owner.chain;
         if Batches::batchable(&record) && chain.has_room() {
+            let _gate = chain.batch_gate.read().await;
             return pushed(chain, chain.batches.push(record)).await;
         }
         self.chain_grouped(record, false)
@@ -217,6 +218,7 @@ impl Audit for AuditLog {
         if !chain.has_room() {
             return self.append_grouped(event.to_record()).await;
         }
+        let _gate = chain.batch_gate.read().await;
         pushed(chain, chain.batches.push_request(&event)).await
     }
 
@@ -235,7 +237,7 @@ impl Audit for AuditLog {
 }
 
 /// After a request joined a batch: wakes the flusher for the first open batch, and chains the
-/// batch the request closed.
+/// batch the request closed. The caller holds [`Chain::batch_gate`] shared from before the push.
 async fn pushed(chain: &Arc<Chain>, pushed: Pushed) -> Result<(), GatewayError> {
     if pushed.opened_first {
         chain.first_pending.notify_one();
@@ -252,6 +254,7 @@ async fn pushed(chain: &Arc<Chain>, pushed: Pushed) -> Result<(), GatewayError> 
 /// Chains the open request batch of `record`'s session, so that the session's events stay in
 /// the order they happened.
 async fn chain_session_batch(chain: &Arc<Chain>, record: &AuditRecord) -> Result<(), StoreError> {
+    let _gate = chain.batch_gate.read().await;
     match record
         .session
         .as_deref()
@@ -269,3 +272,7 @@ fn unavailable(error: StoreError) -> GatewayError {
         format!("refused because the audit log could not record it: {error}"),
     )
 }
+
+#[cfg(test)]
+#[path = "log_tests.rs"]
+mod tests;
