@@ -3,6 +3,7 @@
 
 use crate::HttpError;
 use crate::body::{self, Body};
+use crate::client::UpstreamBody;
 use crate::completion::Completion;
 use crate::content::{ContentKind, content_kind};
 use crate::exchange::{Exchange, MAX_EVENT, STREAM_DEPTH};
@@ -12,7 +13,6 @@ use crate::sse::SseMasker;
 use crate::stream::{self, Pumped, Transform};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
-use hyper::body::Incoming;
 use serde_json::Value;
 use std::time::Duration;
 use warden_config::HttpApi;
@@ -116,7 +116,7 @@ impl Exchange {
         parts: &http::request::Parts,
         path: &str,
         body: Bytes,
-    ) -> Result<Response<Incoming>, (StatusCode, HttpError)> {
+    ) -> Result<Response<UpstreamBody>, (StatusCode, HttpError)> {
         let target = &self.upstream.target;
         let failed = |message| {
             let connection = target.name.clone();
@@ -128,11 +128,10 @@ impl Exchange {
                 },
             )
         };
-        let len = body.len();
-        let request = crate::upstream::request(target, parts, path, body::full(body), len)
+        let request = crate::upstream::request(target, parts, path, body)
             .map_err(|error| failed(format!("cannot build the upstream request: {error}")))?;
         let timeout = self.gateway.settings.upstream_timeout.0;
-        match tokio::time::timeout(timeout, self.upstream.pool().send(request)).await {
+        match tokio::time::timeout(timeout, self.upstream.pool().send(&request)).await {
             Ok(sent) => sent.map_err(|error| failed(error.reason())),
             Err(_) => Err((
                 StatusCode::GATEWAY_TIMEOUT,
@@ -147,7 +146,7 @@ impl Exchange {
     async fn buffered_json(
         &mut self,
         mut head_parts: http::response::Parts,
-        upstream_body: Incoming,
+        upstream_body: UpstreamBody,
         head: Duration,
         openai: bool,
         action: &Action,

@@ -6,6 +6,8 @@
 //! The crate only translates HTTP into the shared pipeline; every verdict comes from policy.
 
 mod body;
+mod chunked;
+mod client;
 mod completion;
 mod content;
 mod deltas;
@@ -13,6 +15,7 @@ mod error;
 mod exchange;
 mod form;
 mod forward;
+mod h1;
 mod headers;
 mod json_mask;
 mod json_text;

@@ -41,12 +41,12 @@ pub struct Upstream {
     /// The compiled connection.
     pub target: HttpTarget,
     /// Its pools: index 0 for the shared runtime, `1 + i` for worker `i`.
-    pools: Vec<UpstreamPool>,
+    pools: Vec<Arc<UpstreamPool>>,
 }
 
 impl Upstream {
     /// The pool of the calling thread.
-    pub fn pool(&self) -> &UpstreamPool {
+    pub fn pool(&self) -> &Arc<UpstreamPool> {
         let index = Workers::index();
         self.pools.get(index).unwrap_or(&self.pools[0])
     }
@@ -105,19 +105,14 @@ impl HttpGateway {
         target: HttpTarget,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<(), HttpError> {
-        let origin = target.origin().map_err(|e| HttpError::Config {
-            connection: target.name.clone(),
-            message: format!("upstream address: {e}"),
-        })?;
-        let connector =
-            upstream::connector(tls, self.settings.upstream_timeout.0).map_err(|e| {
-                HttpError::Config {
-                    connection: target.name.clone(),
-                    message: format!("upstream TLS: {e}"),
-                }
+        let max_head = self.settings.max_header_bytes.max(16 * 1024);
+        let dialer = upstream::dialer(&target, tls, self.settings.upstream_timeout.0, max_head)
+            .map_err(|message| HttpError::Config {
+                connection: target.name.clone(),
+                message: format!("upstream: {message}"),
             })?;
         let pools = (0..=Workers::count())
-            .map(|_| UpstreamPool::new(connector.clone(), origin.clone()))
+            .map(|_| Arc::new(UpstreamPool::new(dialer.clone())))
             .collect();
         self.kinds.insert(target.name.clone(), ConnectionKind::Http);
         self.upstreams

@@ -1,16 +1,14 @@
 //! Kept-open upstream connections of one HTTP connection on one thread: a request takes an idle
-//! HTTP/1.1 connection that is ready for it, or opens one (TCP, then TLS for `https://`), and
-//! the connection goes back to the idle list as soon as the response head is in; it is taken
-//! again only once that response's body has been read to the end.
+//! HTTP/1.1 connection, or opens one (TCP, then TLS for `https://`); the connection comes back
+//! to the idle list once its response body has been read to the end.
 
-use crate::body::Body;
-use crate::upstream::Connector;
-use http::{Request, Response, Uri};
-use hyper::body::Incoming;
-use hyper::client::conn::http1::{self, SendRequest};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
-use tower_service::Service;
+use crate::client::{Io, UpstreamBody, UpstreamConn, UpstreamRequest};
+use http::Response;
+use rustls::pki_types::ServerName;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use warden_core::error::with_sources;
 
 /// How long an idle connection is kept.
@@ -24,7 +22,7 @@ pub enum SendError {
     /// No connection could be opened (refused, unresolvable, TLS failure).
     Connect(String),
     /// The connection failed while the request was sent or the response head read.
-    Request(hyper::Error),
+    Request(String),
 }
 
 impl SendError {
@@ -32,110 +30,131 @@ impl SendError {
     pub fn reason(&self) -> String {
         match self {
             SendError::Connect(reason) => format!("cannot connect: {reason}"),
-            SendError::Request(error) => format!("request failed: {}", with_sources(error)),
+            SendError::Request(reason) => format!("request failed: {reason}"),
         }
     }
 }
 
-struct Idle {
-    sender: SendRequest<Body>,
-    since: Instant,
+/// Where and how connections to one upstream are opened.
+#[derive(Clone)]
+pub struct Dialer {
+    /// Host name or IP address (without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// TLS for `https://` upstreams, with the name the certificate must carry.
+    pub tls: Option<(TlsConnector, ServerName<'static>)>,
+    /// Time allowed for TCP and TLS set-up.
+    pub connect_timeout: Duration,
+    /// Largest response head read.
+    pub max_head: usize,
 }
 
 /// The connections of one upstream on one thread.
 pub struct UpstreamPool {
-    connector: Connector,
-    /// `scheme://authority/`: where the connector connects.
-    base: Uri,
-    idle: Mutex<Vec<Idle>>,
+    dialer: Dialer,
+    idle: Mutex<Vec<UpstreamConn>>,
 }
 
 impl UpstreamPool {
-    /// A pool opening connections to `base` with `connector`.
-    pub fn new(connector: Connector, base: Uri) -> Self {
+    /// A pool opening connections with `dialer`.
+    pub fn new(dialer: Dialer) -> Self {
         UpstreamPool {
-            connector,
-            base,
+            dialer,
             idle: Mutex::new(Vec::new()),
         }
     }
 
-    /// Sends `request` (origin-form URI, `Host` set) and returns the response head. A request a
-    /// kept connection dropped before sending it (the server closed it meanwhile) is sent once
-    /// more on a new connection.
-    pub async fn send(&self, request: Request<Body>) -> Result<Response<Incoming>, SendError> {
-        let (mut sender, kept) = match self.checkout() {
-            Some(sender) => (sender, true),
-            None => (self.connect().await?, false),
-        };
-        let request = match sender.try_send_request(request).await {
-            Ok(response) => {
-                self.put_back(sender);
-                return Ok(response);
+    /// Sends `request` and returns the response head with its body. An idempotent request a
+    /// kept connection failed before any response arrived (the upstream closed it meanwhile)
+    /// is sent once more on a new connection.
+    pub async fn send(
+        self: &Arc<Self>,
+        request: &UpstreamRequest,
+    ) -> Result<Response<UpstreamBody>, SendError> {
+        let max_head = self.dialer.max_head;
+        if let Some(mut conn) = self.checkout() {
+            match conn.exchange(request, max_head).await {
+                Ok(head) => return Ok(self.response(conn, head)),
+                Err(error) if error.nothing_received && request.idempotent => {
+                    tracing::debug!(reason = %error.reason, "kept upstream connection failed; retrying on a new one");
+                }
+                Err(error) => return Err(SendError::Request(error.reason)),
             }
-            Err(mut error) => match error.take_message() {
-                Some(unsent) if kept => unsent,
-                _ => return Err(SendError::Request(error.into_error())),
-            },
-        };
-        let mut sender = self.connect().await?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(SendError::Request)?;
-        self.put_back(sender);
-        Ok(response)
+        }
+        let mut conn = self.connect().await?;
+        match conn.exchange(request, max_head).await {
+            Ok(head) => Ok(self.response(conn, head)),
+            Err(error) => Err(SendError::Request(error.reason)),
+        }
     }
 
-    /// The most recently used idle connection ready for a request; closed and expired ones are
-    /// dropped, busy ones (a body still being read) stay.
-    fn checkout(&self) -> Option<SendRequest<Body>> {
+    fn response(
+        self: &Arc<Self>,
+        conn: UpstreamConn,
+        head: crate::h1::ResponseHead,
+    ) -> Response<UpstreamBody> {
+        let body = UpstreamBody::new(conn, &head, self.clone());
+        let mut response = Response::new(body);
+        *response.status_mut() = head.status;
+        *response.version_mut() = head.version;
+        *response.headers_mut() = head.headers;
+        response
+    }
+
+    /// The most recently used idle connection that is still open; closed and expired ones
+    /// are dropped.
+    fn checkout(&self) -> Option<UpstreamConn> {
         let mut idle = self.lock();
-        let mut i = idle.len();
-        while i > 0 {
-            i -= 1;
-            let entry = &idle[i];
-            if entry.sender.is_closed() || entry.since.elapsed() >= IDLE_TIMEOUT {
-                idle.remove(i);
-            } else if entry.sender.is_ready() {
-                return Some(idle.remove(i).sender);
+        while let Some(mut conn) = idle.pop() {
+            if conn.since.elapsed() < IDLE_TIMEOUT && conn.still_open() {
+                return Some(conn);
             }
         }
         None
     }
 
-    fn put_back(&self, sender: SendRequest<Body>) {
+    /// Keeps `conn` for the next request.
+    pub(crate) fn put_back(&self, mut conn: UpstreamConn) {
         let mut idle = self.lock();
         if idle.len() < MAX_IDLE {
-            idle.push(Idle {
-                sender,
-                since: Instant::now(),
-            });
+            conn.since = std::time::Instant::now();
+            idle.push(conn);
         }
     }
 
-    /// Opens a connection; its I/O runs as a task on the calling thread's runtime.
-    async fn connect(&self) -> Result<SendRequest<Body>, SendError> {
-        let mut connector = self.connector.clone();
-        std::future::poll_fn(|cx| connector.poll_ready(cx))
-            .await
-            .map_err(|e| SendError::Connect(with_sources(e.as_ref())))?;
-        let stream = connector
-            .call(self.base.clone())
-            .await
-            .map_err(|e| SendError::Connect(with_sources(e.as_ref())))?;
-        let (sender, connection) = http1::handshake(stream)
-            .await
+    /// Opens a connection: TCP (no delay), then TLS for `https://`.
+    async fn connect(&self) -> Result<UpstreamConn, SendError> {
+        let dialer = &self.dialer;
+        let timeout = dialer.connect_timeout;
+        let timed_out = || SendError::Connect(format!("timed out after {} s", timeout.as_secs()));
+        let tcp = tokio::time::timeout(
+            timeout,
+            TcpStream::connect((dialer.host.as_str(), dialer.port)),
+        )
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(|e| SendError::Connect(with_sources(&e)))?;
+        tcp.set_nodelay(true)
             .map_err(|e| SendError::Connect(with_sources(&e)))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "upstream connection ended with an error");
+        let io = match &dialer.tls {
+            None => Io::Plain(tcp),
+            Some((connector, name)) => {
+                let tls = tokio::time::timeout(timeout, connector.connect(name.clone(), tcp))
+                    .await
+                    .map_err(|_| timed_out())?
+                    .map_err(|e| SendError::Connect(format!("TLS: {}", with_sources(&e))))?;
+                Io::Tls(Box::new(tls))
             }
-        });
-        Ok(sender)
+        };
+        Ok(UpstreamConn::new(io))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<UpstreamConn>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+#[path = "pool_tests.rs"]
+mod tests;

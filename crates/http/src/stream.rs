@@ -3,11 +3,11 @@
 //! keeps the head of what was sent for the recording.
 
 use crate::HttpError;
+use crate::client::UpstreamBody;
 use crate::llm::StreamUsage;
 use crate::sse::SseMasker;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use warden_core::mask::TextStream;
@@ -51,7 +51,7 @@ impl Pumped {
 /// Moves `body` through `transform` into `tx` until the body ends, fails, stalls for `idle`,
 /// or the client goes away.
 pub async fn pump(
-    mut body: Incoming,
+    mut body: UpstreamBody,
     mut transform: Transform,
     tx: mpsc::Sender<Result<Bytes, HttpError>>,
     idle: Duration,

@@ -104,7 +104,7 @@ impl HttpTarget {
 
     /// The origin-form request target (path and query, injected query credentials included)
     /// for `path` and the client's `query` below the connection.
-    pub fn uri(&self, path: &str, query: Option<&str>) -> Result<http::Uri, http::Error> {
+    pub fn request_target(&self, path: &str, query: Option<&str>) -> String {
         let mut pq = String::with_capacity(self.base_path.len() + path.len() + 64);
         pq.push_str(&self.base_path);
         pq.push_str(path);
@@ -128,16 +128,7 @@ impl HttpTarget {
         if !pq.starts_with('/') {
             pq.insert(0, '/');
         }
-        Ok(http::Uri::from_maybe_shared(pq)?)
-    }
-
-    /// `scheme://authority/`: where connections to the upstream go.
-    pub fn origin(&self) -> Result<http::Uri, http::Error> {
-        http::Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query("/")
-            .build()
+        pq
     }
 }
 
