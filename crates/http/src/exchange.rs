@@ -15,7 +15,6 @@ use crate::{HttpError, mask_json};
 use crate::{outbound, overrides, reply};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
-use hyper::body::Incoming;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -32,11 +31,15 @@ pub(crate) const STREAM_DEPTH: usize = 16;
 pub(crate) const MAX_EVENT: usize = 4 << 20;
 
 /// Handles one request; every outcome is an HTTP response (Warden's refusals are JSON).
-pub async fn handle(
+pub async fn handle<B>(
     gateway: Arc<HttpGateway>,
     conn: Arc<ClientConn>,
-    request: hyper::Request<Incoming>,
-) -> Response<Body> {
+    request: http::Request<B>,
+) -> Response<Body>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let started = Instant::now();
     let (parts, incoming) = request.into_parts();
     let host = parts
@@ -102,7 +105,7 @@ impl Exchange {
     async fn run(
         &mut self,
         parts: http::request::Parts,
-        incoming: Incoming,
+        incoming: impl http_body::Body<Data = Bytes, Error: std::fmt::Display> + Unpin,
         path: String,
     ) -> Response<Body> {
         if let Some(reason) = crate::path::refusal(&path) {

@@ -7,7 +7,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Version};
 
 /// Most header fields a response head may carry.
-const MAX_HEADERS: usize = 128;
+pub const MAX_HEADERS: usize = 128;
 
 /// Request headers never copied from the client: its credential is Warden's, never the
 /// upstream's; Host and Content-Length are written for the upstream; responses must arrive
@@ -167,20 +167,7 @@ pub fn take_response_head(buf: &mut BytesMut, to_head: bool) -> Result<Head, Str
     } else {
         Version::HTTP_11
     };
-    // Where each name and value lies in the head, so the values can share its bytes.
-    let base = buf.as_ptr() as usize;
-    let mut spans = [(0usize, 0usize, 0usize, 0usize); MAX_HEADERS];
-    let count = response.headers.len();
-    for (span, field) in spans.iter_mut().zip(response.headers.iter()) {
-        let name = field.name.as_ptr() as usize - base;
-        let value = field.value.as_ptr() as usize - base;
-        *span = (
-            name,
-            name + field.name.len(),
-            value,
-            value + field.value.len(),
-        );
-    }
+    let (spans, count) = spans(buf, response.headers);
     let head: Bytes = buf.split_to(len).freeze();
     if (100..200).contains(&code) {
         if code == 101 {
@@ -189,16 +176,10 @@ pub fn take_response_head(buf: &mut BytesMut, to_head: bool) -> Result<Head, Str
         return Ok(Head::Interim);
     }
     let status = StatusCode::from_u16(code).map_err(|_| format!("bad status code {code}"))?;
-    let mut headers = HeaderMap::with_capacity(count);
-    for &(name_start, name_end, value_start, value_end) in &spans[..count] {
-        let name = HeaderName::from_bytes(&head[name_start..name_end])
-            .map_err(|_| "a response header has an invalid name".to_owned())?;
-        let value = HeaderValue::from_maybe_shared(head.slice(value_start..value_end))
-            .map_err(|_| format!("response header {name} has an invalid value"))?;
-        headers.append(name, value);
-    }
+    let headers = header_map(&head, &spans[..count], "response")?;
     let (framing, framed_keep_alive) = framing(&headers, status, to_head)?;
-    let keep_alive = framed_keep_alive && version == Version::HTTP_11 && !lists_close(&headers);
+    let keep_alive =
+        framed_keep_alive && version == Version::HTTP_11 && !connection_lists(&headers, "close");
     Ok(Head::Final(ResponseHead {
         status,
         version,
@@ -218,13 +199,7 @@ fn framing(
         return Ok((Framing::Empty, true));
     }
     if headers.contains_key(header::TRANSFER_ENCODING) {
-        let last = headers
-            .get_all(header::TRANSFER_ENCODING)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(str::trim)
-            .rfind(|coding| !coding.is_empty());
+        let last = last_coding(headers);
         let chunked = last.is_some_and(|coding| coding.eq_ignore_ascii_case("chunked"));
         // A Content-Length beside a transfer coding is a smuggling attempt or a broken server:
         // the coding wins and the connection is not reused.
@@ -236,6 +211,50 @@ fn framing(
         };
         return Ok((framing, reusable));
     }
+    let length = content_length(headers, "response")?;
+    Ok(match length {
+        Some(length) => (Framing::Length(length), true),
+        None => (Framing::Close, false),
+    })
+}
+
+/// Where a header field's name and value lie in a head: `(name start, name end, value start,
+/// value end)`.
+pub type Span = (usize, usize, usize, usize);
+
+/// The spans of `fields`, parsed out of `buf`, and how many there are.
+pub fn spans(buf: &[u8], fields: &[httparse::Header<'_>]) -> ([Span; MAX_HEADERS], usize) {
+    let base = buf.as_ptr() as usize;
+    let mut spans = [(0, 0, 0, 0); MAX_HEADERS];
+    for (span, field) in spans.iter_mut().zip(fields) {
+        let name = field.name.as_ptr() as usize - base;
+        let value = field.value.as_ptr() as usize - base;
+        *span = (
+            name,
+            name + field.name.len(),
+            value,
+            value + field.value.len(),
+        );
+    }
+    (spans, fields.len().min(MAX_HEADERS))
+}
+
+/// The header fields at `spans` of `head`, values sharing its bytes. `side` names the message
+/// in errors.
+pub fn header_map(head: &Bytes, spans: &[Span], side: &str) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::with_capacity(spans.len());
+    for &(name_start, name_end, value_start, value_end) in spans {
+        let name = HeaderName::from_bytes(&head[name_start..name_end])
+            .map_err(|_| format!("a {side} header has an invalid name"))?;
+        let value = HeaderValue::from_maybe_shared(head.slice(value_start..value_end))
+            .map_err(|_| format!("{side} header {name} has an invalid value"))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
+
+/// The message's Content-Length: digits only, repeated values identical.
+pub fn content_length(headers: &HeaderMap, side: &str) -> Result<Option<u64>, String> {
     let mut length: Option<u64> = None;
     for value in headers.get_all(header::CONTENT_LENGTH) {
         for item in value.as_bytes().split(|b| *b == b',') {
@@ -244,26 +263,35 @@ fn framing(
                 .ok()
                 .filter(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|text| text.parse::<u64>().ok())
-                .ok_or_else(|| "the response has an invalid Content-Length".to_owned())?;
+                .ok_or_else(|| format!("the {side} has an invalid Content-Length"))?;
             if length.is_some_and(|seen| seen != parsed) {
-                return Err("the response has conflicting Content-Length values".into());
+                return Err(format!("the {side} has conflicting Content-Length values"));
             }
             length = Some(parsed);
         }
     }
-    Ok(match length {
-        Some(length) => (Framing::Length(length), true),
-        None => (Framing::Close, false),
-    })
+    Ok(length)
 }
 
-fn lists_close(headers: &HeaderMap) -> bool {
+/// Whether the `Connection` header lists `token`.
+pub fn connection_lists(headers: &HeaderMap, token: &str) -> bool {
     headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case("close"))
+        .any(|listed| listed.trim().eq_ignore_ascii_case(token))
+}
+
+/// The last transfer coding named, if any header names one.
+pub fn last_coding(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .rfind(|coding| !coding.is_empty())
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 use crate::HttpError;
 use crate::body::Body;
 use crate::pool::UpstreamPool;
+use crate::prefixed::Prefixed;
+use crate::server::Served;
 use crate::session::ClientConn;
 use crate::target::HttpTarget;
 use crate::upstream;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -165,9 +166,13 @@ impl HttpGateway {
             let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
                 .await
                 .map_err(|_| std::io::Error::other("TLS handshake timed out"))??;
-            self.clone().serve_connection(stream, conn.clone()).await
+            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                self.clone().serve_http2(stream, conn.clone()).await
+            } else {
+                self.clone().serve_http1(stream, conn.clone()).await
+            }
         } else if config.allow_plaintext_loopback && peer.ip().is_loopback() {
-            self.clone().serve_connection(tcp, conn.clone()).await
+            self.clone().serve_http1(tcp, conn.clone()).await
         } else {
             let mut tcp = tcp;
             let _ = tokio::io::AsyncWriteExt::write_all(
@@ -181,7 +186,9 @@ impl HttpGateway {
         result
     }
 
-    async fn serve_connection<S>(
+    /// HTTP/1.1 by Warden's own server; a client that opens with the HTTP/2 preface (prior
+    /// knowledge) goes on to the HTTP/2 server with what was read.
+    async fn serve_http1<S>(
         self: Arc<Self>,
         stream: S,
         conn: Arc<ClientConn>,
@@ -189,18 +196,27 @@ impl HttpGateway {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .max_buf_size(self.settings.max_header_bytes.max(8192));
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_header_list_size(
-                u32::try_from(self.settings.max_header_bytes).unwrap_or(u32::MAX),
-            );
+        match crate::server::serve(self.clone(), stream, conn.clone(), HEADER_TIMEOUT).await? {
+            Served::Closed => Ok(()),
+            Served::Http2(stream, read) => {
+                self.serve_http2(Prefixed::new(read, stream), conn).await
+            }
+        }
+    }
+
+    /// HTTP/2 by hyper (negotiated by ALPN, or with prior knowledge).
+    async fn serve_http2<S>(
+        self: Arc<Self>,
+        stream: S,
+        conn: Arc<ClientConn>,
+    ) -> Result<(), HttpError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        builder.timer(TokioTimer::new()).max_header_list_size(
+            u32::try_from(self.settings.max_header_bytes).unwrap_or(u32::MAX),
+        );
         let gateway = self.clone();
         let service = service_fn(move |request: hyper::Request<Incoming>| {
             let gateway = gateway.clone();

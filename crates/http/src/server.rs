@@ -1,0 +1,222 @@
+//! The client leg over HTTP/1.1 (RFC 9112): request heads read (bounded, with a deadline) into
+//! the connection's buffer, each request handed to the exchange handler with a body read
+//! lazily from that buffer, and its response written back; keep-alive and pipelining follow
+//! from the one buffer. HTTP/2 stays with hyper (see the listener).
+
+use crate::HttpError;
+use crate::h1::{self, MAX_HEADERS};
+use crate::listener::HttpGateway;
+use crate::server_body::{Remaining, RequestBody};
+use crate::session::ClientConn;
+use bytes::{Bytes, BytesMut};
+use http::{Method, Request, StatusCode, Uri, Version, header};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Room made in the read buffer before each read.
+const READ_CHUNK: usize = 8 * 1024;
+/// How an HTTP/2 client with prior knowledge starts.
+pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
+
+/// One client connection: its stream, the bytes read and not yet consumed, and the request
+/// body's progress.
+pub struct ServerConn<S> {
+    pub(crate) io: S,
+    pub(crate) buf: BytesMut,
+    pub(crate) remaining: Remaining,
+    /// `100 Continue` owed to the client before its body is read.
+    pub(crate) owe_continue: bool,
+    pub(crate) out: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
+    /// Reads more into the buffer; `Ok(0)` is the end of the stream.
+    pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+            self.buf.reserve(READ_CHUNK);
+        }
+        tokio_util::io::poll_read_buf(std::pin::Pin::new(&mut self.io), cx, &mut self.buf)
+    }
+
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_fill(cx)).await
+    }
+}
+
+/// How serving a connection over HTTP/1.1 ended.
+pub enum Served<S> {
+    /// The connection is done.
+    Closed,
+    /// The client speaks HTTP/2 with prior knowledge: its stream and what was read of it.
+    Http2(S, Bytes),
+}
+
+/// A request head, ready for the exchange.
+struct Head {
+    parts: http::request::Parts,
+    remaining: Remaining,
+    keep_alive: bool,
+    owe_continue: bool,
+}
+
+/// Why no request head could be read.
+enum NoHead {
+    /// The client closed the connection (or stopped sending) between requests.
+    Gone,
+    /// An answer is owed before closing: status and message.
+    Refuse(StatusCode, String),
+    /// HTTP/2 prior knowledge.
+    Http2,
+}
+
+/// Serves HTTP/1.1 requests on `io` until the client or an error ends the connection.
+pub async fn serve<S>(
+    gateway: Arc<HttpGateway>,
+    io: S,
+    conn: Arc<ClientConn>,
+    header_timeout: Duration,
+) -> Result<Served<S>, HttpError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let max_head = gateway.settings.max_header_bytes.max(8192);
+    let idle = gateway.settings.idle_timeout.0;
+    let mut c = ServerConn {
+        io,
+        buf: BytesMut::with_capacity(READ_CHUNK),
+        remaining: Remaining::Done,
+        owe_continue: false,
+        out: Vec::with_capacity(4096),
+    };
+    let mut first = true;
+    loop {
+        let head =
+            match tokio::time::timeout(header_timeout, read_head(&mut c, max_head, first)).await {
+                Err(_) | Ok(Err(NoHead::Gone)) => return Ok(Served::Closed),
+                Ok(Err(NoHead::Http2)) => return Ok(Served::Http2(c.io, c.buf.freeze())),
+                Ok(Err(NoHead::Refuse(status, message))) => {
+                    crate::respond::refuse(&mut c, status, &message, idle).await;
+                    return Ok(Served::Closed);
+                }
+                Ok(Ok(head)) => head,
+            };
+        first = false;
+        let Head {
+            parts,
+            remaining,
+            keep_alive,
+            owe_continue,
+        } = head;
+        let version = parts.version;
+        let to_head = parts.method == Method::HEAD;
+        c.remaining = remaining;
+        c.owe_continue = owe_continue;
+        let request = Request::from_parts(parts, RequestBody { conn: &mut c });
+        let response = crate::exchange::handle(gateway.clone(), conn.clone(), request).await;
+        // A body left unread cannot be skipped safely: the connection ends after this answer.
+        let keep_alive = keep_alive && matches!(c.remaining, Remaining::Done);
+        let kept =
+            crate::respond::write(&mut c, response, to_head, version, keep_alive, idle).await?;
+        if !kept {
+            if !matches!(c.remaining, Remaining::Done) {
+                crate::respond::linger(&mut c).await;
+            }
+            return Ok(Served::Closed);
+        }
+    }
+}
+
+/// Reads and parses the next request head.
+async fn read_head<S>(c: &mut ServerConn<S>, max_head: usize, first: bool) -> Result<Head, NoHead>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        if first && c.buf.starts_with(H2_PREFACE) {
+            return Err(NoHead::Http2);
+        }
+        if !c.buf.is_empty() {
+            match parse_head(&mut c.buf) {
+                Ok(Some(head)) => return Ok(head),
+                Ok(None) => {}
+                Err(message) => return Err(NoHead::Refuse(StatusCode::BAD_REQUEST, message)),
+            }
+        }
+        if c.buf.len() > max_head {
+            return Err(NoHead::Refuse(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!("the request head is larger than {max_head} bytes"),
+            ));
+        }
+        match c.fill().await {
+            Ok(0) | Err(_) => return Err(NoHead::Gone),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Takes one request head off the front of `buf` if it is all there.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut slots);
+    let len = match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(error) => return Err(format!("malformed request head: {error}")),
+    };
+    let method = Method::from_bytes(request.method.unwrap_or_default().as_bytes())
+        .map_err(|_| "malformed request method".to_owned())?;
+    let version = match request.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let target = request.path.unwrap_or_default();
+    let target_start = target.as_ptr() as usize - buf.as_ptr() as usize;
+    let target_span = target_start..target_start + target.len();
+    let (spans, count) = h1::spans(buf, request.headers);
+    let head = buf.split_to(len).freeze();
+    let uri = Uri::from_maybe_shared(head.slice(target_span))
+        .map_err(|e| format!("malformed request target: {e}"))?;
+    let headers = h1::header_map(&head, &spans[..count], "request")?;
+    let remaining = if headers.contains_key(header::TRANSFER_ENCODING) {
+        if headers.contains_key(header::CONTENT_LENGTH) {
+            return Err("the request has both Transfer-Encoding and Content-Length".into());
+        }
+        if !h1::last_coding(&headers).is_some_and(|c| c.eq_ignore_ascii_case("chunked")) {
+            return Err("the request's transfer coding does not end with chunked".into());
+        }
+        Remaining::Chunked(Default::default())
+    } else {
+        match h1::content_length(&headers, "request")? {
+            Some(0) | None => Remaining::Done,
+            Some(length) => Remaining::Length(length),
+        }
+    };
+    let keep_alive = match version {
+        Version::HTTP_10 => h1::connection_lists(&headers, "keep-alive"),
+        _ => !h1::connection_lists(&headers, "close"),
+    };
+    let owe_continue = version == Version::HTTP_11
+        && !matches!(remaining, Remaining::Done)
+        && headers
+            .get(header::EXPECT)
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let mut request = Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = version;
+    *request.headers_mut() = headers;
+    let (parts, ()) = request.into_parts();
+    Ok(Some(Head {
+        parts,
+        remaining,
+        keep_alive,
+        owe_continue,
+    }))
+}
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;
