@@ -10,8 +10,8 @@ use crate::server_body::{Remaining, RequestBody};
 use crate::session::ClientConn;
 use bytes::{Bytes, BytesMut};
 use http::{Method, Request, StatusCode, Uri, Version, header};
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -42,6 +42,74 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
 
     async fn fill(&mut self) -> std::io::Result<usize> {
         std::future::poll_fn(|cx| self.poll_fill(cx)).await
+    }
+}
+
+/// Where a connection waits while no request body holds it, and whoever waits for it to come
+/// back.
+pub struct Slot<S>(Arc<Mutex<Held<S>>>);
+
+/// What a [`Slot`] holds.
+pub struct Held<S> {
+    conn: Option<ServerConn<S>>,
+    waiter: Option<Waker>,
+}
+
+impl<S> Slot<S> {
+    /// An empty slot.
+    pub(crate) fn new() -> Self {
+        Slot(Arc::new(Mutex::new(Held {
+            conn: None,
+            waiter: None,
+        })))
+    }
+}
+
+impl<S> Clone for Slot<S> {
+    fn clone(&self) -> Self {
+        Slot(self.0.clone())
+    }
+}
+
+impl<S> Slot<S> {
+    fn lock(&self) -> MutexGuard<'_, Held<S>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives the connection back (a request body is done with it).
+    pub(crate) fn put(&self, conn: ServerConn<S>) {
+        let mut slot = self.lock();
+        slot.conn = Some(conn);
+        if let Some(waker) = slot.waiter.take() {
+            waker.wake();
+        }
+    }
+
+    fn take(&self) -> Option<ServerConn<S>> {
+        self.lock().conn.take()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Slot<S> {
+    /// Ready when the client has closed the connection (or it failed) while its request is
+    /// being handled, its body read. Bytes of a pipelined request are kept for later, up to
+    /// `limit`; past that, and while a body is unread, it stops looking.
+    fn poll_client_gone(&self, cx: &mut Context<'_>, limit: usize) -> Poll<()> {
+        let mut slot = self.lock();
+        let Some(conn) = slot.conn.as_mut() else {
+            slot.waiter = Some(cx.waker().clone());
+            return Poll::Pending;
+        };
+        loop {
+            if !matches!(conn.remaining, Remaining::Done) || conn.buf.len() > limit {
+                return Poll::Pending;
+            }
+            match conn.poll_fill(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(()),
+                Poll::Ready(Ok(_)) => {}
+            }
+        }
     }
 }
 
@@ -90,6 +158,7 @@ where
         owe_continue: false,
         out: Vec::with_capacity(4096),
     };
+    let slot = Slot::new();
     let mut first = true;
     loop {
         let head =
@@ -113,8 +182,32 @@ where
         let to_head = parts.method == Method::HEAD;
         c.remaining = remaining;
         c.owe_continue = owe_continue;
-        let request = Request::from_parts(parts, RequestBody { conn: &mut c });
-        let response = crate::exchange::handle(gateway.clone(), conn.clone(), request).await;
+        let body = RequestBody {
+            conn: Some(c),
+            slot: slot.clone(),
+        };
+        let exchange = crate::exchange::handle(
+            gateway.clone(),
+            conn.clone(),
+            Request::from_parts(parts, body),
+        );
+        // A client that leaves while its request is handled (held for review, say) cancels it,
+        // as with HTTP/2.
+        let response = tokio::select! {
+            biased;
+            response = exchange => Some(response),
+            () = std::future::poll_fn(|cx| slot.poll_client_gone(cx, max_head)) => None,
+        };
+        // The exchange is over and its request body dropped: the connection is back.
+        let Some(back) = slot.take() else {
+            return Err(HttpError::Io(std::io::Error::other(
+                "the connection was not handed back",
+            )));
+        };
+        c = back;
+        let Some(response) = response else {
+            return Ok(Served::Closed);
+        };
         // A body left unread cannot be skipped safely: the connection ends after this answer.
         let keep_alive = keep_alive && matches!(c.remaining, Remaining::Done);
         let kept =

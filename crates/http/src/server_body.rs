@@ -1,8 +1,9 @@
 //! A client's request body, read from its connection only when the exchange asks for it (after
 //! the caller is authenticated), with `100 Continue` sent first when the client waits for it.
+//! The body holds the connection meanwhile and gives it back to its [`Slot`] when dropped.
 
 use crate::chunked::{ChunkedDecoder, Decoded};
-use crate::server::ServerConn;
+use crate::server::{ServerConn, Slot};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
@@ -27,31 +28,41 @@ pub enum Remaining {
 #[error("{0}")]
 pub struct RequestBodyError(String);
 
-/// The body of the request being handled on `conn`.
-pub struct RequestBody<'a, S> {
-    pub(crate) conn: &'a mut ServerConn<S>,
+/// The body of the request being handled: it holds the connection while the exchange may
+/// read it, and hands it back to the connection's slot when dropped.
+pub struct RequestBody<S> {
+    pub(crate) conn: Option<ServerConn<S>>,
+    pub(crate) slot: Slot<S>,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> RequestBody<'_, S> {
-    /// Sends the owed `100 Continue`, however many writes it takes.
-    fn poll_continue(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        let conn = &mut *self.conn;
-        while conn.owe_continue {
-            if conn.out.is_empty() {
-                conn.out.extend_from_slice(CONTINUE);
-            }
-            let written = ready!(Pin::new(&mut conn.io).poll_write(cx, &conn.out))?;
-            if written == 0 {
-                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
-            }
-            conn.out.drain(..written);
-            conn.owe_continue = !conn.out.is_empty();
+impl<S> Drop for RequestBody<S> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.slot.put(conn);
         }
-        Poll::Ready(Ok(()))
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> http_body::Body for RequestBody<'_, S> {
+/// Sends the owed `100 Continue`, however many writes it takes.
+fn poll_continue<S: AsyncWrite + Unpin>(
+    conn: &mut ServerConn<S>,
+    cx: &mut Context<'_>,
+) -> Poll<std::io::Result<()>> {
+    while conn.owe_continue {
+        if conn.out.is_empty() {
+            conn.out.extend_from_slice(CONTINUE);
+        }
+        let written = ready!(Pin::new(&mut conn.io).poll_write(cx, &conn.out))?;
+        if written == 0 {
+            return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+        }
+        conn.out.drain(..written);
+        conn.owe_continue = !conn.out.is_empty();
+    }
+    Poll::Ready(Ok(()))
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> http_body::Body for RequestBody<S> {
     type Data = Bytes;
     type Error = RequestBodyError;
 
@@ -59,14 +70,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> http_body::Body for RequestBody<'_, S> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
-        let this = self.get_mut();
-        if matches!(this.conn.remaining, Remaining::Done) {
+        let Some(conn) = self.get_mut().conn.as_mut() else {
+            return Poll::Ready(None);
+        };
+        if matches!(conn.remaining, Remaining::Done) {
             return Poll::Ready(None);
         }
-        if let Err(error) = ready!(this.poll_continue(cx)) {
-            return fail(this.conn, format!("sending 100 Continue: {error}"));
+        if let Err(error) = ready!(poll_continue(conn, cx)) {
+            return fail(conn, format!("sending 100 Continue: {error}"));
         }
-        let conn = &mut *this.conn;
         loop {
             match &mut conn.remaining {
                 Remaining::Done => return Poll::Ready(None),
@@ -101,14 +113,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> http_body::Body for RequestBody<'_, S> {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.conn.remaining, Remaining::Done)
+        self.conn
+            .as_ref()
+            .is_none_or(|conn| matches!(conn.remaining, Remaining::Done))
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self.conn.remaining {
-            Remaining::Length(left) => SizeHint::with_exact(left),
-            Remaining::Done => SizeHint::with_exact(0),
-            Remaining::Chunked(_) => SizeHint::default(),
+        match self.conn.as_ref().map(|conn| &conn.remaining) {
+            Some(Remaining::Length(left)) => SizeHint::with_exact(*left),
+            Some(Remaining::Chunked(_)) => SizeHint::default(),
+            Some(Remaining::Done) | None => SizeHint::with_exact(0),
         }
     }
 }

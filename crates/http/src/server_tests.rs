@@ -77,12 +77,17 @@ async fn a_body_is_read_after_100_continue_and_the_next_request_stays_in_the_buf
     let mut c = conn(server, b"4\r\nwxyz\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n");
     c.remaining = Remaining::Chunked(Default::default());
     c.owe_continue = true;
-    let body = RequestBody { conn: &mut c }
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes();
+    let slot = Slot::new();
+    let body = RequestBody {
+        conn: Some(c),
+        slot: slot.clone(),
+    }
+    .collect()
+    .await
+    .unwrap()
+    .to_bytes();
     assert_eq!(&body[..], b"wxyz");
+    let c = slot.take().unwrap();
     assert!(matches!(c.remaining, Remaining::Done));
     assert_eq!(&c.buf[..], b"GET / HTTP/1.1\r\n\r\n");
     drop(c);
@@ -99,8 +104,14 @@ async fn a_body_cut_short_leaves_the_connection_unusable() {
     c.remaining = Remaining::Length(10);
     client.shutdown().await.unwrap();
     drop(client);
-    let error = RequestBody { conn: &mut c }.collect().await.err().unwrap();
+    let slot = Slot::new();
+    let body = RequestBody {
+        conn: Some(c),
+        slot: slot.clone(),
+    };
+    let error = body.collect().await.err().unwrap();
     assert!(error.to_string().contains("mid-body"), "{error}");
+    let c = slot.take().unwrap();
     assert!(!matches!(c.remaining, Remaining::Done));
 }
 

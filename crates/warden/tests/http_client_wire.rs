@@ -161,3 +161,42 @@ async fn the_http1_server_handles_what_clients_send() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(echoed(body.as_bytes())["path"], "/echo/five");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_while_held_for_review_cancels_its_request() {
+    let h = HttpHarness::start(&[], "").await;
+    let careful = h.key("careful-1", &["careful"]).await;
+    let approver = h.key("appr-1", &["approvers"]).await;
+    let mut tcp = TcpStream::connect(h.addr).await.unwrap();
+    let request = format!(
+        "DELETE /c/llm/v1/files/file-9 HTTP/1.1\r\nHost: w\r\nAuthorization: Bearer {careful}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let review = loop {
+        let pending = h
+            .gateway
+            .reviews
+            .list(&warden_store::ReviewFilter::default())
+            .await
+            .unwrap();
+        if let Some(r) = pending.into_iter().find(|r| r.payload.contains("file-9")) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // The caller gives up; then the request is approved, within the hold's 3 s.
+    drop(tcp);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let approver = h.identity(&approver).await;
+    h.gateway
+        .reviews
+        .vote(&approver, review.id, true, None)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        h.upstream_requests().is_empty(),
+        "a request whose caller left was forwarded: {:?}",
+        h.upstream_requests()
+    );
+}
