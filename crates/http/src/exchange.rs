@@ -87,6 +87,7 @@ where
         },
         started,
         masker: None,
+        client: conn,
     };
     exchange.run(parts, incoming, path).await
 }
@@ -99,6 +100,8 @@ pub(crate) struct Exchange {
     pub(crate) record: HttpExchange,
     pub(crate) started: Instant,
     pub(crate) masker: Option<Arc<dyn ValueMasker>>,
+    /// The client connection the request came on.
+    pub(crate) client: Arc<ClientConn>,
 }
 
 impl Exchange {
@@ -279,9 +282,13 @@ impl Exchange {
             Ok(Admission::Forward(decision)) => Ok(decision),
             Ok(Admission::Held(decision, pending)) => {
                 let wait = self.gateway.settings.max_review_wait.0;
-                match tokio::time::timeout(wait, pipeline.await_review(session, &pending, payload))
-                    .await
-                {
+                // Held: should the client hang up meanwhile, the request is dropped.
+                self.client.held.store(true, Ordering::Relaxed);
+                let decided =
+                    tokio::time::timeout(wait, pipeline.await_review(session, &pending, payload))
+                        .await;
+                self.client.held.store(false, Ordering::Relaxed);
+                match decided {
                     Ok(Ok(())) => Ok(decision),
                     Ok(Err(refusal)) => Err(reply::refusal(&refusal)),
                     Err(_) => Err(reply::review_pending(

@@ -10,6 +10,7 @@ use crate::server_body::{Remaining, RequestBody};
 use crate::session::ClientConn;
 use bytes::{Bytes, BytesMut};
 use http::{Method, Request, StatusCode, Uri, Version, header};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -191,13 +192,21 @@ where
             conn.clone(),
             Request::from_parts(parts, body),
         );
-        // A client that leaves while its request is handled (held for review, say) cancels it,
-        // as with HTTP/2.
+        // A client that hangs up while its request is held for review cancels it, as with
+        // HTTP/2. The exchange raises `held` within the poll that starts the wait, and the
+        // watch is polled right after it: it needs no wake-up to start.
         let response = tokio::select! {
             biased;
             response = exchange => Some(response),
-            () = std::future::poll_fn(|cx| slot.poll_client_gone(cx, max_head)) => None,
+            () = std::future::poll_fn(|cx| {
+                if conn.held.load(Ordering::Relaxed) {
+                    slot.poll_client_gone(cx, max_head)
+                } else {
+                    Poll::Pending
+                }
+            }) => None,
         };
+        conn.held.store(false, Ordering::Relaxed);
         // The exchange is over and its request body dropped: the connection is back.
         let Some(back) = slot.take() else {
             return Err(HttpError::Io(std::io::Error::other(

@@ -5,7 +5,7 @@
 
 use crate::listener::HttpGateway;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use warden_core::{ConnectionKind, GatewayError, Secret, Session};
@@ -23,6 +23,9 @@ pub struct ClientConn {
     /// (connection, token, session): a client rarely holds more than one, so a list, searched
     /// without allocating on every request.
     sessions: Mutex<Vec<(String, String, Arc<HttpSession>)>>,
+    /// A request of this connection is held for review: the server watches for the client
+    /// hanging up, which drops the request.
+    pub held: AtomicBool,
 }
 
 /// One authenticated session and its recording.
@@ -48,6 +51,7 @@ impl ClientConn {
         ClientConn {
             peer,
             sessions: Mutex::new(Vec::new()),
+            held: AtomicBool::new(false),
         }
     }
 
