@@ -13,62 +13,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::Instant;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
+use tokio::io::AsyncWriteExt;
+use warden_tls::MaybeTls;
 
 /// Room made in the read buffer before each read.
 const READ_CHUNK: usize = 16 * 1024;
 /// A request body up to this size is sent in the same write as its head.
 const COALESCE: usize = 64 * 1024;
-
-/// The byte stream under a connection.
-pub enum Io {
-    /// Plain TCP (`http://`).
-    Plain(TcpStream),
-    /// TLS over TCP (`https://`).
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Io {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Io::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Io {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Io::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Io::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Io::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Io::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
 
 /// A request ready to send: its head already encoded.
 pub struct UpstreamRequest {
@@ -94,7 +45,7 @@ pub struct ExchangeError {
 
 /// An open connection with the bytes read from it and not yet consumed.
 pub struct UpstreamConn {
-    io: Io,
+    io: MaybeTls,
     buf: BytesMut,
     /// When it was last put back idle.
     pub(crate) since: Instant,
@@ -102,7 +53,7 @@ pub struct UpstreamConn {
 
 impl UpstreamConn {
     /// A fresh connection over `io`.
-    pub fn new(io: Io) -> Self {
+    pub fn new(io: MaybeTls) -> Self {
         UpstreamConn {
             io,
             buf: BytesMut::new(),

@@ -2,7 +2,7 @@
 //! HTTP/1.1 connection, or opens one (TCP, then TLS for `https://`); the connection comes back
 //! to the idle list once its response body has been read to the end.
 
-use crate::client::{Io, UpstreamBody, UpstreamConn, UpstreamRequest};
+use crate::client::{UpstreamBody, UpstreamConn, UpstreamRequest};
 use http::Response;
 use rustls::pki_types::ServerName;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use warden_core::error::with_sources;
+use warden_tls::MaybeTls;
 
 /// How long an idle connection is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -138,13 +139,13 @@ impl UpstreamPool {
         tcp.set_nodelay(true)
             .map_err(|e| SendError::Connect(with_sources(&e)))?;
         let io = match &dialer.tls {
-            None => Io::Plain(tcp),
+            None => MaybeTls::Plain(tcp),
             Some((connector, name)) => {
                 let tls = tokio::time::timeout(timeout, connector.connect(name.clone(), tcp))
                     .await
                     .map_err(|_| timed_out())?
                     .map_err(|e| SendError::Connect(format!("TLS: {}", with_sources(&e))))?;
-                Io::Tls(Box::new(tls))
+                MaybeTls::Client(Box::new(tls))
             }
         };
         Ok(UpstreamConn::new(io))
