@@ -3,7 +3,8 @@
 //! from the same buffer by whoever consumes it; a connection whose body was read to its end
 //! goes back to its pool.
 
-use crate::chunked::{ChunkedDecoder, Decoded};
+use crate::chunked::ChunkedDecoder;
+use crate::framing::{self, Next, Remaining};
 use crate::h1::{self, Framing, Head, ResponseHead};
 use crate::pool::UpstreamPool;
 use bytes::{Bytes, BytesMut};
@@ -136,10 +137,7 @@ impl UpstreamConn {
 
     /// Reads more into the buffer; `Ok(0)` is the end of the stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.buf)
+        framing::poll_fill(&mut self.io, &mut self.buf, READ_CHUNK, cx)
     }
 }
 
@@ -147,13 +145,6 @@ impl UpstreamConn {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct BodyError(String);
-
-enum Remaining {
-    Length(u64),
-    Chunked(ChunkedDecoder),
-    Close,
-    Done,
-}
 
 /// A response body read straight from its connection; the connection returns to `pool` when
 /// the body has been read to its end and the connection may carry another request.
@@ -180,7 +171,7 @@ impl UpstreamBody {
             keep_alive: head.keep_alive,
             pool,
         };
-        if matches!(body.remaining, Remaining::Done) {
+        if body.remaining.is_done() {
             body.finish();
         }
         body
@@ -217,37 +208,19 @@ impl http_body::Body for UpstreamBody {
             let Some(conn) = this.conn.as_mut() else {
                 return Poll::Ready(None);
             };
-            match &mut this.remaining {
-                Remaining::Done => {
+            match this.remaining.next(&mut conn.buf) {
+                Ok(Next::Data(data)) => {
+                    if this.remaining.is_done() {
+                        this.finish();
+                    }
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Ok(Next::Done) => {
                     this.finish();
                     return Poll::Ready(None);
                 }
-                Remaining::Length(left) if !conn.buf.is_empty() => {
-                    let take = conn
-                        .buf
-                        .len()
-                        .min(usize::try_from(*left).unwrap_or(usize::MAX));
-                    *left -= take as u64;
-                    let data = conn.buf.split_to(take).freeze();
-                    if *left == 0 {
-                        this.finish();
-                    }
-                    return Poll::Ready(Some(Ok(Frame::data(data))));
-                }
-                Remaining::Chunked(decoder) => match decoder.decode(&mut conn.buf) {
-                    Ok(Decoded::Data(data)) => return Poll::Ready(Some(Ok(Frame::data(data)))),
-                    Ok(Decoded::Done) => {
-                        this.finish();
-                        return Poll::Ready(None);
-                    }
-                    Ok(Decoded::NeedMore) => {}
-                    Err(reason) => return this.fail(reason),
-                },
-                Remaining::Close if !conn.buf.is_empty() => {
-                    let data = conn.buf.split().freeze();
-                    return Poll::Ready(Some(Ok(Frame::data(data))));
-                }
-                Remaining::Length(_) | Remaining::Close => {}
+                Ok(Next::NeedMore) => {}
+                Err(reason) => return this.fail(reason),
             }
             match ready!(conn.poll_fill(cx)) {
                 Ok(0) if matches!(this.remaining, Remaining::Close) => {
@@ -266,14 +239,10 @@ impl http_body::Body for UpstreamBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.remaining, Remaining::Done)
+        self.remaining.is_done()
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self.remaining {
-            Remaining::Length(left) => SizeHint::with_exact(left),
-            Remaining::Done => SizeHint::with_exact(0),
-            _ => SizeHint::default(),
-        }
+        self.remaining.size_hint()
     }
 }

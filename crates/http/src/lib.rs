@@ -15,6 +15,7 @@ mod error;
 mod exchange;
 mod form;
 mod forward;
+mod framing;
 mod h1;
 mod headers;
 mod json_mask;

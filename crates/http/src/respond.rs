@@ -45,9 +45,14 @@ where
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
     let exact = body.size_hint().exact();
-    let declared = crate::h1::content_length(&parts.headers, "response")
-        .ok()
-        .flatten();
+    // The length the headers declare matters only for HEAD and for a streamed body.
+    let declared = if to_head || exact.is_none() {
+        crate::h1::content_length(&parts.headers, "response")
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
     let (delimit, length) = match (bodiless, exact, declared) {
         (true, _, _) => (Delimit::None, None),
         // A response to HEAD says how long the body would have been.

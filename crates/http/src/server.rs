@@ -4,9 +4,10 @@
 //! from the one buffer. HTTP/2 stays with hyper (see the listener).
 
 use crate::HttpError;
+use crate::framing::{self, Remaining};
 use crate::h1::{self, MAX_HEADERS};
 use crate::listener::HttpGateway;
-use crate::server_body::{Remaining, RequestBody};
+use crate::server_body::RequestBody;
 use crate::session::ClientConn;
 use bytes::{Bytes, BytesMut};
 use http::{Method, Request, StatusCode, Uri, Version, header};
@@ -35,10 +36,7 @@ pub struct ServerConn<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
     /// Reads more into the buffer; `Ok(0)` is the end of the stream.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        tokio_util::io::poll_read_buf(std::pin::Pin::new(&mut self.io), cx, &mut self.buf)
+        framing::poll_fill(&mut self.io, &mut self.buf, READ_CHUNK, cx)
     }
 
     async fn fill(&mut self) -> std::io::Result<usize> {
@@ -48,7 +46,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
 
 /// Where a connection waits while no request body holds it, and whoever waits for it to come
 /// back.
-pub struct Slot<S>(Arc<Mutex<Held<S>>>);
+pub struct Slot<S>(Mutex<Held<S>>);
 
 /// What a [`Slot`] holds.
 pub struct Held<S> {
@@ -59,20 +57,12 @@ pub struct Held<S> {
 impl<S> Slot<S> {
     /// An empty slot.
     pub(crate) fn new() -> Self {
-        Slot(Arc::new(Mutex::new(Held {
+        Slot(Mutex::new(Held {
             conn: None,
             waiter: None,
-        })))
+        }))
     }
-}
 
-impl<S> Clone for Slot<S> {
-    fn clone(&self) -> Self {
-        Slot(self.0.clone())
-    }
-}
-
-impl<S> Slot<S> {
     fn lock(&self) -> MutexGuard<'_, Held<S>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -102,7 +92,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Slot<S> {
             return Poll::Pending;
         };
         loop {
-            if !matches!(conn.remaining, Remaining::Done) || conn.buf.len() > limit {
+            if !conn.remaining.is_done() || conn.buf.len() > limit {
                 return Poll::Pending;
             }
             match conn.poll_fill(cx) {
@@ -185,7 +175,7 @@ where
         c.owe_continue = owe_continue;
         let body = RequestBody {
             conn: Some(c),
-            slot: slot.clone(),
+            slot: &slot,
         };
         let exchange = crate::exchange::handle(
             gateway.clone(),
@@ -218,11 +208,11 @@ where
             return Ok(Served::Closed);
         };
         // A body left unread cannot be skipped safely: the connection ends after this answer.
-        let keep_alive = keep_alive && matches!(c.remaining, Remaining::Done);
+        let keep_alive = keep_alive && c.remaining.is_done();
         let kept =
             crate::respond::write(&mut c, response, to_head, version, keep_alive, idle).await?;
         if !kept {
-            if !matches!(c.remaining, Remaining::Done) {
+            if !c.remaining.is_done() {
                 crate::respond::linger(&mut c).await;
             }
             return Ok(Served::Closed);
@@ -301,7 +291,7 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
         _ => !h1::connection_lists(&headers, "close"),
     };
     let owe_continue = version == Version::HTTP_11
-        && !matches!(remaining, Remaining::Done)
+        && !remaining.is_done()
         && headers
             .get(header::EXPECT)
             .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"));

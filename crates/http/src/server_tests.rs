@@ -80,7 +80,7 @@ async fn a_body_is_read_after_100_continue_and_the_next_request_stays_in_the_buf
     let slot = Slot::new();
     let body = RequestBody {
         conn: Some(c),
-        slot: slot.clone(),
+        slot: &slot,
     }
     .collect()
     .await
@@ -107,7 +107,7 @@ async fn a_body_cut_short_leaves_the_connection_unusable() {
     let slot = Slot::new();
     let body = RequestBody {
         conn: Some(c),
-        slot: slot.clone(),
+        slot: &slot,
     };
     let error = body.collect().await.err().unwrap();
     assert!(error.to_string().contains("mid-body"), "{error}");

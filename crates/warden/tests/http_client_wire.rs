@@ -172,18 +172,7 @@ async fn a_client_that_leaves_while_held_for_review_cancels_its_request() {
         "DELETE /c/llm/v1/files/file-9 HTTP/1.1\r\nHost: w\r\nAuthorization: Bearer {careful}\r\n\r\n"
     );
     tcp.write_all(request.as_bytes()).await.unwrap();
-    let review = loop {
-        let pending = h
-            .gateway
-            .reviews
-            .list(&warden_store::ReviewFilter::default())
-            .await
-            .unwrap();
-        if let Some(r) = pending.into_iter().find(|r| r.payload.contains("file-9")) {
-            break r;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let review = h.pending_review("file-9").await;
     // The caller gives up; then the request is approved, within the hold's 3 s.
     drop(tcp);
     tokio::time::sleep(Duration::from_millis(200)).await;

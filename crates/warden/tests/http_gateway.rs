@@ -387,18 +387,7 @@ async fn reviews_answer_202_then_run_the_approved_request_once() {
                 .await
         })
     };
-    let review = loop {
-        let pending = h
-            .gateway
-            .reviews
-            .list(&warden_store::ReviewFilter::default())
-            .await
-            .unwrap();
-        if let Some(r) = pending.into_iter().find(|r| r.payload.contains("file-7")) {
-            break r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let review = h.pending_review("file-7").await;
     h.gateway
         .reviews
         .vote(&approver_identity, review.id, true, None)

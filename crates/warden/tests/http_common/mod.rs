@@ -200,6 +200,23 @@ impl HttpHarness {
         );
     }
 
+    /// The review whose payload holds `needle`, once it exists (within 10 s).
+    pub async fn pending_review(&self, needle: &str) -> warden_core::review::Review {
+        for _ in 0..500 {
+            let pending = self
+                .gateway
+                .reviews
+                .list(&warden_store::ReviewFilter::default())
+                .await
+                .unwrap();
+            if let Some(review) = pending.into_iter().find(|r| r.payload.contains(needle)) {
+                return review;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("no review holds {needle:?}");
+    }
+
     /// `protocol_error` audit events: requests refused before policy decided.
     pub async fn protocol_errors(&self) -> Vec<serde_json::Value> {
         self.audit(warden_store::AuditFilter {
