@@ -23,9 +23,17 @@
 #   BENCH_PERF=1                record a perf profile (call graphs) of Warden during its runs, kept in
 #                               the temp dir as perf-rROUND.data (implies BENCH_KEEP=1)
 #   BENCH_PERF_FREQ=299         perf sampling frequency (Hz)
+#   BENCH_SYSCALLS=1            system calls of each proxy (nginx: its workers too) per 1000 requests,
+#                               by name (perf's syscall tracepoints), kept as syscalls-rROUND-TARGET.txt
+#                               (implies BENCH_KEEP=1)
 #   BENCH_TASKS=1               per-thread CPU time (user, sys ticks) and context switches of each
 #                               proxy (nginx: its worker processes too) per 1000 requests, and the
 #                               whole machine's, kept as tasks-rROUND-TARGET.txt (implies BENCH_KEEP=1)
+#   BENCH_CALLGRIND=1           run the gateways under valgrind's callgrind, counting instructions only
+#                               while wrk runs through them (from 2 s after it starts to 1 s before it
+#                               ends), and print instructions per request for each (implies
+#                               BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact
+#                               and unmoved by the machine's drift; throughput under valgrind is not.
 #   BENCH_WARDEN_BIN            use this binary instead of building it
 #   BENCH_B_BIN, BENCH_B_ENV    add a second gateway, "warden-b", run in every round like the others:
 #                               another binary (an A/B of two builds) and/or VAR=VALUE words for its
@@ -49,12 +57,16 @@ BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_PERF=${BENCH_PERF:-0}
 BENCH_PERF_FREQ=${BENCH_PERF_FREQ:-299}
 BENCH_TASKS=${BENCH_TASKS:-0}
+BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
+BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
 if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_TASKS" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_SYSCALLS" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_CALLGRIND" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -78,6 +90,11 @@ NGINX=$(command -v nginx || true)
 for tool in wrk python3 setpriv timeout; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-test-deps.sh"
 done
+if [ "$BENCH_CALLGRIND" = 1 ]; then
+  for tool in valgrind callgrind_control; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: apt-get install valgrind"
+  done
+fi
 WRK=$(command -v wrk)
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -328,7 +345,10 @@ EOF
   export "$key_var=$WARDEN_API_KEY"
   printf 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("%s")\n' "$key_var" >"$WORK/$name/auth.lua"
   log "starting $name on 127.0.0.1:$port (policy, audit, masking: $BENCH_DETECTORS)${*:+; environment: $*}"
-  env "$@" RUST_LOG="${RUST_LOG:-warn}" "$bin" gateway --config "$WORK/$name/warden.toml" \
+  local launcher=()
+  [ "$BENCH_CALLGRIND" = 1 ] && launcher=(valgrind --tool=callgrind --instr-atstart=no
+    "--callgrind-out-file=$WORK/$name/callgrind.out")
+  env "$@" RUST_LOG="${RUST_LOG:-warn}" "${launcher[@]}" "$bin" gateway --config "$WORK/$name/warden.toml" \
     >"$WORK/$name/warden.log" 2>&1 &
   STARTED_PID=$!
   STARTED_PORT=$port
@@ -463,7 +483,20 @@ run_one() {   # run_one ROUND POSITION TARGET
     perf_record "$pid" "$BENCH_T" "$WORK/perf-r$round.data" "$WORK/logs/perf-r$round.log" &
     perf_pid=$!
   fi
+  local syscalls_pid="" syscalls_file="$WORK/syscalls-r$round-$target.txt"
+  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then
+    syscalls_start "$pid" "$BENCH_T" "$syscalls_file" &
+    syscalls_pid=$!
+  fi
+  local callgrind_pid=""
+  if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
+    (sleep 2 && callgrind_control -i on "$pid" >/dev/null \
+      && sleep $((BENCH_T > 3 ? BENCH_T - 3 : 1)) && callgrind_control -i off "$pid" >/dev/null) &
+    callgrind_pid=$!
+  fi
   wrk_run "$logfile" "$BENCH_T" "$url" "$script" || rc=$?
+  [ -z "$callgrind_pid" ] || wait "$callgrind_pid" || log "  callgrind_control failed for $target"
+  [ -z "$syscalls_pid" ] || wait "$syscalls_pid" || log "  perf stat (system calls) failed for $target"
   [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed: see $WORK/logs/perf-r$round.log"
   [ "$pid" = - ] || after=$(cpu_ticks "$pid")
   local rps requests non2xx socket p50 p99 cpu=""
@@ -488,6 +521,7 @@ run_one() {   # run_one ROUND POSITION TARGET
   [ "$socket" -eq 0 ] || log "  round $round $target: $socket socket errors (see $logfile)"
   echo "$round,$position,$target,$rc,$rps,$requests,$non2xx,$socket,$p50,$p99,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$requests"; fi
+  if [ -n "$syscalls_pid" ]; then syscalls_report "$syscalls_file" "$requests"; fi
 }
 
 if [ "$BENCH_WARMUP" -gt 0 ]; then
@@ -516,3 +550,13 @@ echo "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$WRK" -v 2>&1 | head 
 echo "wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_T}s, GET of a ${#BODY}-byte JSON body, keep-alive, over TCP loopback without TLS; nginx worker_processes $BENCH_NGINX_WORKERS"
 [ -n "$WARDEN" ] && echo "Warden: policy, audit and masking on (detectors: $BENCH_DETECTORS)"
 python3 "$ROOT/scripts/bench/summarize_http.py" "$RESULTS"
+if [ "$BENCH_CALLGRIND" = 1 ] && [ -n "$WARDEN_PID" ]; then
+  # callgrind writes its profile when the gateway exits.
+  stop_pid warden "$WARDEN_PID" TERM
+  profiles=("$WORK/warden/callgrind.out")
+  if [ -n "$B_PID" ]; then
+    stop_pid warden-b "$B_PID" TERM
+    profiles+=("$WORK/warden-b/callgrind.out")
+  fi
+  python3 "$ROOT/scripts/bench/callgrind_summary.py" --http "${profiles[@]}"
+fi

@@ -29,6 +29,8 @@
 #                           TPS figures are not comparable (implies BENCH_KEEP=1)
 #   BENCH_STAT=1            perf stat (CPU time, context switches, migrations, page faults) of each
 #                           proxy during its runs, kept as stat-MODE-rROUND-TARGET.txt (implies BENCH_KEEP=1)
+#   BENCH_SYSCALLS=1        system calls of each proxy per 1000 transactions, by name (perf's
+#                           syscall tracepoints), kept as syscalls-MODE-rROUND-TARGET.txt (implies BENCH_KEEP=1)
 #   BENCH_TASKS=1           per-thread CPU time (user, sys ticks) and context switches (voluntary,
 #                           involuntary) of each proxy during its runs, per 1000 transactions, kept
 #                           as tasks-MODE-rROUND-TARGET.txt with the whole machine's context switches
@@ -66,6 +68,7 @@ BENCH_STRACE=${BENCH_STRACE:-0}
 BENCH_STAT=${BENCH_STAT:-0}
 BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 BENCH_TASKS=${BENCH_TASKS:-0}
+BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
@@ -75,6 +78,7 @@ if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
 [ "$BENCH_STAT" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_CALLGRIND" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_TASKS" = 1 ] && BENCH_KEEP=1
+[ "$BENCH_SYSCALLS" = 1 ] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 export CARGO_TERM_COLOR=never
 
@@ -418,6 +422,11 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
       -o "$WORK/stat-$mode-r$round-$target.txt" -- sleep "$BENCH_T" >/dev/null 2>&1 &
     stat_pid=$!
   fi
+  local syscalls_pid="" syscalls_file="$WORK/syscalls-$mode-r$round-$target.txt"
+  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then
+    syscalls_start "$pid" "$BENCH_T" "$syscalls_file" &
+    syscalls_pid=$!
+  fi
   local callgrind_pid=""
   if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
     (sleep 2 && callgrind_control -i on "$pid" >/dev/null \
@@ -432,6 +441,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   wait "$CLIENT_PID" || rc=$?
   [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed for $target: see $WORK/logs"
   [ -z "$stat_pid" ] || wait "$stat_pid" || log "  perf stat failed for $target"
+  [ -z "$syscalls_pid" ] || wait "$syscalls_pid" || log "  perf stat (system calls) failed for $target"
   [ -z "$callgrind_pid" ] || wait "$callgrind_pid" || log "  callgrind_control failed for $target"
   if [ -n "$strace_pid" ]; then
     kill -INT "$strace_pid" 2>/dev/null || true
@@ -457,6 +467,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   fi
   echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T,$user" >>"$RESULTS"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$txns"; fi
+  if [ -n "$syscalls_pid" ]; then syscalls_report "$syscalls_file" "$txns"; fi
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round

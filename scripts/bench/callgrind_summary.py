@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Instructions per SQL statement from a callgrind profile of Warden (BENCH_CALLGRIND=1).
+"""Instructions per SQL statement or HTTP request from a callgrind profile of Warden
+(BENCH_CALLGRIND=1 of scripts/bench-pg.sh or scripts/bench-http.sh).
 
-Usage: callgrind_summary.py FILE...
+Usage: callgrind_summary.py [--http] FILE...
 
-Reads each callgrind output file (instrumentation switched on only while pgbench ran), counts
-the statements as the calls of the relay's `inflight` (once per statement forwarded, in every
-query mode), and prints the instructions per
-statement: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
+Reads each callgrind output file (instrumentation switched on only while pgbench or wrk ran),
+counts the statements as the calls of the relay's `inflight` (once per statement forwarded, in
+every query mode), or with --http the requests as the calls of the server's `parse_head` (once
+per request head), and prints the instructions per unit: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
 in software under callgrind and is several times dearer than on the real CPU), and the
 functions with the most instructions of their own.
 """
@@ -60,31 +61,38 @@ def parse(path):
     return total or sum(own.values()), own, calls
 
 
-def report(path):
+def is_unit(name, http):
+    """Whether a call of `name` is one statement (PostgreSQL) or one request (HTTP)."""
+    if http:
+        return name == "warden_http::server::parse_head"
+    return name.startswith("warden_pg::session::Relay") and name.endswith("::inflight")
+
+
+def report(path, http):
     total, own, calls = parse(path)
-    statements = sum(
-        n
-        for name, n in calls.items()
-        if name.startswith("warden_pg::session::Relay") and name.endswith("::inflight")
-    )
+    unit = "request" if http else "statement"
+    statements = sum(n for name, n in calls.items() if is_unit(name, http))
     print(f"{path}:")
     if not statements:
-        print("  no statements forwarded while instrumentation was on")
+        print(f"  no {unit}s forwarded while instrumentation was on")
         return
     sha = sum(n for name, n in own.items() if "sha2::sha256" in name)
-    print(f"  statements: {statements}")
-    print(f"  instructions per statement: {total / statements:,.0f}")
+    print(f"  {unit}s: {statements}")
+    print(f"  instructions per {unit}: {total / statements:,.0f}")
     print(f"  without SHA-256: {(total - sha) / statements:,.0f} (SHA-256 {sha / statements:,.0f})")
-    print("  most instructions of their own, per statement:")
+    print(f"  most instructions of their own, per {unit}:")
     for name, n in sorted(own.items(), key=lambda item: -item[1])[:15]:
         print(f"    {n / statements:8,.0f}  {name[:110]}")
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    http = "--http" in args
+    paths = [arg for arg in args if arg != "--http"]
+    if not paths:
         sys.exit(__doc__)
-    for path in sys.argv[1:]:
-        report(path)
+    for path in paths:
+        report(path, http)
 
 
 if __name__ == "__main__":

@@ -87,3 +87,30 @@ tasks_after() {
   fi
   rm -f "$file.before" "$file.after" "$file.machine"
 }
+
+# syscalls_start PID SECONDS FILE: counts every system call PID's threads (and its child
+# processes') enter for SECONDS with perf's syscall tracepoints; run in the background and wait.
+syscalls_start() {
+  local pids
+  pids=$(echo "$1" $(pgrep -P "$1" 2>/dev/null) | tr ' ' ',')
+  perf stat -x, -e 'syscalls:sys_enter_*' -p "$pids" -o "$3.raw" -- sleep "$2" >/dev/null 2>&1
+}
+
+# syscalls_report FILE UNITS: writes FILE, the system calls counted into FILE.raw per 1000 UNITS
+# (transactions, requests), most frequent first, and the total.
+syscalls_report() {
+  local file=$1 units=$2
+  if [ -n "$units" ] && [ "$units" -gt 0 ] && [ -s "$file.raw" ]; then
+    awk -F, -v units="$units" '
+      $3 ~ /^syscalls:sys_enter_/ && $1 ~ /^[0-9]+$/ && $1 > 0 {
+        name = $3; sub(/^syscalls:sys_enter_/, "", name)
+        per[name] = $1 * 1000 / units; total += per[name]
+      }
+      END {
+        for (n in per) printf "%10.1f %s\n", per[n], n | "sort -rn"
+        close("sort -rn")
+        printf "%10.1f total per 1000\n", total
+      }' "$file.raw" >"$file"
+  fi
+  rm -f "$file.raw"
+}

@@ -5,7 +5,7 @@
 
 use crate::HttpError;
 use crate::framing::{self, Remaining};
-use crate::h1::{self, MAX_HEADERS};
+use crate::h1;
 use crate::listener::HttpGateway;
 use crate::server_body::RequestBody;
 use crate::session::ClientConn;
@@ -251,9 +251,9 @@ where
 
 /// Takes one request head off the front of `buf` if it is all there.
 fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut slots);
-    let len = match request.parse(buf) {
+    let mut slots = h1::header_slots();
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(buf, &mut slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(error) => return Err(format!("malformed request head: {error}")),
@@ -267,11 +267,11 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
     let target = request.path.unwrap_or_default();
     let target_start = target.as_ptr() as usize - buf.as_ptr() as usize;
     let target_span = target_start..target_start + target.len();
-    let (spans, count) = h1::spans(buf, request.headers);
+    let spans = h1::spans(buf, request.headers);
     let head = buf.split_to(len).freeze();
     let uri = Uri::from_maybe_shared(head.slice(target_span))
         .map_err(|e| format!("malformed request target: {e}"))?;
-    let headers = h1::header_map(&head, &spans[..count], "request")?;
+    let headers = h1::header_map(&head, &spans, "request")?;
     let remaining = if headers.contains_key(header::TRANSFER_ENCODING) {
         if headers.contains_key(header::CONTENT_LENGTH) {
             return Err("the request has both Transfer-Encoding and Content-Length".into());
