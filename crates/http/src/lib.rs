@@ -10,6 +10,7 @@ mod chunked;
 mod client;
 mod completion;
 mod content;
+mod date;
 mod deltas;
 mod error;
 mod exchange;

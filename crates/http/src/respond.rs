@@ -8,6 +8,7 @@ use http::header::{self, HeaderName};
 use http::{Response, StatusCode, Version};
 use http_body::Body as _;
 use http_body_util::BodyExt;
+use std::io::Write as _;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -80,11 +81,13 @@ where
             out.extend_from_slice(b"\r\n");
         }
     }
+    if !parts.headers.contains_key(header::DATE) {
+        crate::date::write_header(out);
+    }
     match (&delimit, length) {
         (Delimit::Length, Some(length)) => {
             out.extend_from_slice(b"content-length: ");
-            out.extend_from_slice(length.to_string().as_bytes());
-            out.extend_from_slice(b"\r\n");
+            let _ = write!(out, "{length}\r\n");
         }
         (Delimit::Chunked, _) if !to_head => {
             out.extend_from_slice(b"transfer-encoding: chunked\r\n");
@@ -157,14 +160,17 @@ where
 {
     let body = format!("warden: {message}\n");
     c.out.clear();
-    c.out.extend_from_slice(
-        format!(
-            "HTTP/1.1 {} {}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            status.as_str(),
-            status.canonical_reason().unwrap_or(""),
-            body.len()
-        )
-        .as_bytes(),
+    let _ = write!(
+        c.out,
+        "HTTP/1.1 {} {}\r\n",
+        status.as_str(),
+        status.canonical_reason().unwrap_or("")
+    );
+    crate::date::write_header(&mut c.out);
+    let _ = write!(
+        c.out,
+        "content-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
     );
     let _ = send(c, idle).await;
     linger(c).await;

@@ -116,7 +116,8 @@ async fn a_body_cut_short_leaves_the_connection_unusable() {
 }
 
 /// Writes `response` as the answer to a request of `version` (HEAD if `to_head`); returns
-/// what the client received and whether the connection stays open.
+/// what the client received, without the `date` field the writer adds (checked to be there
+/// once and well-formed), and whether the connection stays open.
 async fn written(
     response: Response<body::Body>,
     to_head: bool,
@@ -137,7 +138,38 @@ async fn written(
     drop(c);
     let mut wire = String::new();
     client.read_to_string(&mut wire).await.unwrap();
-    (wire, kept)
+    (without_date(&wire), kept)
+}
+
+#[tokio::test]
+async fn a_response_keeps_its_own_date() {
+    let mut dated = Response::new(body::full("x"));
+    dated
+        .headers_mut()
+        .insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+    let (wire, _) = written(dated, false, Version::HTTP_11).await;
+    assert_eq!(wire, "HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nx");
+}
+
+/// `wire` without its one `date` field, which must look like `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn without_date(wire: &str) -> String {
+    let start = wire.find("\r\ndate: ").expect("a date field") + 2;
+    if wire[start..].starts_with("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n") {
+        // The response's own, not the writer's: nothing else may follow it.
+        let rest = wire.replacen("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", "", 1);
+        assert!(!rest.contains("\r\ndate: "), "one date field: {wire}");
+        return rest;
+    }
+    let end = start + wire[start..].find("\r\n").unwrap() + 2;
+    let value = &wire[start + "date: ".len()..end - 2];
+    assert_eq!(value.len(), 29, "{value}");
+    assert!(
+        value.ends_with(" GMT") && value.as_bytes()[3] == b',',
+        "{value}"
+    );
+    let rest = format!("{}{}", &wire[..start], &wire[end..]);
+    assert!(!rest.contains("\r\ndate: "), "one date field: {wire}");
+    rest
 }
 
 use http::Response;

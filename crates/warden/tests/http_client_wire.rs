@@ -80,9 +80,11 @@ async fn the_http1_server_handles_what_clients_send() {
     );
     tcp.write_all(pipelined.as_bytes()).await.unwrap();
     let mut pending = Vec::new();
-    let (status, _, body) = response(&mut tcp, &mut pending).await;
+    let (status, head, body) = response(&mut tcp, &mut pending).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert_eq!(echoed(&body)["path"], "/echo/one");
+    // One Date: the upstream's, or Warden's when the upstream sent none.
+    assert_eq!(head.matches("\r\ndate: ").count(), 1, "{head}");
     let (status, _, body) = response(&mut tcp, &mut pending).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
     let two = echoed(&body);
@@ -146,6 +148,8 @@ async fn the_http1_server_handles_what_clients_send() {
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.starts_with(&format!("HTTP/1.1 {want} ")), "{answer}");
         assert!(answer.contains("connection: close"), "{answer}");
+        // Warden's own answers carry a Date (RFC 9110 §6.6.1).
+        assert!(answer.contains("\r\ndate: ") && answer.contains(" GMT\r\n"), "{answer}");
     }
     assert_eq!(h.upstream_requests().len(), 4);
 
