@@ -429,8 +429,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   fi
   local callgrind_pid=""
   if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
-    (sleep 2 && callgrind_control -i on "$pid" >/dev/null \
-      && sleep $((BENCH_T > 3 ? BENCH_T - 3 : 1)) && callgrind_control -i off "$pid" >/dev/null) &
+    callgrind_window "$pid" "$BENCH_T" &
     callgrind_pid=$!
   fi
   local strace_pid=""

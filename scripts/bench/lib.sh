@@ -114,3 +114,11 @@ syscalls_report() {
   fi
   rm -f "$file.raw"
 }
+
+# callgrind_window PID SECONDS: counts PID's instructions (it runs under callgrind with
+# --instr-atstart=no) from 2 s into a run of SECONDS to 1 s before its end, away from the
+# client's start-up and wind-down; run in the background and wait.
+callgrind_window() {
+  sleep 2 && callgrind_control -i on "$1" >/dev/null \
+    && sleep $(($2 > 3 ? $2 - 3 : 1)) && callgrind_control -i off "$1" >/dev/null
+}
