@@ -483,19 +483,10 @@ run_one() {   # run_one ROUND POSITION TARGET
     perf_record "$pid" "$BENCH_T" "$WORK/perf-r$round.data" "$WORK/logs/perf-r$round.log" &
     perf_pid=$!
   fi
-  local syscalls_pid="" syscalls_file="$WORK/syscalls-r$round-$target.txt"
-  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then
-    syscalls_start "$pid" "$BENCH_T" "$syscalls_file" &
-    syscalls_pid=$!
-  fi
-  local callgrind_pid=""
-  if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
-    callgrind_window "$pid" "$BENCH_T" &
-    callgrind_pid=$!
-  fi
+  local syscalls_file="$WORK/syscalls-r$round-$target.txt"
+  counters_start "$pid" "$target" "$syscalls_file"
   wrk_run "$logfile" "$BENCH_T" "$url" "$script" || rc=$?
-  [ -z "$callgrind_pid" ] || wait "$callgrind_pid" || log "  callgrind_control failed for $target"
-  [ -z "$syscalls_pid" ] || wait "$syscalls_pid" || log "  perf stat (system calls) failed for $target"
+  counters_wait "$target"
   [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed: see $WORK/logs/perf-r$round.log"
   [ "$pid" = - ] || after=$(cpu_ticks "$pid")
   local rps requests non2xx socket p50 p99 cpu=""
@@ -520,7 +511,7 @@ run_one() {   # run_one ROUND POSITION TARGET
   [ "$socket" -eq 0 ] || log "  round $round $target: $socket socket errors (see $logfile)"
   echo "$round,$position,$target,$rc,$rps,$requests,$non2xx,$socket,$p50,$p99,$cpu,$CLK_TCK,$BENCH_T" >>"$RESULTS"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$requests"; fi
-  if [ -n "$syscalls_pid" ]; then syscalls_report "$syscalls_file" "$requests"; fi
+  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then syscalls_report "$syscalls_file" "$requests"; fi
 }
 
 if [ "$BENCH_WARMUP" -gt 0 ]; then

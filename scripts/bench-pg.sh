@@ -422,16 +422,8 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
       -o "$WORK/stat-$mode-r$round-$target.txt" -- sleep "$BENCH_T" >/dev/null 2>&1 &
     stat_pid=$!
   fi
-  local syscalls_pid="" syscalls_file="$WORK/syscalls-$mode-r$round-$target.txt"
-  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then
-    syscalls_start "$pid" "$BENCH_T" "$syscalls_file" &
-    syscalls_pid=$!
-  fi
-  local callgrind_pid=""
-  if [ "$BENCH_CALLGRIND" = 1 ] && [[ "$target" == warden* ]]; then
-    callgrind_window "$pid" "$BENCH_T" &
-    callgrind_pid=$!
-  fi
+  local syscalls_file="$WORK/syscalls-$mode-r$round-$target.txt"
+  counters_start "$pid" "$target" "$syscalls_file"
   local strace_pid=""
   if [ "$BENCH_STRACE" = 1 ] && [ "$pid" != - ]; then
     strace -c -f -p "$pid" -o "$WORK/strace-$mode-r$round-$target.txt" &
@@ -440,8 +432,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   wait "$CLIENT_PID" || rc=$?
   [ -z "$perf_pid" ] || wait "$perf_pid" || log "  perf record failed for $target: see $WORK/logs"
   [ -z "$stat_pid" ] || wait "$stat_pid" || log "  perf stat failed for $target"
-  [ -z "$syscalls_pid" ] || wait "$syscalls_pid" || log "  perf stat (system calls) failed for $target"
-  [ -z "$callgrind_pid" ] || wait "$callgrind_pid" || log "  callgrind_control failed for $target"
+  counters_wait "$target"
   if [ -n "$strace_pid" ]; then
     kill -INT "$strace_pid" 2>/dev/null || true
     wait "$strace_pid" 2>/dev/null || true
@@ -466,7 +457,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   fi
   echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T,$user" >>"$RESULTS"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$txns"; fi
-  if [ -n "$syscalls_pid" ]; then syscalls_report "$syscalls_file" "$txns"; fi
+  if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then syscalls_report "$syscalls_file" "$txns"; fi
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round

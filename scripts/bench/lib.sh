@@ -122,3 +122,26 @@ callgrind_window() {
   sleep 2 && callgrind_control -i on "$1" >/dev/null \
     && sleep $(($2 > 3 ? $2 - 3 : 1)) && callgrind_control -i off "$1" >/dev/null
 }
+
+# counters_start PID TARGET SYSCALLS_FILE: in the background for one run of BENCH_T seconds,
+# the counters asked for: system calls (BENCH_SYSCALLS=1, any proxy) and callgrind's window
+# (BENCH_CALLGRIND=1, the Warden gateways); counters_wait TARGET waits for them.
+COUNTER_PIDS=()
+counters_start() {
+  COUNTER_PIDS=()
+  if [ "${BENCH_SYSCALLS:-0}" = 1 ] && [ "$1" != - ]; then
+    syscalls_start "$1" "$BENCH_T" "$3" &
+    COUNTER_PIDS+=("$!")
+  fi
+  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [[ "$2" == warden* ]]; then
+    callgrind_window "$1" "$BENCH_T" &
+    COUNTER_PIDS+=("$!")
+  fi
+}
+counters_wait() {
+  local counter
+  for counter in "${COUNTER_PIDS[@]}"; do
+    wait "$counter" || log "  a counter (perf stat or callgrind_control) failed for $1"
+  done
+  COUNTER_PIDS=()
+}

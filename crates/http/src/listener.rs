@@ -174,10 +174,11 @@ impl HttpGateway {
         } else if config.allow_plaintext_loopback && peer.ip().is_loopback() {
             self.clone().serve_http1(tcp, conn.clone()).await
         } else {
-            let mut tcp = tcp;
-            let _ = tokio::io::AsyncWriteExt::write_all(
-                &mut tcp,
-                b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 47\r\n\r\nwarden: this listener requires TLS (use https)\n",
+            crate::server::refuse(
+                tcp,
+                http::StatusCode::BAD_REQUEST,
+                "this listener requires TLS (use https)",
+                HANDSHAKE_TIMEOUT,
             )
             .await;
             Ok(())

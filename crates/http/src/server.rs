@@ -34,6 +34,17 @@ pub struct ServerConn<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
+    /// A connection whose first `read` bytes are already taken off `io`.
+    pub(crate) fn new(io: S, read: BytesMut) -> Self {
+        ServerConn {
+            io,
+            buf: read,
+            remaining: Remaining::Done,
+            owe_continue: false,
+            out: Vec::with_capacity(4096),
+        }
+    }
+
     /// Reads more into the buffer; `Ok(0)` is the end of the stream.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
         framing::poll_fill(&mut self.io, &mut self.buf, READ_CHUNK, cx)
@@ -130,6 +141,16 @@ enum NoHead {
     Http2,
 }
 
+/// Answers a connection that cannot be served at all (plaintext on a TLS-only listener) with
+/// Warden's refusal, then closes it.
+pub async fn refuse<S>(io: S, status: StatusCode, message: &str, idle: Duration)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut c = ServerConn::new(io, BytesMut::new());
+    crate::respond::refuse(&mut c, status, message, idle).await;
+}
+
 /// Serves HTTP/1.1 requests on `io` until the client or an error ends the connection.
 pub async fn serve<S>(
     gateway: Arc<HttpGateway>,
@@ -142,13 +163,7 @@ where
 {
     let max_head = gateway.settings.max_header_bytes.max(8192);
     let idle = gateway.settings.idle_timeout.0;
-    let mut c = ServerConn {
-        io,
-        buf: BytesMut::with_capacity(READ_CHUNK),
-        remaining: Remaining::Done,
-        owe_continue: false,
-        out: Vec::with_capacity(4096),
-    };
+    let mut c = ServerConn::new(io, BytesMut::with_capacity(READ_CHUNK));
     let slot = Slot::new();
     let mut first = true;
     loop {

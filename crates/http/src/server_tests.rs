@@ -7,13 +7,7 @@ use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 fn conn(io: DuplexStream, wire: &[u8]) -> ServerConn<DuplexStream> {
-    ServerConn {
-        io,
-        buf: BytesMut::from(wire),
-        remaining: Remaining::Done,
-        owe_continue: false,
-        out: Vec::new(),
-    }
+    ServerConn::new(io, BytesMut::from(wire))
 }
 
 fn head(wire: &[u8]) -> Result<Option<Head>, String> {

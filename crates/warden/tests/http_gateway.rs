@@ -589,6 +589,7 @@ async fn tls_with_http2_and_plaintext_refused_off_the_allowance() {
     // Without TLS, a listener that does not allow plaintext refuses before reading a request.
     let (status, body) = h
         .curl(&[
+            "-i",
             "-H",
             &auth(&agent),
             &format!("http://127.0.0.1:{}/c/llm/v1/models", tls.port()),
@@ -596,6 +597,8 @@ async fn tls_with_http2_and_plaintext_refused_off_the_allowance() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("requires TLS"), "{body}");
+    // Answered like every refusal of Warden's own, with a Date.
+    assert!(body.contains("\r\ndate: "), "{body}");
     // An unverifiable certificate is refused by the client (no silent downgrade).
     let (status, _) = h.curl(&["-H", &auth(&agent), &url]).await;
     assert_eq!(status, 0);
