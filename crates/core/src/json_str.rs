@@ -34,89 +34,142 @@ pub fn write_optional(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 /// Appends the escaped contents of a UTF-8 string, without quotes.
+///
+/// The output is sized up front for every byte being a two-byte escape (a control byte's
+/// six-byte `\u00XX` grows it by four more), so every step writes at fixed offsets. Each input
+/// word is stored whole; at each of its escapes the write position moves past the plain bytes
+/// before it, the escape overwrites what followed, and the rest of the word is stored again
+/// after the escape.
 fn write_contents(out: &mut Vec<u8>, b: &[u8]) {
-    let mut run = 0;
-    let mut i = 0;
-    while i < b.len() {
-        // Skip whole words that need no escape.
-        if let Some(word) = b.get(i..i + 8) {
-            let mut lanes = [0u8; 8];
-            lanes.copy_from_slice(word);
-            let flagged = needs_escape(u64::from_le_bytes(lanes));
-            if flagged == 0 {
-                i += 8;
-                continue;
-            }
-            let lane = (flagged.trailing_zeros() / 8) as usize;
-            if run == i {
-                // Right after an escape the run is the start of this word: copied as the whole
-                // word and cut back, which needs no copy call (quote-dense text is mostly this).
-                out.extend_from_slice(&lanes);
-                out.truncate(out.len() - 8 + lane);
-                run += lane;
-            }
-            i += lane;
-        }
-        let byte = b[i];
-        let Some(short) = escape(byte) else {
-            i += 1;
-            continue;
-        };
-        if run < i {
-            out.extend_from_slice(&b[run..i]);
-        }
-        write_escape(out, byte, short);
-        i += 1;
-        run = i;
+    // Most strings (names, paths, statements, short values) need no escape at all, and a
+    // sized output costs a fill: the run before the first escape is found first and copied.
+    let clean = clean_prefix(b);
+    out.extend_from_slice(&b[..clean]);
+    if clean < b.len() {
+        write_escaping(out, &b[clean..]);
     }
-    out.extend_from_slice(&b[run..]);
 }
 
-/// The high bit of each lane of `word` that holds `"`, `\` or a control byte (below 0x20).
+/// How many bytes at the start of `b` need no escape.
+fn clean_prefix(b: &[u8]) -> usize {
+    let mut words = b.chunks_exact(8);
+    let mut clean = 0;
+    for word in &mut words {
+        let flagged = needs_escape(word_of(word));
+        if flagged != 0 {
+            return clean + (flagged.trailing_zeros() / 8) as usize;
+        }
+        clean += 8;
+    }
+    for &byte in words.remainder() {
+        if is_special(byte) {
+            return clean;
+        }
+        clean += 1;
+    }
+    clean
+}
+
+/// Whether `byte` is written escaped: `"`, `\` or a control byte.
+fn is_special(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// The eight bytes of `word` (eight long) as a little-endian integer.
+fn word_of(word: &[u8]) -> u64 {
+    let mut lanes = [0u8; 8];
+    lanes.copy_from_slice(word);
+    u64::from_le_bytes(lanes)
+}
+
+/// [`write_contents`] of bytes that start with one to escape.
+fn write_escaping(out: &mut Vec<u8>, b: &[u8]) {
+    let base = out.len();
+    out.resize(base + 2 * b.len() + 8, 0);
+    let mut at = base; // next output byte
+    let mut words = b.chunks_exact(8);
+    for word in &mut words {
+        let mut rest = word_of(word);
+        let mut flagged = needs_escape(rest);
+        let mut left = 8; // bytes of the word not written yet, at the bottom of `rest`
+        loop {
+            out[at..at + 8].copy_from_slice(&rest.to_le_bytes());
+            if flagged == 0 {
+                at += left;
+                break;
+            }
+            let lane = (flagged.trailing_zeros() / 8) as usize;
+            at += lane;
+            at = put_escape(out, at, rest.to_le_bytes()[lane]);
+            // Drop the lanes up to and including the escaped one (two shifts: a shift by 64
+            // bits would overflow).
+            let shift = 8 * lane as u32;
+            rest = (rest >> shift) >> 8;
+            flagged = (flagged >> shift) >> 8;
+            left -= lane + 1;
+        }
+    }
+    for &byte in words.remainder() {
+        if is_special(byte) {
+            at = put_escape(out, at, byte);
+        } else {
+            out[at] = byte;
+            at += 1;
+        }
+    }
+    out.truncate(at);
+}
+
+/// The high bit of each lane of `word` that holds `"`, `\` or a control byte (below 0x20),
+/// exactly: no lane borrows from or carries into another.
 fn needs_escape(word: u64) -> u64 {
-    let quote = has_zero(word ^ (ONES * u64::from(b'"')));
-    let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
-    // A lane below 0x20 whose high bit is clear: subtracting 0x20 borrows into bit 7.
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    // A lane is zero when adding 0x7f to its low seven bits leaves bit 7 clear and bit 7 was
+    // clear to begin with.
+    let is_zero = |x: u64| !((x & !HIGHS).wrapping_add(ONES * 0x7f) | x) & HIGHS;
+    let quote = is_zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = is_zero(word ^ (ONES * u64::from(b'\\')));
+    // Below 0x20: bit 7 clear, and adding 0x60 to the low seven bits does not reach 0x80.
+    let control = !((word & !HIGHS).wrapping_add(ONES * 0x60) | word) & HIGHS;
     quote | backslash | control
 }
 
-/// The high bit of each lane of `word` that is zero (exact for the lowest flagged lane, which
-/// is the one used).
-fn has_zero(word: u64) -> u64 {
-    word.wrapping_sub(ONES) & !word & HIGHS
-}
-
-/// The short escape of `byte`, `Some(0)` for a control byte written as `\u00XX`, `None` when
-/// it is written as is.
-fn escape(byte: u8) -> Option<u8> {
-    match byte {
-        b'"' => Some(b'"'),
-        b'\\' => Some(b'\\'),
-        0x08 => Some(b'b'),
-        0x0c => Some(b'f'),
-        b'\n' => Some(b'n'),
-        b'\r' => Some(b'r'),
-        b'\t' => Some(b't'),
-        0..=0x1f => Some(0),
-        _ => None,
+/// Writes the escape of `byte` (one [`needs_escape`] flags) at `out[at..]` and returns the
+/// position after it.
+#[inline]
+fn put_escape(out: &mut Vec<u8>, at: usize, byte: u8) -> usize {
+    if byte != b'"' && byte != b'\\' {
+        return put_control_escape(out, at, byte);
     }
+    out[at..at + 2].copy_from_slice(&[b'\\', byte]);
+    at + 2
 }
 
-/// Writes the escape of `byte`, whose [`escape`] is `short`.
-fn write_escape(out: &mut Vec<u8>, byte: u8, short: u8) {
+/// Writes the escape of the control byte `byte`: its short form, or `\u00XX` after growing
+/// `out` by the four bytes its sizing did not count.
+#[cold]
+fn put_control_escape(out: &mut Vec<u8>, at: usize, byte: u8) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    match short {
-        0 => out.extend_from_slice(&[
-            b'\\',
-            b'u',
-            b'0',
-            b'0',
-            HEX[usize::from(byte >> 4)],
-            HEX[usize::from(byte & 0xf)],
-        ]),
-        short => out.extend_from_slice(&[b'\\', short]),
-    }
+    let short = match byte {
+        0x08 => b'b',
+        0x0c => b'f',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        _ => {
+            out.resize(out.len() + 4, 0);
+            out[at..at + 6].copy_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+            return at + 6;
+        }
+    };
+    out[at..at + 2].copy_from_slice(&[b'\\', short]);
+    at + 2
 }
 
 #[cfg(test)]
@@ -184,7 +237,26 @@ mod tests {
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
     }
 
+    #[test]
+    fn appends_after_what_the_buffer_already_holds() {
+        let mut out = b"{\"k\":".to_vec();
+        write_str(&mut out, "a\u{1}\"b");
+        out.push(b',');
+        write_str(&mut out, "\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}");
+        let expected = format!(
+            "{{\"k\":{},{}",
+            serde_json::to_string("a\u{1}\"b").expect("json"),
+            serde_json::to_string("\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}").expect("json"),
+        );
+        assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(s in "(?s).{0,80}") {
+            proptest::prop_assert_eq!(ours(&s), serde_json::to_string(&s).expect("serde_json"));
+        }
+
         #[test]
         fn any_text_is_written_as_serde_json_writes_it(
             s in "([a-z ]{0,20}|[\"\\\\\\n\\t\\u{0}-\\u{1f}é🎉]{0,3}){0,12}",
