@@ -5,25 +5,27 @@
 //! carrying one is refused rather than forwarded for the upstream to reinterpret.
 
 use crate::form::Form;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 /// The parameter or field name frameworks read a method override from.
 const METHOD_FIELD: &str = "_method";
 
 /// Headers that replace the method or path at some upstreams.
-const OVERRIDES: [&str; 5] = [
-    "x-http-method-override",
-    "x-http-method",
-    "x-method-override",
-    "x-original-url",
-    "x-rewrite-url",
+static OVERRIDES: [HeaderName; 5] = [
+    HeaderName::from_static("x-http-method-override"),
+    HeaderName::from_static("x-http-method"),
+    HeaderName::from_static("x-method-override"),
+    HeaderName::from_static("x-original-url"),
+    HeaderName::from_static("x-rewrite-url"),
 ];
 
-/// The first override header `headers` carries, if any.
+/// The first override header `headers` carries, if any: the request's few names are compared
+/// with the list (a lookup by name would hash each of the five).
 pub fn found(headers: &HeaderMap) -> Option<&'static str> {
     OVERRIDES
-        .into_iter()
-        .find(|name| headers.contains_key(*name))
+        .iter()
+        .find(|name| headers.keys().any(|key| key == *name))
+        .map(HeaderName::as_str)
 }
 
 /// What in the request line or form body overrides the method, if anything: a `_method`
