@@ -123,14 +123,35 @@ fn write_escaping(out: &mut Vec<u8>, b: &[u8]) {
 /// The high bit of each lane of `word` that holds `"`, `\` or a control byte (below 0x20),
 /// exactly: no lane borrows from or carries into another.
 fn needs_escape(word: u64) -> u64 {
-    // A lane is zero when adding 0x7f to its low seven bits leaves bit 7 clear and bit 7 was
-    // clear to begin with.
-    let is_zero = |x: u64| !((x & !HIGHS).wrapping_add(ONES * 0x7f) | x) & HIGHS;
-    let quote = is_zero(word ^ (ONES * u64::from(b'"')));
-    let backslash = is_zero(word ^ (ONES * u64::from(b'\\')));
+    let quote = zero_lanes(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_lanes(word ^ (ONES * u64::from(b'\\')));
     // Below 0x20: bit 7 clear, and adding 0x60 to the low seven bits does not reach 0x80.
     let control = !((word & !HIGHS).wrapping_add(ONES * 0x60) | word) & HIGHS;
     quote | backslash | control
+}
+
+/// The high bit of each lane of `word` that is zero, exactly: adding 0x7f to a lane's low
+/// seven bits leaves bit 7 clear only when they are zero, and bit 7 must be clear too.
+fn zero_lanes(word: u64) -> u64 {
+    !((word & !HIGHS).wrapping_add(ONES * 0x7f) | word) & HIGHS
+}
+
+/// The position of the first `"` or `\` in `b`: where the literal text of a JSON string
+/// stops (at its end or at an escape).
+pub fn string_stop(b: &[u8]) -> Option<usize> {
+    // Keys and most values stop within two words, found sooner a word at a time than by a
+    // vector search, which has a set-up of its own.
+    let mut words = b.chunks_exact(8);
+    for (k, word) in (&mut words).take(2).enumerate() {
+        let word = word_of(word);
+        let stops = zero_lanes(word ^ (ONES * u64::from(b'"')))
+            | zero_lanes(word ^ (ONES * u64::from(b'\\')));
+        if stops != 0 {
+            return Some(8 * k + (stops.trailing_zeros() / 8) as usize);
+        }
+    }
+    let from = (b.len() / 8).min(2) * 8;
+    memchr::memchr2(b'"', b'\\', &b[from..]).map(|n| from + n)
 }
 
 /// Writes the escape of `byte` (one [`needs_escape`] flags) at `out[at..]` and returns the
@@ -249,6 +270,26 @@ mod tests {
             serde_json::to_string("\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}").expect("json"),
         );
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+    }
+
+    #[test]
+    fn a_string_stops_at_its_first_quote_or_backslash() {
+        for len in 0..40 {
+            for stop in [b'"', b'\\'] {
+                for at in 0..=len {
+                    let mut b = vec![b'x'; len];
+                    if at < len {
+                        b[at] = stop;
+                        // A later stop never wins over the first.
+                        b.push(b'"');
+                    }
+                    let expected = if at < len { Some(at) } else { None };
+                    assert_eq!(string_stop(&b), expected, "len {len} at {at}");
+                }
+            }
+        }
+        // The bytes just above each stop byte, where a lane test can flag falsely.
+        assert_eq!(string_stop(b"#]#]#]#]#]#]#]#]#]#]"), None);
     }
 
     proptest::proptest! {

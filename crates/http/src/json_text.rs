@@ -191,7 +191,7 @@ fn string_end(input: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start + 1;
     let mut escaped = false;
     loop {
-        i += memchr::memchr2(b'"', b'\\', input.get(i..)?)?;
+        i += warden_core::json_str::string_stop(input.get(i..)?)?;
         if input[i] == b'"' {
             return Some((i + 1, escaped));
         }
