@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::body::{self, ChannelBody};
+use http::Response;
 use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
@@ -137,20 +138,30 @@ async fn written(
 
 #[tokio::test]
 async fn a_response_keeps_its_own_date() {
-    let mut dated = Response::new(body::full("x"));
-    dated
-        .headers_mut()
-        .insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+    let dated = full_with("x", &[("date", OWN_DATE)]);
     let (wire, _) = written(dated, false, Version::HTTP_11).await;
     assert_eq!(wire, "HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nx");
 }
 
-/// `wire` without its one `date` field, which must look like `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// The `Date` a test response brings of its own.
+const OWN_DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+
+/// A response with body `text` and the header fields `fields`.
+fn full_with(text: &'static str, fields: &[(&'static str, &str)]) -> Response<body::Body> {
+    let mut response = Response::new(body::full(text));
+    for (name, value) in fields {
+        response.headers_mut().insert(*name, value.parse().unwrap());
+    }
+    response
+}
+
+/// `wire` without its one `date` field, which must look like [`OWN_DATE`].
 fn without_date(wire: &str) -> String {
     let start = wire.find("\r\ndate: ").expect("a date field") + 2;
-    if wire[start..].starts_with("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n") {
+    let own = format!("date: {OWN_DATE}\r\n");
+    if wire[start..].starts_with(&own) {
         // The response's own, not the writer's: nothing else may follow it.
-        let rest = wire.replacen("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", "", 1);
+        let rest = wire.replacen(&own, "", 1);
         assert!(!rest.contains("\r\ndate: "), "one date field: {wire}");
         return rest;
     }
@@ -166,17 +177,15 @@ fn without_date(wire: &str) -> String {
     rest
 }
 
-use http::Response;
-
 #[tokio::test]
 async fn whole_streamed_and_bodiless_responses_are_framed() {
-    let mut whole = Response::new(body::full("{\"a\":1}"));
-    whole
-        .headers_mut()
-        .insert("content-type", "application/json".parse().unwrap());
-    whole
-        .headers_mut()
-        .insert("content-length", "999".parse().unwrap());
+    let whole = full_with(
+        "{\"a\":1}",
+        &[
+            ("content-type", "application/json"),
+            ("content-length", "999"),
+        ],
+    );
     let (wire, kept) = written(whole, false, Version::HTTP_11).await;
     assert_eq!(
         wire,
@@ -210,10 +219,7 @@ async fn whole_streamed_and_bodiless_responses_are_framed() {
     assert_eq!(wire, "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nold");
     assert!(!kept);
 
-    let mut to_head = Response::new(body::full(""));
-    to_head
-        .headers_mut()
-        .insert("content-length", "42".parse().unwrap());
+    let to_head = full_with("", &[("content-length", "42")]);
     let (wire, kept) = written(to_head, true, Version::HTTP_11).await;
     assert_eq!(wire, "HTTP/1.1 200 OK\r\ncontent-length: 42\r\n\r\n");
     assert!(kept);
