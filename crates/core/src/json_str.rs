@@ -125,9 +125,23 @@ fn write_escaping(out: &mut Vec<u8>, b: &[u8]) {
 fn needs_escape(word: u64) -> u64 {
     let quote = zero_lanes(word ^ (ONES * u64::from(b'"')));
     let backslash = zero_lanes(word ^ (ONES * u64::from(b'\\')));
-    // Below 0x20: bit 7 clear, and adding 0x60 to the low seven bits does not reach 0x80.
-    let control = !((word & !HIGHS).wrapping_add(ONES * 0x60) | word) & HIGHS;
-    quote | backslash | control
+    quote | backslash | control_lanes(word)
+}
+
+/// The high bit of each lane of `word` below 0x20, exactly: bit 7 clear, and adding 0x60 to
+/// the low seven bits does not reach 0x80.
+fn control_lanes(word: u64) -> u64 {
+    !((word & !HIGHS).wrapping_add(ONES * 0x60) | word) & HIGHS
+}
+
+/// Whether `b` holds a control byte (below 0x20), such as a line break or a tab.
+pub fn has_control(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    let mut lanes = 0;
+    for word in &mut words {
+        lanes |= control_lanes(word_of(word));
+    }
+    lanes != 0 || words.remainder().iter().any(|&byte| byte < 0x20)
 }
 
 /// The high bit of each lane of `word` that is zero, exactly: adding 0x7f to a lane's low
@@ -290,6 +304,24 @@ mod tests {
         }
         // The bytes just above each stop byte, where a lane test can flag falsely.
         assert_eq!(string_stop(b"#]#]#]#]#]#]#]#]#]#]"), None);
+    }
+
+    #[test]
+    fn a_control_byte_is_found_at_any_position_and_nothing_else_is() {
+        for len in 0..24 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut b = vec![b' '; len];
+                    b[at] = byte;
+                    assert_eq!(
+                        has_control(&b),
+                        byte < 0x20,
+                        "len {len} at {at} byte {byte}"
+                    );
+                }
+            }
+        }
+        assert!(!has_control(b""));
     }
 
     proptest::proptest! {

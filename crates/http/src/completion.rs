@@ -41,6 +41,7 @@ impl Completion {
         // Valid UTF-8 (the usual case) becomes the text without a copy.
         self.record.response_body = String::from_utf8(pumped.head)
             .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+        self.record.response_json = pumped.json;
         self.record.truncated |= pumped.truncated;
         self.record.usage = usage.map(|u| json!(u));
         if self.record.error.is_none() {

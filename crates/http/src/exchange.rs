@@ -265,7 +265,8 @@ impl Exchange {
         if rewritten && let Some(json) = &json_body {
             forwarded = Bytes::from(serde_json::to_vec(json).unwrap_or_default());
         }
-        self.record.request_body = self.recorded_request(&forwarded, outbound_masked);
+        (self.record.request_body, self.record.request_json) =
+            self.recorded_request(&forwarded, outbound_masked);
 
         let response = self
             .forward(&parts, &path, forwarded, llm.as_ref(), &action, &decision)
@@ -374,20 +375,29 @@ impl Exchange {
     }
 
     /// The request body as it goes into the recording: masked (unless `masked` says it already
-    /// is, as an outbound body is), cut to the bound.
-    fn recorded_request(&self, body: &Bytes, masked: bool) -> String {
+    /// is, as an outbound body is), cut to the bound; and whether it is well-formed JSON, whole.
+    fn recorded_request(&self, body: &Bytes, masked: bool) -> (String, bool) {
         let limit = self.gateway.settings.recorded_body_bytes;
-        let text = match self.masker.as_ref().filter(|_| !masked) {
-            Some(masker) => match crate::mask_json_text(body, masker.as_ref()) {
-                Some(Some(masked)) => String::from_utf8_lossy(&masked).into_owned(),
-                Some(None) => String::from_utf8_lossy(body).into_owned(),
-                None => masker
-                    .mask_text(&String::from_utf8_lossy(body))
-                    .into_owned(),
+        let (text, json) = match self.masker.as_ref().filter(|_| !masked) {
+            Some(masker) => match crate::mask_json_document(body, masker.as_ref()) {
+                Some(document) => {
+                    let text = document.masked.as_deref().unwrap_or(body);
+                    (
+                        String::from_utf8_lossy(text).into_owned(),
+                        document.well_formed,
+                    )
+                }
+                None => (
+                    masker
+                        .mask_text(&String::from_utf8_lossy(body))
+                        .into_owned(),
+                    false,
+                ),
             },
-            None => String::from_utf8_lossy(body).into_owned(),
+            None => (String::from_utf8_lossy(body).into_owned(), false),
         };
-        cut(text, limit)
+        let whole = text.len() <= limit;
+        (cut(text, limit), json && whole)
     }
 }
 

@@ -176,11 +176,14 @@ impl Exchange {
                 self.record.model = reply.model;
             }
         }
+        let mut json = false;
         let sent = match &self.masker {
             None => bytes,
-            Some(masker) => match crate::mask_json_text(&bytes, masker.as_ref()) {
-                Some(Some(masked)) => Bytes::from(masked),
-                Some(None) => bytes,
+            Some(masker) => match crate::mask_json_document(&bytes, masker.as_ref()) {
+                Some(document) => {
+                    json = document.well_formed;
+                    document.masked.map_or(bytes, Bytes::from)
+                }
                 // Not JSON after all: masked as text.
                 None => {
                     let text = String::from_utf8_lossy(&bytes);
@@ -198,6 +201,7 @@ impl Exchange {
         let limit = settings.recorded_body_bytes;
         pumped.bytes = sent.len() as u64;
         pumped.truncated = sent.len() > limit;
+        pumped.json = json && !pumped.truncated;
         pumped.head = sent[..sent.len().min(limit)].to_vec();
         let done = self.completion(action, decision, head);
         done.finish(pumped, usage).await;

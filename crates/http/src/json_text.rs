@@ -19,6 +19,30 @@ struct Level<'a> {
 /// Masks the JSON document `input`: `None` if it is not JSON this scanner reads (the caller
 /// falls back), `Some(None)` if nothing changed, `Some(Some(bytes))` with the masked document.
 pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<Vec<u8>>> {
+    mask_json_document(input, masker).map(|document| document.masked)
+}
+
+/// A JSON text after masking.
+#[derive(Debug, PartialEq, Eq)]
+pub struct JsonMasked {
+    /// The masked text, `None` if nothing changed.
+    pub masked: Option<Vec<u8>>,
+    /// Whether the text (and so the masked one, which keeps its structure) follows the JSON
+    /// grammar strictly (RFC 8259) apart from control bytes inside strings, which are not
+    /// looked for. The scan itself is more lenient (stray commas and colons pass).
+    pub well_formed: bool,
+}
+
+/// What the JSON grammar lets come next, as a set of these bits (none: the end).
+const VALUE: u8 = 1;
+const KEY: u8 = 2;
+const COLON: u8 = 4;
+const COMMA: u8 = 8;
+const CLOSE_OBJECT: u8 = 16;
+const CLOSE_ARRAY: u8 = 32;
+
+/// [`mask_json_text`], also saying whether `input` is well-formed JSON.
+pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<JsonMasked> {
     // Checked once: JSON is UTF-8, and every token starts and ends at an ASCII byte, so every
     // token of a valid text is valid text itself.
     let text = std::str::from_utf8(input).ok()?;
@@ -32,22 +56,43 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
     let mut stack: Vec<Level> = Vec::new();
     let mut i = 0;
     let mut seen_value = false;
+    let mut next = VALUE;
+    // Set at the first departure from the grammar.
+    let mut slipped = false;
     while i < input.len() {
         let b = input[i];
         match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' => i += 1,
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b',' => {
+                slipped |= next & COMMA == 0;
+                // Where a comma may come, what may close tells the container.
+                next = if next & CLOSE_OBJECT != 0 { KEY } else { VALUE };
+                i += 1;
+            }
+            b':' => {
+                slipped |= next & COLON == 0;
+                next = VALUE;
+                i += 1;
+            }
             b'{' | b'[' => {
+                slipped |= next & VALUE == 0;
                 let path = container_path(&stack);
                 if let Some(top) = stack.last_mut() {
                     top.key = None;
                     top.expect_key = top.object;
                 }
+                let object = b == b'{';
                 stack.push(Level {
-                    object: b == b'{',
+                    object,
                     path,
                     key: None,
-                    expect_key: b == b'{',
+                    expect_key: object,
                 });
+                next = if object {
+                    KEY | CLOSE_OBJECT
+                } else {
+                    VALUE | CLOSE_ARRAY
+                };
                 seen_value = true;
                 i += 1;
             }
@@ -56,6 +101,13 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                 if level.object != (b == b'}') {
                     return None;
                 }
+                slipped |=
+                    next & if level.object {
+                        CLOSE_OBJECT
+                    } else {
+                        CLOSE_ARRAY
+                    } == 0;
+                next = after_value(&mut stack);
                 i += 1;
             }
             b'"' => {
@@ -63,32 +115,33 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                 let token = text.get(i..end)?;
                 let in_key = stack.last().is_some_and(|t| t.object && t.expect_key);
                 if in_key {
+                    slipped |= next & KEY == 0;
+                    next = COLON;
                     let key = unescape(token, escaped)?;
                     if let Some(top) = stack.last_mut() {
                         top.key = Some(key);
                         top.expect_key = false;
                     }
                 } else {
+                    slipped |= next & VALUE == 0;
                     let value = unescape(token, escaped)?;
                     if worth_asking(value.as_bytes()) {
                         let fate = mask_at(&stack, masker, value.as_bytes());
                         replace(input, &mut out, &mut copied, i, end, fate);
                     }
-                    after_value(&mut stack);
+                    next = after_value(&mut stack);
                     seen_value = true;
                 }
                 i = end;
             }
             b'-' | b'0'..=b'9' => {
-                let end = input[i..]
-                    .iter()
-                    .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                    .map_or(input.len(), |n| i + n);
+                let (end, strict) = number_end(input, i);
+                slipped |= next & VALUE == 0 || !strict;
                 if worth_asking(&input[i..end]) {
                     let fate = mask_at(&stack, masker, &input[i..end]);
                     replace(input, &mut out, &mut copied, i, end, fate);
                 }
-                after_value(&mut stack);
+                next = after_value(&mut stack);
                 seen_value = true;
                 i = end;
             }
@@ -101,7 +154,8 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
                 if !input[i..].starts_with(word) {
                     return None;
                 }
-                after_value(&mut stack);
+                slipped |= next & VALUE == 0;
+                next = after_value(&mut stack);
                 seen_value = true;
                 i += word.len();
             }
@@ -111,10 +165,59 @@ pub fn mask_json_text(input: &[u8], masker: &dyn ValueMasker) -> Option<Option<V
     if !stack.is_empty() || !seen_value {
         return None;
     }
-    Some(out.map(|mut out| {
-        out.extend_from_slice(&input[copied..]);
-        out
-    }))
+    Some(JsonMasked {
+        masked: out.map(|mut out| {
+            out.extend_from_slice(&input[copied..]);
+            out
+        }),
+        well_formed: !slipped,
+    })
+}
+
+/// Where the number token starting at `start` ends: at the first byte that cannot be part of
+/// a number (the scan's lenient reading), and whether the token is a JSON number,
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn number_end(input: &[u8], start: usize) -> (usize, bool) {
+    let at = |i: usize| input.get(i).copied().unwrap_or(b' ');
+    let digits = |mut i: usize| {
+        while at(i).is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start + usize::from(at(start) == b'-');
+    let mut strict = match at(i) {
+        b'0' => {
+            i += 1;
+            true
+        }
+        b'1'..=b'9' => {
+            i = digits(i + 1);
+            true
+        }
+        _ => false,
+    };
+    if strict && at(i) == b'.' {
+        let end = digits(i + 1);
+        strict = end > i + 1;
+        i = end;
+    }
+    if strict && matches!(at(i), b'e' | b'E') {
+        i += 1;
+        if matches!(at(i), b'+' | b'-') {
+            i += 1;
+        }
+        let end = digits(i);
+        strict = end > i;
+        i = end;
+    }
+    // Whatever number-like bytes follow belong to the token too; their presence means it is
+    // not a JSON number.
+    let lenient = input[i..]
+        .iter()
+        .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .map_or(input.len(), |n| i + n);
+    (lenient, strict && lenient == i)
 }
 
 /// The place of a container that starts now (keys still borrowed where they were).
@@ -143,12 +246,16 @@ fn value_path<'s>(stack: &'s [Level<'_>]) -> [Option<&'s str>; 3] {
     }
 }
 
-fn after_value(stack: &mut [Level<'_>]) {
-    if let Some(top) = stack.last_mut()
-        && top.object
-    {
-        top.key = None;
-        top.expect_key = true;
+/// Notes that a value ended, and returns what may come next.
+fn after_value(stack: &mut [Level<'_>]) -> u8 {
+    match stack.last_mut() {
+        None => 0,
+        Some(top) if top.object => {
+            top.key = None;
+            top.expect_key = true;
+            COMMA | CLOSE_OBJECT
+        }
+        Some(_) => COMMA | CLOSE_ARRAY,
     }
 }
 
@@ -396,6 +503,80 @@ mod tests {
             };
             let (fast, dom) = both(&text);
             prop_assert_eq!(fast, dom);
+            let document = mask_json_document(text.as_bytes(), &Rules).unwrap();
+            prop_assert!(document.well_formed, "{}", text);
+        }
+
+        /// A valid document with one byte inserted or removed: whatever the scanner calls
+        /// well-formed (and holds no control byte), serde_json reads; whatever serde_json
+        /// reads, the scanner calls well-formed when it reads it at all.
+        #[test]
+        fn well_formed_means_what_serde_json_reads(
+            doc in value(),
+            at in any::<proptest::sample::Index>(),
+            edit in prop_oneof![
+                Just(None),
+                proptest::sample::select(b",:{}[]\"0-+.e1 tfn".to_vec()).prop_map(Some),
+            ],
+        ) {
+            let mut text = serde_json::to_string(&doc).unwrap().into_bytes();
+            let at = at.index(text.len() + 1);
+            match edit {
+                Some(byte) => text.insert(at, byte),
+                None if at < text.len() => {
+                    text.remove(at);
+                }
+                None => {}
+            }
+            let Some(document) = mask_json_document(&text, &Rules) else {
+                return Ok(());
+            };
+            let parses = serde_json::from_slice::<serde::de::IgnoredAny>(&text).is_ok();
+            if !warden_core::json_str::has_control(&text) {
+                prop_assert_eq!(
+                    document.well_formed,
+                    parses,
+                    "{}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn grammar_slips_the_scan_passes_are_not_well_formed() {
+        for text in [
+            "[1,,2]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "[,1]",
+            "{,}",
+            "1 2",
+            "[01]",
+            "[1.]",
+            "[-]",
+            "[1e]",
+            "[.5]",
+            "{\"a\"::1}",
+            "[1:2]",
+            "{\"a\":1 \"b\":2}",
+        ] {
+            let document = mask_json_document(text.as_bytes(), &Rules);
+            assert!(
+                document.is_none_or(|d| !d.well_formed),
+                "{text} is not JSON but was called well-formed"
+            );
+        }
+        for text in [
+            "[1,2]",
+            "{\"a\":-0.5e+10,\"b\":[{}]}",
+            " 3 ",
+            "\"s\"",
+            "[[],{}]",
+        ] {
+            let document = mask_json_document(text.as_bytes(), &Rules).unwrap();
+            assert!(document.well_formed, "{text}");
         }
     }
 }

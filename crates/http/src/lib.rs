@@ -43,7 +43,7 @@ mod upstream;
 
 pub use error::HttpError;
 pub use json_mask::mask_json;
-pub use json_text::mask_json_text;
+pub use json_text::{JsonMasked, mask_json_document, mask_json_text};
 pub use listener::{HttpGateway, HttpListenerConfig};
 pub use llm::Usage;
 pub use route::{RouteMatch, RouteTable};

@@ -31,6 +31,8 @@ pub struct Pumped {
     pub head: Vec<u8>,
     /// Whether `head` is shorter than what was sent.
     pub truncated: bool,
+    /// Whether `head` is a well-formed JSON text (the whole body, read as JSON to mask it).
+    pub json: bool,
     /// LLM usage seen in an event stream.
     pub usage: Option<StreamUsage>,
     /// Why the body ended early, if it did.

@@ -36,10 +36,17 @@ pub struct HttpExchange {
     pub status: u16,
     /// The request body as recorded (masked, cut to the recording bound).
     pub request_body: String,
+    /// Whether `request_body` is a well-formed JSON text, as the gateway found when it read
+    /// it: the line then holds it as JSON (`request_json`) instead of as a string.
+    #[serde(skip)]
+    pub request_json: bool,
     /// Total request body bytes.
     pub request_bytes: u64,
     /// The response body as recorded (masked, cut to the recording bound).
     pub response_body: String,
+    /// Whether `response_body` is a well-formed JSON text (see `request_json`).
+    #[serde(skip)]
+    pub response_json: bool,
     /// Total response body bytes sent to the client.
     pub response_bytes: u64,
     /// Whether either body was cut.
@@ -137,12 +144,10 @@ fn encode_exchange(out: &mut Vec<u8>, t: Duration, e: &HttpExchange) -> Result<(
     json_str::write_str(out, &e.action);
     out.extend_from_slice(b",\"status\":");
     serde_json::to_writer(&mut *out, &e.status)?;
-    out.extend_from_slice(b",\"request_body\":");
-    json_str::write_str(out, &e.request_body);
+    write_body(out, "request", &e.request_body, e.request_json);
     out.extend_from_slice(b",\"request_bytes\":");
     serde_json::to_writer(&mut *out, &e.request_bytes)?;
-    out.extend_from_slice(b",\"response_body\":");
-    json_str::write_str(out, &e.response_body);
+    write_body(out, "response", &e.response_body, e.response_json);
     out.extend_from_slice(b",\"response_bytes\":");
     serde_json::to_writer(&mut *out, &e.response_bytes)?;
     out.extend_from_slice(b",\"truncated\":");
@@ -167,14 +172,91 @@ fn encode_exchange(out: &mut Vec<u8>, t: Duration, e: &HttpExchange) -> Result<(
     Ok(())
 }
 
+/// Writes a body field: a JSON body as it is (`<side>_json`), which spares escaping every
+/// quote in it, when it is well-formed and holds no control byte (a line break would end the
+/// line); any other body as a string (`<side>_body`).
+fn write_body(out: &mut Vec<u8>, side: &str, body: &str, json: bool) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(side.as_bytes());
+    if json && !body.is_empty() && !json_str::has_control(body.as_bytes()) {
+        out.extend_from_slice(b"_json\":");
+        out.extend_from_slice(body.as_bytes());
+    } else {
+        out.extend_from_slice(b"_body\":");
+        json_str::write_str(out, body);
+    }
+}
+
 /// One exchange read back from a recording, with its offset in seconds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordedExchange {
     /// Seconds since the session started.
     pub t: f64,
     /// The exchange.
-    #[serde(flatten)]
     pub exchange: HttpExchange,
+}
+
+/// An exchange line as written: a body is either a string or, for JSON, the JSON itself,
+/// read back byte for byte.
+#[derive(Deserialize)]
+struct ExchangeLine {
+    t: f64,
+    method: String,
+    path: String,
+    action: String,
+    status: u16,
+    #[serde(default)]
+    request_body: String,
+    #[serde(default)]
+    request_json: Option<Box<serde_json::value::RawValue>>,
+    request_bytes: u64,
+    #[serde(default)]
+    response_body: String,
+    #[serde(default)]
+    response_json: Option<Box<serde_json::value::RawValue>>,
+    response_bytes: u64,
+    truncated: bool,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    usage: Option<serde_json::Value>,
+    head_ms: f64,
+    duration_ms: f64,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RecordedExchange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let line = ExchangeLine::deserialize(deserializer)?;
+        let body = |text: String, json: Option<Box<serde_json::value::RawValue>>| match json {
+            Some(raw) => (String::from(raw.get()), true),
+            None => (text, false),
+        };
+        let (request_body, request_json) = body(line.request_body, line.request_json);
+        let (response_body, response_json) = body(line.response_body, line.response_json);
+        Ok(RecordedExchange {
+            t: line.t,
+            exchange: HttpExchange {
+                method: line.method,
+                path: line.path,
+                action: line.action,
+                status: line.status,
+                request_body,
+                request_json,
+                request_bytes: line.request_bytes,
+                response_body,
+                response_json,
+                response_bytes: line.response_bytes,
+                truncated: line.truncated,
+                model: line.model,
+                usage: line.usage,
+                head_ms: line.head_ms,
+                duration_ms: line.duration_ms,
+                error: line.error,
+            },
+        })
+    }
 }
 
 #[cfg(test)]
@@ -231,5 +313,53 @@ mod tests {
         let back: RecordedExchange =
             serde_json::from_str(ours.trim_end()).expect("reads back as a recorded exchange");
         assert_eq!(back.exchange, exchange);
+    }
+
+    #[test]
+    fn a_json_body_is_held_as_json_and_read_back_byte_for_byte() {
+        // Key order, spacing and number forms a parse-and-print would change.
+        let body = r#"{"z":1.50e+3, "a":[true,null,"q\"uote"],"é":{}}"#;
+        let exchange = HttpExchange {
+            method: "GET".into(),
+            path: "/v1/items".into(),
+            action: "items:read".into(),
+            status: 200,
+            request_body: "[1,2]".into(),
+            request_json: true,
+            request_bytes: 5,
+            response_body: body.into(),
+            response_json: true,
+            response_bytes: body.len() as u64,
+            ..HttpExchange::default()
+        };
+        let mut line = Vec::new();
+        encode_exchange(&mut line, Duration::from_millis(5), &exchange).expect("encode");
+        let line = String::from_utf8(line).expect("utf-8");
+        assert!(
+            line.contains(&format!(",\"response_json\":{body},")),
+            "{line}"
+        );
+        assert!(line.contains(",\"request_json\":[1,2],"), "{line}");
+        assert!(!line.contains("_body"), "{line}");
+        let back: RecordedExchange = serde_json::from_str(line.trim_end()).expect("reads back");
+        assert_eq!(back.exchange, exchange);
+    }
+
+    #[test]
+    fn a_json_body_with_a_control_byte_or_nothing_in_it_is_a_string() {
+        for body in ["{\"a\":\n1}", "{\"a\":\t1}", ""] {
+            let exchange = HttpExchange {
+                response_body: body.into(),
+                response_json: true,
+                ..HttpExchange::default()
+            };
+            let mut line = Vec::new();
+            encode_exchange(&mut line, Duration::ZERO, &exchange).expect("encode");
+            let line = String::from_utf8(line).expect("utf-8");
+            assert_eq!(line.matches('\n').count(), 1, "{line}");
+            let back: RecordedExchange = serde_json::from_str(line.trim_end()).expect("reads");
+            assert_eq!(back.exchange.response_body, body);
+            assert!(!back.exchange.response_json);
+        }
     }
 }

@@ -258,6 +258,11 @@ async fn responses_and_prompts_are_masked_and_usage_is_audited() {
         "{agent_recording}"
     );
     assert!(agent_recording.contains("/v1/chat/completions"));
+    // The masked JSON response is held as JSON, not as an escaped string.
+    assert!(
+        agent_recording.contains("\"response_json\":{"),
+        "{agent_recording}"
+    );
     for clear in [
         "jane.doe@example.com",
         "bob@corp.example",
@@ -295,6 +300,7 @@ async fn responses_and_prompts_are_masked_and_usage_is_audited() {
         "{timeline}"
     );
     assert!(!timeline.contains("jane.doe@example.com"), "{timeline}");
+    assert!(timeline.contains("  < {"), "{timeline}");
     let (ok, out, err) = warden(&h, &["audit", "verify"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("session recordings match"), "{out}");

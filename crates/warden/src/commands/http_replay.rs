@@ -13,21 +13,30 @@ pub async fn print_exchanges(reader: RecordingReader) -> anyhow::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(&line)?;
-        match value.get("type").and_then(|t| t.as_str()) {
+        // Read for its type first; each line is then read again as what it is, so a body held
+        // as JSON comes back byte for byte.
+        let kind: LineType = serde_json::from_str(&line)?;
+        match kind.kind.as_deref() {
             Some("header") => {
-                let header: HttpHeader = serde_json::from_value(value)?;
+                let header: HttpHeader = serde_json::from_str(&line)?;
                 println!(
                     "session {} by {} on {}, started {}",
                     header.session, header.identity, header.connection, header.started
                 );
             }
-            Some("exchange") => print_exchange(&serde_json::from_value(value)?),
+            Some("exchange") => print_exchange(&serde_json::from_str(&line)?),
             Some("truncated") => println!("\n-- recording truncated: later exchanges dropped"),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The `type` of a recording line.
+#[derive(serde::Deserialize)]
+struct LineType {
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
 fn print_exchange(recorded: &RecordedExchange) {
