@@ -101,12 +101,12 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                 if level.object != (b == b'}') {
                     return None;
                 }
-                slipped |=
-                    next & if level.object {
-                        CLOSE_OBJECT
-                    } else {
-                        CLOSE_ARRAY
-                    } == 0;
+                let close = if level.object {
+                    CLOSE_OBJECT
+                } else {
+                    CLOSE_ARRAY
+                };
+                slipped |= next & close == 0;
                 next = after_value(&mut stack);
                 i += 1;
             }

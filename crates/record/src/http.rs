@@ -24,7 +24,9 @@ pub struct HttpHeader {
 }
 
 /// One request and its response as the gateway handled them, bodies already masked and cut.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Written by [`HttpRecorder`]; read back as a [`RecordedExchange`], which knows both forms a
+/// body takes in the line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct HttpExchange {
     /// Request method.
     pub method: String,
