@@ -10,15 +10,25 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// Appends `s` as a quoted JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
+    write_text(out, s.as_bytes());
+}
+
+/// [`write_str`] of bytes the caller knows to be UTF-8.
+fn write_text(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() + 2);
     out.push(b'"');
-    write_contents(out, s.as_bytes());
+    write_contents(out, b);
     out.push(b'"');
 }
 
 /// Appends `bytes` as a quoted JSON string; bytes that are not UTF-8 become U+FFFD, as
 /// [`String::from_utf8_lossy`] makes them.
 pub fn write_lossy(out: &mut Vec<u8>, bytes: &[u8]) {
+    // ASCII, as most replacements are, is checked a word at a time, where UTF-8 validation
+    // of a short text goes byte by byte.
+    if bytes.is_ascii() {
+        return write_text(out, bytes);
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => write_str(out, s),
         Err(_) => write_str(out, &String::from_utf8_lossy(bytes)),
@@ -265,11 +275,18 @@ mod tests {
 
     #[test]
     fn lossy_replaces_invalid_utf8_like_from_utf8_lossy() {
-        let bytes = b"ok \xff\xfe then \"quoted\"";
-        let mut out = Vec::new();
-        write_lossy(&mut out, bytes);
-        let expected = serde_json::to_string(&String::from_utf8_lossy(bytes)).expect("json");
-        assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+        // Invalid, multi-byte and plain ASCII (with escapes) texts take different paths.
+        for bytes in [
+            &b"ok \xff\xfe then \"quoted\""[..],
+            "caf\u{e9} \"x\"\n".as_bytes(),
+            b"[redacted:email] \\ \"q\" \x01\x7f",
+            b"",
+        ] {
+            let mut out = Vec::new();
+            write_lossy(&mut out, bytes);
+            let expected = serde_json::to_string(&String::from_utf8_lossy(bytes)).expect("json");
+            assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+        }
     }
 
     #[test]

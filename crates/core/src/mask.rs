@@ -144,13 +144,18 @@ impl Anchors {
 
     /// Whether `value` holds any byte of the set.
     pub fn found_in(&self, value: &[u8]) -> bool {
+        self.position_in(value).is_some()
+    }
+
+    /// Where the first byte of the set in `hay` is.
+    pub fn position_in(&self, hay: &[u8]) -> Option<usize> {
         match self.count {
-            0 => false,
-            1 => memchr::memchr(self.few[0], value).is_some(),
-            2 => memchr::memchr2(self.few[0], self.few[1], value).is_some(),
-            3 => memchr::memchr3(self.few[0], self.few[1], self.few[2], value).is_some(),
-            256 => !value.is_empty(),
-            _ => value.iter().any(|&b| self.contains(b)),
+            0 => None,
+            1 => memchr::memchr(self.few[0], hay),
+            2 => memchr::memchr2(self.few[0], self.few[1], hay),
+            3 => memchr::memchr3(self.few[0], self.few[1], self.few[2], hay),
+            256 => (!hay.is_empty()).then_some(0),
+            _ => hay.iter().position(|&b| self.contains(b)),
         }
     }
 }
@@ -219,9 +224,18 @@ mod tests {
             }
             assert!(!anchors.found_in(b""));
             assert!(!anchors.is_all());
+            // The first member in a longer text, whichever member it is.
+            for (k, &first) in members.iter().enumerate() {
+                let mut hay = b"0123456789".to_vec();
+                hay.insert(4, first);
+                hay.extend(members.iter().skip(k));
+                assert_eq!(anchors.position_in(&hay), Some(4), "{n} {first}");
+            }
+            assert_eq!(anchors.position_in(b"0123456789"), None, "{n}");
         }
         let every = Anchors::of(0..=255);
         assert_eq!(every, Anchors::ALL);
         assert!(every.is_all() && every.found_in(b"z") && !every.found_in(b""));
+        assert_eq!(every.position_in(b"zz"), Some(0));
     }
 }

@@ -3,7 +3,7 @@
 //! name) at a fraction of the cost, and the body is copied only if something changes.
 
 use std::borrow::Cow;
-use warden_core::mask::{ColumnRef, Masked, ValueMasker};
+use warden_core::mask::{Anchors, ColumnRef, Masked, ValueMasker};
 
 /// Where the scanner is inside one container (keys borrowed from the input unless escaped).
 struct Level<'a> {
@@ -46,11 +46,12 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
     // Checked once: JSON is UTF-8, and every token starts and ends at an ASCII byte, so every
     // token of a valid text is valid text itself.
     let text = std::str::from_utf8(input).ok()?;
-    // Without column rules only the detectors rewrite, and they leave a value without any of
-    // their anchor bytes as it is: such values are skipped here. A column rule masks any value
-    // of its column, empty ones included.
-    let anchors = (!masker.has_column_rules()).then(|| masker.anchors());
-    let worth_asking = |value: &[u8]| anchors.is_none_or(|a| a.found_in(value));
+    // Keys name columns, which only column rules look at: without any, a key is only checked,
+    // not kept. Without column rules only the detectors rewrite, and they leave a value
+    // without any of their anchor bytes as it is: such values are skipped here. A column rule
+    // masks any value of its column, empty ones included.
+    let paths = masker.has_column_rules();
+    let mut anchors = (!paths).then(|| AnchorCursor::new(masker.anchors(), input));
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0; // input bytes already in `out`
     let mut stack: Vec<Level> = Vec::new();
@@ -112,21 +113,37 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
             }
             b'"' => {
                 let (end, escaped) = string_end(input, i)?;
-                let token = text.get(i..end)?;
                 let in_key = stack.last().is_some_and(|t| t.object && t.expect_key);
                 if in_key {
                     slipped |= next & KEY == 0;
                     next = COLON;
-                    let key = unescape(token, escaped)?;
+                    // An escaped key is decoded even when not kept: a bad escape is not JSON.
+                    let key = if paths || escaped {
+                        Some(unescape(text.get(i..end)?, escaped)?)
+                    } else {
+                        None
+                    };
                     if let Some(top) = stack.last_mut() {
-                        top.key = Some(key);
+                        top.key = key.filter(|_| paths);
                         top.expect_key = false;
                     }
                 } else {
                     slipped |= next & VALUE == 0;
-                    let value = unescape(token, escaped)?;
-                    if worth_asking(value.as_bytes()) {
-                        let fate = mask_at(&stack, masker, value.as_bytes());
+                    // The contents, decoded only if escaped (an escape may spell an anchor).
+                    let decoded = match escaped {
+                        true => Some(unescape(text.get(i..end)?, true)?),
+                        false => None,
+                    };
+                    let value = decoded
+                        .as_deref()
+                        .map_or(&input[i + 1..end - 1], str::as_bytes);
+                    let worth_asking = match (&mut anchors, escaped) {
+                        (None, _) => true,
+                        (Some(a), false) => a.within(input, i + 1, end - 1),
+                        (Some(a), true) => a.anchors.found_in(value),
+                    };
+                    if worth_asking {
+                        let fate = mask_at(&stack, masker, value);
                         replace(input, &mut out, &mut copied, i, end, fate);
                     }
                     next = after_value(&mut stack);
@@ -137,7 +154,7 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
             b'-' | b'0'..=b'9' => {
                 let (end, strict) = number_end(input, i);
                 slipped |= next & VALUE == 0 || !strict;
-                if worth_asking(&input[i..end]) {
+                if anchors.as_mut().is_none_or(|a| a.within(input, i, end)) {
                     let fate = mask_at(&stack, masker, &input[i..end]);
                     replace(input, &mut out, &mut copied, i, end, fate);
                 }
@@ -172,6 +189,35 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
         }),
         well_formed: !slipped,
     })
+}
+
+/// Where the next anchor byte of the input is, found by one search that only moves forward,
+/// so that asking whether a value holds one is a comparison.
+struct AnchorCursor {
+    anchors: Anchors,
+    /// The first anchor at or after the start of the last value asked about (the input's
+    /// length if there is none): no anchor lies between that start and this.
+    next: usize,
+}
+
+impl AnchorCursor {
+    fn new(anchors: Anchors, input: &[u8]) -> AnchorCursor {
+        AnchorCursor {
+            anchors,
+            next: anchors.position_in(input).unwrap_or(input.len()),
+        }
+    }
+
+    /// Whether `input[start..end]` holds an anchor byte; `start` never goes back.
+    fn within(&mut self, input: &[u8], start: usize, end: usize) -> bool {
+        if self.next < start {
+            self.next = self
+                .anchors
+                .position_in(&input[start..])
+                .map_or(input.len(), |n| start + n);
+        }
+        self.next < end
+    }
 }
 
 /// Where the number token starting at `start` ends: at the first byte that cannot be part of
@@ -470,6 +516,28 @@ mod tests {
         assert_eq!(masker.asked.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 
+    #[test]
+    fn without_column_rules_keys_are_checked_but_never_asked_about() {
+        let masker = Counting {
+            inner: emails(),
+            asked: 0.into(),
+        };
+        // An `@` in a key, right before values without one, and in a number's place.
+        let text = br#"{"ada@example.org": "plain", "n": 5, "b@x.example.com": [1, "y"]}"#;
+        assert_eq!(mask_json_text(text, &masker), Some(None));
+        assert_eq!(masker.asked.load(std::sync::atomic::Ordering::Relaxed), 0);
+        // A key is not kept, but a bad escape in it still means the text is not JSON.
+        assert_eq!(
+            mask_json_text(br#"{"a\q": "ada@example.org"}"#, &masker),
+            None
+        );
+        let escaped = mask_json_text(br#"{"a\u0040": "ada@example.org"}"#, &masker);
+        assert_eq!(
+            escaped,
+            Some(Some(br#"{"a\u0040": "[redacted:email]"}"#.to_vec()))
+        );
+    }
+
     proptest! {
         #[test]
         fn a_real_profile_masks_like_the_document_masker(
@@ -488,6 +556,22 @@ mod tests {
             let mut dom = doc.clone();
             crate::mask_json(&mut dom, &masker);
             let fast: Value = match mask_json_text(text.as_bytes(), &masker).unwrap() {
+                Some(bytes) => serde_json::from_slice(&bytes).unwrap(),
+                None => doc,
+            };
+            prop_assert_eq!(fast, dom);
+        }
+
+        /// Without column rules keys are skipped and values found by the anchor cursor.
+        #[test]
+        fn a_real_profile_masks_any_document_like_the_document_masker(doc in value()) {
+            let masker = emails();
+            let text = serde_json::to_string(&doc).unwrap();
+            let mut dom = doc.clone();
+            crate::mask_json(&mut dom, &masker);
+            let document = mask_json_document(text.as_bytes(), &masker).unwrap();
+            prop_assert!(document.well_formed, "{}", text);
+            let fast: Value = match document.masked {
                 Some(bytes) => serde_json::from_slice(&bytes).unwrap(),
                 None => doc,
             };

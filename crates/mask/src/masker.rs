@@ -175,7 +175,8 @@ impl Masker {
             },
             ColumnPlan::Detect => with_candidates(|regions| {
                 self.scanner.scan(&Text::whole(value), regions);
-                if regions.is_empty() || std::str::from_utf8(value).is_err() {
+                // `is_ascii` goes a word at a time, UTF-8 validation of a short value byte by byte.
+                if regions.is_empty() || !(value.is_ascii() || std::str::from_utf8(value).is_ok()) {
                     return MaskedValue::Unchanged;
                 }
                 if self.strategy == MaskStrategy::Null {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Instructions per call of the HTTP gateway's JSON masking pass (warden_http::mask_json_document)
+# over the body that scripts/bench-http.sh serves, counted by valgrind's callgrind: exact and
+# unmoved by the machine's load, unlike times. Each case runs N and 3N calls; the difference
+# cancels the start-up.
+#
+# Usage: scripts/bench-json-mask.sh
+# Environment (all optional):
+#   BENCH_CALLS=1000        N
+#   BENCH_BASE_BIN=PATH     a json_mask example built from another commit: counted too, with
+#                           the ratio of this tree's count to it
+#   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_CALLS=${BENCH_CALLS:-1000}
+[[ $BENCH_CALLS =~ ^[1-9][0-9]*$ ]] || { echo "bench-json-mask: BENCH_CALLS must be a positive whole number" >&2; exit 1; }
+command -v valgrind >/dev/null 2>&1 || { echo "bench-json-mask: valgrind not found: apt-get install valgrind" >&2; exit 1; }
+if [ -n "${BENCH_BASE_BIN:-}" ] && [ ! -x "$BENCH_BASE_BIN" ]; then
+  echo "bench-json-mask: BENCH_BASE_BIN=$BENCH_BASE_BIN is not an executable" >&2
+  exit 1
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
+
+WORK=$(mktemp -d /tmp/warden-bench-json-mask-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# The body of the HTTP bench, so both measure the same document.
+sed -n "s/^BODY='\(.*\)'$/\1/p" scripts/bench-http.sh | tr -d '\n' > "$WORK/body.json"
+[ -s "$WORK/body.json" ] || { echo "bench-json-mask: no BODY='...' line in scripts/bench-http.sh" >&2; exit 1; }
+
+echo "== building the json_mask example (release)" >&2
+cargo build --release --locked -p warden-http --example json_mask >&2
+BIN="$CARGO_TARGET_DIR/release/examples/json_mask"
+
+# count BIN DETECTORS CALLS: instructions of one whole run.
+count() {
+  local n
+  n=$(timeout 300 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$WORK/body.json" "$3" "$2" 2>&1 \
+    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  [ -n "$n" ] || { echo "bench-json-mask: callgrind gave no count for $*" >&2; exit 1; }
+  echo "$n"
+}
+
+# per_call BIN DETECTORS: instructions per call, start-up cancelled.
+per_call() {
+  local once thrice
+  once=$(count "$1" "$2" "$BENCH_CALLS")
+  thrice=$(count "$1" "$2" $((3 * BENCH_CALLS)))
+  echo $(((thrice - once) / (2 * BENCH_CALLS)))
+}
+
+
+result="RESULT"
+for set in email all; do
+  detectors=email
+  [ "$set" = all ] && detectors=all
+  ours=$(per_call "$BIN" "$detectors")
+  line="$set detectors: $ours instructions per call ($(wc -c < "$WORK/body.json") bytes)"
+  result="$result ${set}=$ours"
+  if [ -n "${BENCH_BASE_BIN:-}" ]; then
+    base=$(per_call "$BENCH_BASE_BIN" "$detectors")
+    ratio=$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
+    line="$line, base $base (ratio $ratio)"
+    result="$result ${set}_base=$base ${set}/base=$ratio"
+  fi
+  echo "$line"
+done
+echo "$result"
