@@ -66,8 +66,7 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
             b',' => {
                 slipped |= next & COMMA == 0;
-                // Where a comma may come, what may close tells the container.
-                next = if next & CLOSE_OBJECT != 0 { KEY } else { VALUE };
+                next = after_comma(next);
                 i += 1;
             }
             b':' => {
@@ -127,6 +126,12 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                         top.key = key.filter(|_| paths);
                         top.expect_key = false;
                     }
+                    // The colon, taken here when it follows at once (as it mostly does).
+                    if input.get(end) == Some(&b':') {
+                        next = VALUE;
+                        i = end + 1;
+                        continue;
+                    }
                 } else {
                     slipped |= next & VALUE == 0;
                     // The contents, decoded only if escaped (an escape may spell an anchor).
@@ -148,6 +153,14 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                     }
                     next = after_value(&mut stack);
                     seen_value = true;
+                    i = end;
+                    // The comma, taken here when it follows at once (as it mostly does).
+                    if input.get(i) == Some(&b',') {
+                        slipped |= next & COMMA == 0;
+                        next = after_comma(next);
+                        i += 1;
+                    }
+                    continue;
                 }
                 i = end;
             }
@@ -161,6 +174,11 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                 next = after_value(&mut stack);
                 seen_value = true;
                 i = end;
+                if input.get(i) == Some(&b',') {
+                    slipped |= next & COMMA == 0;
+                    next = after_comma(next);
+                    i += 1;
+                }
             }
             b't' | b'f' | b'n' => {
                 let word: &[u8] = match b {
@@ -290,6 +308,12 @@ fn value_path<'s>(stack: &'s [Level<'_>]) -> [Option<&'s str>; 3] {
             top.path[2].as_deref(),
         ],
     }
+}
+
+/// What may come after a comma where `next` was allowed: where a comma may come, what may
+/// close tells the container.
+fn after_comma(next: u8) -> u8 {
+    if next & CLOSE_OBJECT != 0 { KEY } else { VALUE }
 }
 
 /// Notes that a value ended, and returns what may come next.
