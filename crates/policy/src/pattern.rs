@@ -10,6 +10,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionPattern {
     text: String,
+    /// No `*` in it: it matches exactly the name it spells.
+    exact: bool,
 }
 
 impl ActionPattern {
@@ -39,12 +41,16 @@ impl ActionPattern {
         }
         Ok(ActionPattern {
             text: text.to_owned(),
+            exact: !text.contains('*'),
         })
     }
 
     /// Whether the action named `name` matches.
     pub fn matches(&self, name: &str) -> bool {
-        segment_match(&self.text, name)
+        if self.exact {
+            return self.text == name;
+        }
+        segment_match(self.text.as_bytes(), name.as_bytes())
     }
 
     /// The pattern as written.
@@ -138,29 +144,24 @@ fn check_common(text: &str, what: &str) -> Result<(), String> {
 
 /// Segment-wise match: colons must line up, except that a pattern ending in `*` lets its last
 /// segment run over the rest of the name.
-fn segment_match(pattern: &str, name: &str) -> bool {
-    let mut pattern_segments = pattern.split(':');
-    let mut name_rest = name;
-    loop {
-        let Some(segment) = pattern_segments.next() else {
+fn segment_match(pattern: &[u8], name: &[u8]) -> bool {
+    // Split on bytes: `:` is ASCII, and a byte search costs less than a `char` one on such
+    // short texts.
+    let mut segments = pattern.split(|&b| b == b':').peekable();
+    let mut rest = name;
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_none() {
+            return (segment.ends_with(b"*") || !rest.contains(&b':')) && glob(segment, rest);
+        }
+        let Some(colon) = rest.iter().position(|&b| b == b':') else {
             return false;
         };
-        let last = pattern_segments.clone().next().is_none();
-        if last {
-            return if segment.ends_with('*') {
-                glob(segment.as_bytes(), name_rest.as_bytes())
-            } else {
-                !name_rest.contains(':') && glob(segment.as_bytes(), name_rest.as_bytes())
-            };
-        }
-        let Some((head, tail)) = name_rest.split_once(':') else {
-            return false;
-        };
-        if !glob(segment.as_bytes(), head.as_bytes()) {
+        if !glob(segment, &rest[..colon]) {
             return false;
         }
-        name_rest = tail;
+        rest = &rest[colon + 1..];
     }
+    false
 }
 
 /// Classic wildcard match where `*` matches any run of bytes, with one backtrack point.

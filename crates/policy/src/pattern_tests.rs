@@ -90,3 +90,37 @@ fn malformed_connection_patterns_are_refused() {
         );
     }
 }
+
+/// Every text over `a`, `b` and `:` up to `len` bytes.
+fn texts(len: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..len {
+        last = last
+            .iter()
+            .flat_map(|t| ["a", "b", ":"].map(|c| format!("{t}{c}")))
+            .collect();
+        all.extend(last.iter().cloned());
+    }
+    all
+}
+
+#[test]
+fn a_pattern_without_a_star_matches_as_the_segment_matcher_does() {
+    let names = texts(5);
+    let patterns: Vec<ActionPattern> = names
+        .iter()
+        .filter_map(|p| ActionPattern::parse(p).ok())
+        .collect();
+    assert!(patterns.len() > 20, "{}", patterns.len());
+    for pattern in &patterns {
+        assert!(pattern.exact, "{pattern}");
+        for name in &names {
+            assert_eq!(
+                pattern.matches(name),
+                segment_match(pattern.as_str().as_bytes(), name.as_bytes()),
+                "{pattern} against {name:?}"
+            );
+        }
+    }
+}
