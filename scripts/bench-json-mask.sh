@@ -31,23 +31,12 @@ echo "== building the json_mask example (release)" >&2
 cargo build --release --locked -p warden-http --example json_mask >&2
 BIN="$CARGO_TARGET_DIR/release/examples/json_mask"
 
-# count BIN DETECTORS CALLS: instructions of one whole run.
-count() {
-  local n
-  n=$(timeout 300 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$WORK/body.json" "$3" "$2" 2>&1 \
-    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
-  [ -n "$n" ] || { echo "bench-json-mask: callgrind gave no count for $*" >&2; exit 1; }
-  echo "$n"
-}
+. scripts/bench/callgrind_count.sh   # callgrind_per_call
 
 # per_call BIN DETECTORS: instructions per call, start-up cancelled.
 per_call() {
-  local once thrice
-  once=$(count "$1" "$2" "$BENCH_CALLS")
-  thrice=$(count "$1" "$2" $((3 * BENCH_CALLS)))
-  echo $(((thrice - once) / (2 * BENCH_CALLS)))
+  callgrind_per_call "$BENCH_CALLS" "$1" "$WORK/body.json" "$2"
 }
-
 
 result="RESULT"
 for set in email all; do
