@@ -11,16 +11,12 @@
 #   CARGO_TARGET_DIR      defaults to $HOME/.cache/warden-target, like scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BENCH_CALLS=${BENCH_CALLS:-1000}
-[[ $BENCH_CALLS =~ ^[1-9][0-9]*$ ]] || { echo "bench-escape: BENCH_CALLS must be a positive whole number" >&2; exit 1; }
-command -v valgrind >/dev/null 2>&1 || { echo "bench-escape: valgrind not found: apt-get install valgrind" >&2; exit 1; }
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
+. scripts/bench/callgrind_count.sh   # callgrind_setup, callgrind_per_call
+callgrind_setup
 
 echo "== building the json_escape example (release)" >&2
 cargo build --release --locked -p warden-core --example json_escape >&2
 BIN="$CARGO_TARGET_DIR/release/examples/json_escape"
-
-. scripts/bench/callgrind_count.sh   # callgrind_per_call
 
 # per_call WRITER INPUT: instructions per call, start-up cancelled.
 per_call() {

@@ -12,14 +12,12 @@
 #   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BENCH_CALLS=${BENCH_CALLS:-1000}
-[[ $BENCH_CALLS =~ ^[1-9][0-9]*$ ]] || { echo "bench-json-mask: BENCH_CALLS must be a positive whole number" >&2; exit 1; }
-command -v valgrind >/dev/null 2>&1 || { echo "bench-json-mask: valgrind not found: apt-get install valgrind" >&2; exit 1; }
+. scripts/bench/callgrind_count.sh   # callgrind_setup, callgrind_per_call
+callgrind_setup
 if [ -n "${BENCH_BASE_BIN:-}" ] && [ ! -x "$BENCH_BASE_BIN" ]; then
   echo "bench-json-mask: BENCH_BASE_BIN=$BENCH_BASE_BIN is not an executable" >&2
   exit 1
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
 
 WORK=$(mktemp -d /tmp/warden-bench-json-mask-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -30,8 +28,6 @@ sed -n "s/^BODY='\(.*\)'$/\1/p" scripts/bench-http.sh | tr -d '\n' > "$WORK/body
 echo "== building the json_mask example (release)" >&2
 cargo build --release --locked -p warden-http --example json_mask >&2
 BIN="$CARGO_TARGET_DIR/release/examples/json_mask"
-
-. scripts/bench/callgrind_count.sh   # callgrind_per_call
 
 # per_call BIN DETECTORS: instructions per call, start-up cancelled.
 per_call() {

@@ -2,6 +2,18 @@
 # (sourced, not run): counts under valgrind's callgrind are exact and unmoved by the machine's
 # load, unlike times.
 
+# callgrind_setup: the checks and defaults both scripts start with. BENCH_CALLS (default 1000)
+# must be a positive whole number, valgrind must be installed, and CARGO_TARGET_DIR defaults
+# to $HOME/.cache/warden-target, like scripts/test.sh.
+callgrind_setup() {
+  local name
+  name=$(basename "$0" .sh)
+  BENCH_CALLS=${BENCH_CALLS:-1000}
+  [[ $BENCH_CALLS =~ ^[1-9][0-9]*$ ]] || { echo "$name: BENCH_CALLS must be a positive whole number" >&2; exit 1; }
+  command -v valgrind >/dev/null 2>&1 || { echo "$name: valgrind not found: apt-get install valgrind" >&2; exit 1; }
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden-target}"
+}
+
 # callgrind_total CMD...: the instructions of one whole run of CMD.
 callgrind_total() {
   local n
