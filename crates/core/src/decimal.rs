@@ -1,30 +1,48 @@
 //! Decimal digits written straight into a buffer, for the numbers audit events and recordings
 //! carry (counts, durations, timestamps) without formatting machinery or a string per number.
 
+/// `"00"` to `"99"`, back to back: two digits per division by 100 instead of one per division
+/// by 10.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends `value` in decimal.
-pub fn write_u64(out: &mut Vec<u8>, mut value: u64) {
+pub fn write_u64(out: &mut Vec<u8>, value: u64) {
     let mut text = [0u8; 20];
-    let mut at = text.len();
-    loop {
-        at -= 1;
-        text[at] = digit(value);
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
+    let at = fill(&mut text, value);
     out.extend_from_slice(&text[at..]);
 }
 
 /// Appends the `width` (at most 20) lowest decimal digits of `value`, zeros in front.
-pub fn write_padded(out: &mut Vec<u8>, mut value: u64, width: usize) {
+pub fn write_padded(out: &mut Vec<u8>, value: u64, width: usize) {
     let mut text = [b'0'; 20];
-    let width = width.min(text.len());
-    for slot in text[..width].iter_mut().rev() {
-        *slot = digit(value);
-        value /= 10;
+    fill(&mut text, value);
+    out.extend_from_slice(&text[text.len() - width.min(text.len())..]);
+}
+
+/// Writes the digits of `value` at the end of `text` and returns where they start.
+#[allow(clippy::cast_possible_truncation)] // below 100
+fn fill(text: &mut [u8; 20], mut value: u64) -> usize {
+    let mut at = text.len();
+    while value >= 100 {
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        at -= 2;
+        text[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
-    out.extend_from_slice(&text[..width]);
+    if value >= 10 {
+        let pair = value as usize * 2;
+        at -= 2;
+        text[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        at -= 1;
+        text[at] = b'0' + value as u8;
+    }
+    at
 }
 
 /// Appends `fraction`, a number of `width` decimal places, after a `.`, without its trailing
@@ -39,12 +57,6 @@ pub fn write_fraction(out: &mut Vec<u8>, mut fraction: u64, mut width: usize) {
     }
     out.push(b'.');
     write_padded(out, fraction, width);
-}
-
-/// The lowest decimal digit of `value`, as ASCII.
-#[allow(clippy::cast_possible_truncation)] // below 10
-fn digit(value: u64) -> u8 {
-    b'0' + (value % 10) as u8
 }
 
 #[cfg(test)]
@@ -69,5 +81,24 @@ mod tests {
         assert_eq!(text(|o| write_fraction(o, 500_000, 6)), ".5");
         assert_eq!(text(|o| write_fraction(o, 1, 9)), ".000000001");
         assert_eq!(text(|o| write_fraction(o, 0, 6)), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_value_and_width_as_format_writes_it(value: u64, width in 0usize..=20) {
+            proptest::prop_assert_eq!(text(|o| write_u64(o, value)), value.to_string());
+            let padded = format!("{value:020}");
+            proptest::prop_assert_eq!(text(|o| write_padded(o, value, width)), &padded[20 - width..]);
+        }
+    }
+
+    #[test]
+    fn every_digit_pair_and_power_of_ten_is_written() {
+        for value in (0..=1000)
+            .chain((0..20).map(|p| 10u64.pow(p)))
+            .chain((1..20).map(|p| 10u64.pow(p) - 1))
+        {
+            assert_eq!(text(|o| write_u64(o, value)), value.to_string());
+        }
     }
 }

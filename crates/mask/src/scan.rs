@@ -122,7 +122,13 @@ impl Scanner {
         if NUMERIC.iter().any(|&e| self.on(e)) {
             self.scan_numbers(text, out);
         }
-        if let Some(automaton) = &self.literals {
+        // A text shorter than every literal prefix holds none: short values (numbers, flags,
+        // codes) skip the automaton's set-up.
+        if let Some(automaton) = self
+            .literals
+            .as_ref()
+            .filter(|automaton| text.b.len() >= automaton.min_pattern_len())
+        {
             let mut pem_ends = pem::EndCache::default();
             for m in automaton.find_iter(text.b) {
                 let s = m.start();

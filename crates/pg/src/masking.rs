@@ -156,9 +156,10 @@ pub fn mask_row(
     masker: &dyn ValueMasker,
     derived_from: Option<&str>,
 ) -> Result<Option<Bytes>, PgError> {
-    let values = data_row::values(body)?;
+    // Walked without collecting: most rows change nothing and allocate nothing.
+    let mut values = data_row::iter(body)?;
     let mut rewritten: Option<Vec<Option<Vec<u8>>>> = None;
-    for (i, value) in values.iter().enumerate() {
+    for (i, value) in values.by_ref().enumerate() {
         let Some(value) = value else {
             continue;
         };
@@ -196,10 +197,18 @@ pub fn mask_row(
             Masked::Replaced(bytes) if text_like => Some(bytes),
             Masked::Replaced(_) | Masked::Null => None,
         };
-        let row =
-            rewritten.get_or_insert_with(|| values.iter().map(|v| v.map(<[u8]>::to_vec)).collect());
+        let row = match &mut rewritten {
+            Some(row) => row,
+            None => rewritten.insert(
+                data_row::values(body)?
+                    .into_iter()
+                    .map(|v| v.map(<[u8]>::to_vec))
+                    .collect(),
+            ),
+        };
         row[i] = replacement;
     }
+    values.check()?;
     Ok(rewritten.map(|row| data_row::encode(row.iter().map(Option::as_deref))))
 }
 
@@ -271,5 +280,59 @@ mod tests {
         );
         assert_eq!(shapes.column_names(&other).unwrap()[1], "name");
         assert!(shapes.resolved(&other, now).is_none(), "decoded, not named");
+    }
+
+    /// Replaces every value of column `password`.
+    struct Passwords;
+
+    impl ValueMasker for Passwords {
+        fn mask_value(&self, column: ColumnRef<'_>, _value: &[u8]) -> Masked {
+            if column.column == "password" {
+                Masked::Replaced(b"[redacted]".to_vec())
+            } else {
+                Masked::Unchanged
+            }
+        }
+        fn column_rule(&self, column: ColumnRef<'_>) -> bool {
+            column.column == "password"
+        }
+        fn has_column_rules(&self) -> bool {
+            true
+        }
+        fn mask_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+            std::borrow::Cow::Borrowed(text)
+        }
+    }
+
+    fn field(name: &str) -> Field {
+        Field {
+            name: name.to_owned(),
+            table_oid: 0,
+            column: 0,
+            type_oid: 25,
+            format: 0,
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_row_is_rewritten_only_where_a_value_changes_and_a_broken_one_is_refused() {
+        let fields = [field("id"), field("password"), field("note")];
+        let row = |password: Option<&[u8]>| {
+            data_row::encode([Some(&b"7"[..]), password, Some(&b"hi"[..])].into_iter())
+        };
+        let clear = row(Some(b"hunter2"));
+        let body = &clear[5..];
+        let masked = mask_row(body, &fields, &Passwords, None).unwrap().unwrap();
+        assert_eq!(&masked[..], &row(Some(b"[redacted]"))[..]);
+        // NULL stays NULL; nothing changed, nothing built.
+        let null = row(None);
+        assert_eq!(
+            mask_row(&null[5..], &fields, &Passwords, None).unwrap(),
+            None
+        );
+        // Cut inside the last value: refused, whether or not a value changed before it.
+        assert!(mask_row(&body[..body.len() - 1], &fields, &Passwords, None).is_err());
+        assert!(mask_row(&null[5..null.len() - 1], &fields, &Passwords, None).is_err());
     }
 }

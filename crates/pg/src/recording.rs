@@ -120,7 +120,8 @@ impl SessionRecording {
 
     /// Appends one statement. A failed write is logged once; the session goes on (the audit
     /// log still has every statement) and the recording ends short.
-    /// Parameters are decoded here, masked by `masking` when the role masks.
+    /// Parameters are decoded here, masked by `masking` when the role masks. Hands back the
+    /// capture's row list, emptied, for the next statement's capture to reuse.
     pub async fn statement(
         &mut self,
         capture: Capture,
@@ -128,9 +129,11 @@ impl SessionRecording {
         row_count: u64,
         (ended, duration): (Instant, Duration),
         error: Option<String>,
-    ) {
+    ) -> Vec<Bytes> {
+        let mut rows = capture.rows;
         if self.failed {
-            return;
+            rows.clear();
+            return rows;
         }
         let event = SqlEvent {
             sql: capture.sql.unwrap_or_else(|| Arc::from("")),
@@ -144,11 +147,10 @@ impl SessionRecording {
             duration,
             error,
         };
-        let rows = &capture.rows;
         let written = self
             .recorder
             .statement_with_rows(ended, &event, |writer| {
-                for row in rows {
+                for row in &rows {
                     // Checked when it was kept.
                     if let Ok(values) = data_row::iter(row) {
                         writer.row(values)?;
@@ -161,6 +163,8 @@ impl SessionRecording {
             tracing::warn!(%error, "cannot append to the session recording; it ends here");
             self.failed = true;
         }
+        rows.clear();
+        rows
     }
 
     /// Closes the recording; its SHA-256 goes into the session's end event.

@@ -43,7 +43,7 @@ struct Inflight {
     portal: Option<String>,
     /// A rule-protected column the statement references: every value it returns may be derived
     /// from it (an alias, an expression), so every value is masked by that column's rule.
-    derived_from: Option<String>,
+    derived_from: Option<Arc<str>>,
     /// What goes into the session recording for it.
     capture: Capture,
 }
@@ -90,6 +90,19 @@ pub struct Relay<'a, CW, SW> {
     copy_out_masker: Option<Arc<dyn ValueMasker>>,
     catalog: Option<CatalogScope>,
     recording: Option<SessionRecording>,
+    /// An emptied row list of a recorded statement's capture, for the next capture to reuse.
+    spare_rows: Vec<bytes::Bytes>,
+    /// How the last admitted statement's rows are masked, kept for the next statement admitted
+    /// as the same [`Admitted`] (a reused read admits the same one).
+    masking: Option<MaskingOf>,
+}
+
+/// The masker and protected column of one [`Admitted`]: what [`Relay::inflight`] derives from
+/// it, the same every time.
+struct MaskingOf {
+    admitted: Arc<Admitted>,
+    masker: Option<Arc<dyn ValueMasker>>,
+    derived_from: Option<Arc<str>>,
 }
 
 /// Where the session's column names are looked up for masking.
@@ -140,6 +153,8 @@ where
             totals: Totals::default(),
             shapes: ResultShapes::default(),
             copy_out_masker: None,
+            spare_rows: Vec::new(),
+            masking: None,
             catalog,
             recording: None,
         }
@@ -823,20 +838,20 @@ where
 
     fn inflight(&mut self, admitted: Arc<Admitted>) -> Box<Inflight> {
         self.totals.forwarded += 1;
-        // Checked when the statement was admitted: a missing profile was refused there.
-        let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
-        let action = &admitted.action;
-        let derived_from = masker.as_ref().and_then(|masker| {
-            // A whole row used as a value carries every column, protected ones included.
-            if masker.has_column_rules() && action.columns.iter().any(|c| c == WHOLE_ROW) {
-                return Some(WHOLE_ROW.to_owned());
+        let (masker, derived_from) = match &self.masking {
+            Some(memo) if Arc::ptr_eq(&memo.admitted, &admitted) => {
+                (memo.masker.clone(), memo.derived_from.clone())
             }
-            action
-                .columns
-                .iter()
-                .find(|column| masker.column_rule(ColumnRef::name(column)))
-                .cloned()
-        });
+            _ => {
+                let (masker, derived_from) = self.masking_of(&admitted);
+                self.masking = Some(MaskingOf {
+                    admitted: admitted.clone(),
+                    masker: masker.clone(),
+                    derived_from: derived_from.clone(),
+                });
+                (masker, derived_from)
+            }
+        };
         Box::new(Inflight {
             admitted,
             started: Instant::now(),
@@ -845,8 +860,30 @@ where
             masker,
             portal: None,
             derived_from,
-            capture: Capture::default(),
+            capture: Capture {
+                rows: std::mem::take(&mut self.spare_rows),
+                ..Capture::default()
+            },
         })
+    }
+
+    /// The masker of `admitted`'s role and the rule-protected column its statement references.
+    fn masking_of(&self, admitted: &Admitted) -> (Option<Arc<dyn ValueMasker>>, Option<Arc<str>>) {
+        // Checked when the statement was admitted: a missing profile was refused there.
+        let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
+        let action = &admitted.action;
+        let derived_from = masker.as_ref().and_then(|masker| {
+            // A whole row used as a value carries every column, protected ones included.
+            if masker.has_column_rules() && action.columns.iter().any(|c| c == WHOLE_ROW) {
+                return Some(Arc::from(WHOLE_ROW));
+            }
+            action
+                .columns
+                .iter()
+                .find(|column| masker.column_rule(ColumnRef::name(column)))
+                .map(|column| Arc::from(column.as_str()))
+        });
+        (masker, derived_from)
     }
 
     /// Waits until the server has answered everything forwarded so far, then sends the refusal.
@@ -920,7 +957,7 @@ where
                 masker,
                 protected: inflight.derived_from.as_deref().filter(|c| *c != WHOLE_ROW),
             });
-            recording
+            self.spare_rows = recording
                 .statement(
                     inflight.capture,
                     masking,

@@ -71,12 +71,16 @@ fn rewrite(sql: &str, out: &mut String) -> bool {
     }
     let bytes = sql.as_bytes();
     let mut copied = 0;
-    let mut previous = 0;
     let mut index = 0;
     while index < bytes.len() {
         let byte = bytes[index];
-        match CLASSES[usize::from(byte)] {
-            PLAIN => {}
+        let class = CLASSES[usize::from(byte)];
+        if class == PLAIN {
+            index += 1;
+            continue;
+        }
+        let previous = index.checked_sub(1).map_or(0, |before| bytes[before]);
+        match class {
             REJECT => return false,
             WATCH => {
                 let comment =
@@ -84,6 +88,7 @@ fn rewrite(sql: &str, out: &mut String) -> bool {
                 if comment || (byte == b';' && index < end_of_statement) {
                     return false;
                 }
+                index += 1;
             }
             _ => {
                 let end = bytes[index..]
@@ -106,13 +111,9 @@ fn rewrite(sql: &str, out: &mut String) -> bool {
                     out.push('0');
                     copied = end;
                 }
-                previous = bytes[end - 1];
                 index = end;
-                continue;
             }
         }
-        previous = byte;
-        index += 1;
     }
     if copied == 0 {
         return false;
@@ -123,14 +124,16 @@ fn rewrite(sql: &str, out: &mut String) -> bool {
 
 /// Whether `statement` starts with the keyword of a plain data statement.
 fn starts_as_data_statement(statement: &str) -> bool {
-    let first = statement
-        .trim_start()
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or_default();
+    // ASCII white space only: a statement led by other white space (a vertical tab, or
+    // anything non-ASCII) keeps its exact text as its key.
+    let text = statement.as_bytes().trim_ascii_start();
+    let word = text
+        .iter()
+        .position(|b| !b.is_ascii_alphabetic())
+        .map_or(text, |end| &text[..end]);
     DATA_STATEMENTS
         .iter()
-        .any(|keyword| first.eq_ignore_ascii_case(keyword))
+        .any(|keyword| word.eq_ignore_ascii_case(keyword.as_bytes()))
 }
 
 #[cfg(test)]

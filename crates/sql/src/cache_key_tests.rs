@@ -15,6 +15,10 @@ fn numbers_in_plain_data_statements_share_a_key() {
         cache_key("select c2 from t_3 limit 10"),
         "select c2 from t_3 limit 0"
     );
+    // the keyword in any case, after any ASCII white space, ended by any non-letter
+    assert_eq!(cache_key(" \r\n\tWiTh(x) 5"), " \r\n\tWiTh(x) 0");
+    assert_eq!(cache_key("values(1)"), "values(0)");
+    assert_eq!(cache_key("TABLE t limit 2"), "TABLE t limit 0");
 }
 
 #[test]
@@ -33,6 +37,11 @@ fn everything_else_keeps_its_exact_text() {
         "explain analyze select 1",
         "copy t to stdout",
         "select 'é' , 1",
+        "selected 1",
+        "sel 1",
+        "\u{a0}select 1",
+        "\u{b}select 1",
+        "2 select 1",
     ] {
         assert_eq!(cache_key(sql), sql, "{sql}");
     }
