@@ -282,27 +282,7 @@ mod tests {
         assert!(shapes.resolved(&other, now).is_none(), "decoded, not named");
     }
 
-    /// Replaces every value of column `password`.
-    struct Passwords;
-
-    impl ValueMasker for Passwords {
-        fn mask_value(&self, column: ColumnRef<'_>, _value: &[u8]) -> Masked {
-            if column.column == "password" {
-                Masked::Replaced(b"[redacted]".to_vec())
-            } else {
-                Masked::Unchanged
-            }
-        }
-        fn column_rule(&self, column: ColumnRef<'_>) -> bool {
-            column.column == "password"
-        }
-        fn has_column_rules(&self) -> bool {
-            true
-        }
-        fn mask_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-            std::borrow::Cow::Borrowed(text)
-        }
-    }
+    use crate::params::tests::Words;
 
     fn field(name: &str) -> Field {
         Field {
@@ -323,16 +303,13 @@ mod tests {
         };
         let clear = row(Some(b"hunter2"));
         let body = &clear[5..];
-        let masked = mask_row(body, &fields, &Passwords, None).unwrap().unwrap();
+        let masked = mask_row(body, &fields, &Words, None).unwrap().unwrap();
         assert_eq!(&masked[..], &row(Some(b"[redacted]"))[..]);
         // NULL stays NULL; nothing changed, nothing built.
         let null = row(None);
-        assert_eq!(
-            mask_row(&null[5..], &fields, &Passwords, None).unwrap(),
-            None
-        );
+        assert_eq!(mask_row(&null[5..], &fields, &Words, None).unwrap(), None);
         // Cut inside the last value: refused, whether or not a value changed before it.
-        assert!(mask_row(&body[..body.len() - 1], &fields, &Passwords, None).is_err());
-        assert!(mask_row(&null[5..null.len() - 1], &fields, &Passwords, None).is_err());
+        assert!(mask_row(&body[..body.len() - 1], &fields, &Words, None).is_err());
+        assert!(mask_row(&null[5..null.len() - 1], &fields, &Words, None).is_err());
     }
 }

@@ -214,4 +214,4 @@ fn bounded(text: &str, cut: bool, len: usize) -> String {
 
 #[cfg(test)]
 #[path = "params_tests.rs"]
-mod tests;
+pub(crate) mod tests;

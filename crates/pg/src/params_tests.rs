@@ -22,7 +22,7 @@ fn bind(formats: &[i16], values: &[Option<&[u8]>]) -> Bytes {
 }
 
 /// Masks the word `secret` anywhere, and every value of column `password`.
-struct Words;
+pub(crate) struct Words;
 
 impl ValueMasker for Words {
     fn mask_value(&self, column: ColumnRef<'_>, _value: &[u8]) -> Masked {
