@@ -838,20 +838,20 @@ where
 
     fn inflight(&mut self, admitted: Arc<Admitted>) -> Box<Inflight> {
         self.totals.forwarded += 1;
-        let (masker, derived_from) = match &self.masking {
-            Some(memo) if Arc::ptr_eq(&memo.admitted, &admitted) => {
-                (memo.masker.clone(), memo.derived_from.clone())
-            }
-            _ => {
-                let (masker, derived_from) = self.masking_of(&admitted);
-                self.masking = Some(MaskingOf {
-                    admitted: admitted.clone(),
-                    masker: masker.clone(),
-                    derived_from: derived_from.clone(),
-                });
-                (masker, derived_from)
-            }
-        };
+        let known = matches!(&self.masking, Some(memo) if Arc::ptr_eq(&memo.admitted, &admitted));
+        if !known {
+            let (masker, derived_from) = self.masking_of(&admitted);
+            self.masking = Some(MaskingOf {
+                admitted: admitted.clone(),
+                masker,
+                derived_from,
+            });
+        }
+        let (masker, derived_from) = self
+            .masking
+            .as_ref()
+            .map(|memo| (memo.masker.clone(), memo.derived_from.clone()))
+            .unwrap_or_default();
         Box::new(Inflight {
             admitted,
             started: Instant::now(),
