@@ -52,10 +52,34 @@ pub enum Masked {
     Null,
 }
 
+/// What became of a value masked into the caller's buffer ([`ValueMasker::mask_value_into`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrite {
+    /// Leave it as it is; nothing was written.
+    Unchanged,
+    /// Send what was appended to the buffer instead.
+    Written,
+    /// Send SQL NULL instead (protocols without NULL send an empty value); nothing was written.
+    Null,
+}
+
 /// Rewrites values for one masking profile.
 pub trait ValueMasker: Send + Sync {
     /// The fate of `value` (UTF-8 text, or raw bytes) of `column`.
     fn mask_value(&self, column: ColumnRef<'_>, value: &[u8]) -> Masked;
+
+    /// [`Self::mask_value`] with a replacement appended to `out` instead of returned in a
+    /// `Vec` of its own, so that a caller masking many values reuses one buffer.
+    fn mask_value_into(&self, column: ColumnRef<'_>, value: &[u8], out: &mut Vec<u8>) -> Rewrite {
+        match self.mask_value(column, value) {
+            Masked::Unchanged => Rewrite::Unchanged,
+            Masked::Null => Rewrite::Null,
+            Masked::Replaced(bytes) => {
+                out.extend_from_slice(&bytes);
+                Rewrite::Written
+            }
+        }
+    }
 
     /// Whether a column rule covers `column` (whatever its values look like).
     fn column_rule(&self, column: ColumnRef<'_>) -> bool;

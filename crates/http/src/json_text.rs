@@ -3,7 +3,7 @@
 //! name) at a fraction of the cost, and the body is copied only if something changes.
 
 use std::borrow::Cow;
-use warden_core::mask::{Anchors, ColumnRef, Masked, ValueMasker};
+use warden_core::mask::{Anchors, ColumnRef, Rewrite, ValueMasker};
 
 /// Where the scanner is inside one container (keys borrowed from the input unless escaped).
 struct Level<'a> {
@@ -53,6 +53,8 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
     let paths = masker.has_column_rules();
     let mut anchors = (!paths).then(|| AnchorCursor::new(masker.anchors(), input));
     let mut out: Option<Vec<u8>> = None;
+    // Each replacement, before it is escaped into `out`: one buffer for the whole text.
+    let mut scratch = Vec::new();
     let mut copied = 0; // input bytes already in `out`
     let mut stack: Vec<Level> = Vec::new();
     let mut i = 0;
@@ -148,8 +150,8 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                         (Some(a), true) => a.anchors.found_in(value),
                     };
                     if worth_asking {
-                        let fate = mask_at(&stack, masker, value);
-                        replace(input, &mut out, &mut copied, i, end, fate);
+                        let fate = mask_at(&stack, masker, value, &mut scratch);
+                        replace(input, &mut out, &mut copied, (i, end), fate, &scratch);
                     }
                     next = after_value(&mut stack);
                     seen_value = true;
@@ -168,8 +170,8 @@ pub fn mask_json_document(input: &[u8], masker: &dyn ValueMasker) -> Option<Json
                 let (end, strict) = number_end(input, i);
                 slipped |= next & VALUE == 0 || !strict;
                 if anchors.as_mut().is_none_or(|a| a.within(input, i, end)) {
-                    let fate = mask_at(&stack, masker, &input[i..end]);
-                    replace(input, &mut out, &mut copied, i, end, fate);
+                    let fate = mask_at(&stack, masker, &input[i..end], &mut scratch);
+                    replace(input, &mut out, &mut copied, (i, end), fate, &scratch);
                 }
                 next = after_value(&mut stack);
                 seen_value = true;
@@ -329,35 +331,41 @@ fn after_value(stack: &mut [Level<'_>]) -> u8 {
     }
 }
 
-fn mask_at(stack: &[Level<'_>], masker: &dyn ValueMasker, value: &[u8]) -> Masked {
+/// Masks `value` at the place `stack` says into `scratch` (emptied first).
+fn mask_at(
+    stack: &[Level<'_>],
+    masker: &dyn ValueMasker,
+    value: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Rewrite {
     let path = value_path(stack);
     let column = ColumnRef {
         schema: path[0],
         table: path[1],
         column: path[2].unwrap_or(""),
     };
-    masker.mask_value(column, value)
+    scratch.clear();
+    masker.mask_value_into(column, value, scratch)
 }
 
-/// Writes the fate of the token `input[start..end]` into `out` (created on the first change).
+/// Writes the fate of the token `input[start..end]` into `out` (created on the first change):
+/// `replacement` (escaped) when it was written, `null` for a null.
 fn replace(
     input: &[u8],
     out: &mut Option<Vec<u8>>,
     copied: &mut usize,
-    start: usize,
-    end: usize,
-    fate: Masked,
+    (start, end): (usize, usize),
+    fate: Rewrite,
+    replacement: &[u8],
 ) {
-    let replacement = match fate {
-        Masked::Unchanged => return,
-        Masked::Null => None,
-        Masked::Replaced(bytes) => Some(bytes),
-    };
+    if fate == Rewrite::Unchanged {
+        return;
+    }
     let out = out.get_or_insert_with(|| Vec::with_capacity(input.len() + 64));
     out.extend_from_slice(&input[*copied..start]);
-    match replacement {
-        None => out.extend_from_slice(b"null"),
-        Some(bytes) => warden_core::json_str::write_lossy(out, &bytes),
+    match fate {
+        Rewrite::Written => warden_core::json_str::write_lossy(out, replacement),
+        _ => out.extend_from_slice(b"null"),
     }
     *copied = end;
 }
@@ -391,6 +399,7 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::Value;
     use std::borrow::Cow;
+    use warden_core::mask::Masked;
 
     /// Masks emails in any string, every `password` field, and the number 4111.
     struct Rules;

@@ -12,6 +12,7 @@ use crate::{Entity, Finding, MaskError};
 
 /// What became of one value: the pipeline's own type (`Unchanged`, `Replaced`, `Null`).
 pub use warden_core::mask::Masked as MaskedValue;
+use warden_core::mask::Rewrite;
 
 /// How values of one column are masked, decided once per column (e.g. per `RowDescription`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,28 +165,46 @@ impl Masker {
     /// and left alone); a column rule applies to any value. With the `null` strategy a value
     /// with any detector hit becomes [`MaskedValue::Null`].
     pub fn mask_planned(&self, plan: ColumnPlan, value: &[u8]) -> MaskedValue {
+        let mut out = Vec::new();
+        match self.mask_planned_into(plan, value, &mut out) {
+            Rewrite::Unchanged => MaskedValue::Unchanged,
+            Rewrite::Written => MaskedValue::Replaced(out),
+            Rewrite::Null => MaskedValue::Null,
+        }
+    }
+
+    /// [`Masker::mask_planned`] with the replacement appended to `out`.
+    pub fn mask_planned_into(&self, plan: ColumnPlan, value: &[u8], out: &mut Vec<u8>) -> Rewrite {
         match plan {
-            ColumnPlan::Pass => MaskedValue::Unchanged,
+            ColumnPlan::Pass => Rewrite::Unchanged,
             ColumnPlan::Rule(i) => match self.columns.strategy(i) {
                 Some(s) => match strategy::column(s, &self.hasher, value) {
-                    Some(bytes) => MaskedValue::Replaced(bytes),
-                    None => MaskedValue::Null,
+                    // A rule's replacement is built whole: taken as it is into an empty `out`.
+                    Some(bytes) if out.is_empty() => {
+                        *out = bytes;
+                        Rewrite::Written
+                    }
+                    Some(bytes) => {
+                        out.extend_from_slice(&bytes);
+                        Rewrite::Written
+                    }
+                    None => Rewrite::Null,
                 },
-                None => MaskedValue::Unchanged,
+                None => Rewrite::Unchanged,
             },
             ColumnPlan::Detect => with_candidates(|regions| {
                 self.scanner.scan(&Text::whole(value), regions);
                 // `is_ascii` goes a word at a time, UTF-8 validation of a short value byte by byte.
                 if regions.is_empty() || !(value.is_ascii() || std::str::from_utf8(value).is_ok()) {
-                    return MaskedValue::Unchanged;
+                    return Rewrite::Unchanged;
                 }
                 if self.strategy == MaskStrategy::Null {
-                    return MaskedValue::Null;
+                    return Rewrite::Null;
                 }
                 resolve(regions);
-                let mut out = Vec::with_capacity(value.len() + 16 * regions.len());
-                self.write_masked(value, 0, value.len(), regions, &mut out);
-                MaskedValue::Replaced(out)
+                out.reserve(value.len() + 16 * regions.len());
+                self.write_masked(value, 0, value.len(), regions, out);
+                Rewrite::Written
             }),
         }
     }

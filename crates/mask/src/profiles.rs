@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use warden_config::Masking;
-use warden_core::mask::{Anchors, Masked, Maskers, TextStream, ValueMasker};
+use warden_core::mask::{Anchors, Masked, Maskers, Rewrite, TextStream, ValueMasker};
 
 /// Every configured profile, compiled.
 #[derive(Default)]
@@ -43,6 +43,10 @@ impl Maskers for MaskProfiles {
 impl ValueMasker for Masker {
     fn mask_value(&self, column: ColumnRef<'_>, value: &[u8]) -> Masked {
         Masker::mask_value(self, column, value)
+    }
+
+    fn mask_value_into(&self, column: ColumnRef<'_>, value: &[u8], out: &mut Vec<u8>) -> Rewrite {
+        self.mask_planned_into(self.plan(column), value, out)
     }
 
     fn column_rule(&self, column: ColumnRef<'_>) -> bool {

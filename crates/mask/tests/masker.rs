@@ -219,3 +219,37 @@ fn anchors_are_few_for_the_usual_profiles() {
     .unwrap();
     assert!(!none.anchors().found_in(b"a@b.c 4111"));
 }
+
+#[test]
+fn masking_into_a_buffer_appends_what_mask_value_returns() {
+    use warden_core::mask::{Rewrite, ValueMasker};
+    let profile = |strategy: MaskStrategy| MaskProfile {
+        detectors: vec!["email".into()],
+        strategy,
+        columns: vec![warden_mask::ColumnRule {
+            pattern: "*.secret".into(),
+            strategy: MaskStrategy::Hash,
+        }],
+    };
+    for strategy in [MaskStrategy::Redact, MaskStrategy::Null] {
+        let m = Masker::new(&profile(strategy.clone()), b"k").unwrap();
+        for (column, value) in [
+            ("note", "write to ada@example.com today"),
+            ("note", "nothing to see"),
+            ("secret", "hunter2"),
+            ("secret", ""),
+        ] {
+            let column = ColumnRef::table("t", column);
+            let mut out = b"kept".to_vec();
+            let fate = ValueMasker::mask_value_into(&m, column, value.as_bytes(), &mut out);
+            let expected = match m.mask_value(column, value.as_bytes()) {
+                MaskedValue::Unchanged => (Rewrite::Unchanged, b"kept".to_vec()),
+                MaskedValue::Null => (Rewrite::Null, b"kept".to_vec()),
+                MaskedValue::Replaced(bytes) => {
+                    (Rewrite::Written, [b"kept".to_vec(), bytes].concat())
+                }
+            };
+            assert_eq!((fate, out), expected, "{strategy:?} {column:?} {value:?}");
+        }
+    }
+}
