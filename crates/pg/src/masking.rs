@@ -149,7 +149,7 @@ impl ResultShapes {
 /// The DataRow with masked values, or `None` when nothing changed (the frame is forwarded as
 /// it came). With `derived_from` (a rule-protected column the statement references), every
 /// value that is not a looked-up table column is masked as that column; with
-/// [`WHOLE_ROW`](crate::statements::WHOLE_ROW) such values are withheld whole.
+/// [`WHOLE_ROW`] such values are withheld whole.
 pub fn mask_row(
     body: &[u8],
     fields: &[Field],

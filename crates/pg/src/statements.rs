@@ -22,7 +22,7 @@ fn rank(action: &str) -> u8 {
 /// The referenced-column entry that stands for a whole row used as a value.
 pub const WHOLE_ROW: &str = "(whole row)";
 
-/// How many statement shapes a session keeps the built action of (see [`Statements::action`]).
+/// How many statement shapes a session keeps the built action of (see [`Statements::simple_query`]).
 const ACTION_MEMO: usize = 16;
 
 /// A statement as admitted: what it does and the decision it runs under, shared by the
