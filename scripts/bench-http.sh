@@ -35,6 +35,8 @@
 #                               BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact
 #                               and unmoved by the machine's drift; throughput under valgrind is not.
 #   BENCH_WARDEN_BIN            use this binary instead of building it
+#   BENCH_PGO=1                 build warden with scripts/build-pgo.sh (profile-guided, the build to deploy);
+#                               0 builds it without a profile (cargo build --release)
 #   BENCH_B_BIN, BENCH_B_ENV    add a second gateway, "warden-b", run in every round like the others:
 #                               another binary (an A/B of two builds) and/or VAR=VALUE words for its
 #                               environment (an A/B of a setting); the report adds warden-b ÷ warden
@@ -135,13 +137,10 @@ trap 'exit 143' TERM
 WARDEN=""
 if [ "$BENCH_ONLY_BASELINES" = 1 ]; then
   log "BENCH_ONLY_BASELINES=1: measuring direct and nginx only (no Warden)"
-elif [ -n "${BENCH_WARDEN_BIN:-}" ]; then
-  WARDEN=$BENCH_WARDEN_BIN
 else
-  command -v cargo >/dev/null 2>&1 || die "cargo not found (or set BENCH_WARDEN_BIN, or BENCH_ONLY_BASELINES=1)"
-  log "building warden (release) into $CARGO_TARGET_DIR"
-  nice -n 10 cargo build --release --locked -p warden
-  WARDEN="$CARGO_TARGET_DIR/release/warden"
+  [ -n "${BENCH_WARDEN_BIN:-}" ] || command -v cargo >/dev/null 2>&1 \
+    || die "cargo not found (or set BENCH_WARDEN_BIN, or BENCH_ONLY_BASELINES=1)"
+  build_warden
 fi
 [ -z "$WARDEN" ] || [ -x "$WARDEN" ] || die "warden binary $WARDEN is missing or not executable"
 
@@ -538,7 +537,7 @@ done
 echo
 echo "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$WRK" -v 2>&1 | head -n1 | awk '{print "wrk " $2}'), $(nproc) CPUs"
 echo "wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_T}s, GET of a ${#BODY}-byte JSON body, keep-alive, over TCP loopback without TLS; nginx worker_processes $BENCH_NGINX_WORKERS"
-[ -n "$WARDEN" ] && echo "Warden: policy, audit and masking on (detectors: $BENCH_DETECTORS)"
+[ -n "$WARDEN" ] && echo "Warden ($WARDEN_BUILD): policy, audit and masking on (detectors: $BENCH_DETECTORS)"
 python3 "$ROOT/scripts/bench/summarize_http.py" "$RESULTS"
 if [ "$BENCH_CALLGRIND" = 1 ] && [ -n "$WARDEN_PID" ]; then
   # callgrind writes its profile when the gateway exits.

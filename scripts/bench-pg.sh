@@ -47,6 +47,8 @@
 #   BENCH_B_FIRST=1         start warden-b before warden (the one started second runs a few per cent
 #                           faster even when both are the same: run an A/B both ways round)
 #   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
+#   BENCH_PGO=1             build warden with scripts/build-pgo.sh (profile-guided, the build to deploy);
+#                           0 builds it without a profile (cargo build --release)
 #   CARGO_TARGET_DIR        defaults to $HOME/.cache/warden-target, like scripts/test.sh
 #   WARDEN_PG_BIN_DIR       directory holding initdb and postgres
 set -euo pipefail
@@ -147,13 +149,7 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # 1. Build
 # ---------------------------------------------------------------------------------------------
-if [ -n "${BENCH_WARDEN_BIN:-}" ]; then
-  WARDEN=$BENCH_WARDEN_BIN
-else
-  log "building warden (release) into $CARGO_TARGET_DIR"
-  nice -n 10 cargo build --release --locked -p warden
-  WARDEN="$CARGO_TARGET_DIR/release/warden"
-fi
+build_warden
 if [ -n "${BENCH_RELAY_BIN:-}" ]; then
   RELAY=$BENCH_RELAY_BIN
 else
@@ -488,9 +484,9 @@ echo
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $("$PGBENCH" --version), $(pgbouncer --version | head -n1), $(nproc) CPUs"
 echo "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T, scale $BENCH_SCALE, over TCP loopback without TLS"
 if [ "$BENCH_MASK" = 1 ]; then
-  echo "Warden: policy, audit, recording and a masking profile with every detector and a column rule on"
+  echo "Warden ($WARDEN_BUILD): policy, audit, recording and a masking profile with every detector and a column rule on"
 else
-  echo "Warden: policy, audit and recording on; no masking profile (BENCH_MASK=0)"
+  echo "Warden ($WARDEN_BUILD): policy, audit and recording on; no masking profile (BENCH_MASK=0)"
 fi
 python3 "$ROOT/scripts/bench/summarize.py" "$RESULTS"
 if [ "$BENCH_CALLGRIND" = 1 ]; then

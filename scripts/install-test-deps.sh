@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages Warden's tests drive for real: PostgreSQL server and client tools,
-# MariaDB, OpenSSH server and client, libclang (for pg_query's bindgen), PgBouncer, nginx and wrk
-# (benchmarks), plus the Python clients: psycopg, and a virtualenv at ~/.cache/warden-autogen-venv
-# with AutoGen, the openai SDK and psycopg (examples/autogen, HTTP gateway tests).
+# MariaDB, OpenSSH server and client, libclang (for pg_query's bindgen), PgBouncer, nginx, wrk
+# and llvm-profdata (benchmarks), plus the Python clients: psycopg, and a virtualenv at
+# ~/.cache/warden-autogen-venv with AutoGen, the openai SDK and psycopg (examples/autogen, HTTP
+# gateway tests).
 # Idempotent: does nothing when everything is already present.
 set -euo pipefail
 
@@ -24,6 +25,16 @@ have wrk || need+=(wrk)
 # bindgen needs libclang itself (libclang.so / libclang-NN.so), not libclang-cpp, which other
 # packages pull in and which an older check mistook for it.
 ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+# llvm-profdata of rustc's LLVM major version, for the benchmarks' profile-guided build
+# (scripts/build-pgo.sh); the raw profile format follows LLVM's, so no other version will do.
+llvm_major=$(rustc -vV 2>/dev/null | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p' || true)
+if [ -n "$llvm_major" ] && ! have "llvm-profdata-$llvm_major"; then
+  if apt-cache show "llvm-$llvm_major" >/dev/null 2>&1; then
+    need+=("llvm-$llvm_major")
+  else
+    echo "install-test-deps: Debian has no llvm-$llvm_major; scripts/build-pgo.sh needs llvm-profdata-$llvm_major"
+  fi
+fi
 have python3 || need+=(python3)
 # Debian splits venv's pip bootstrap (ensurepip) into python3-venv.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)

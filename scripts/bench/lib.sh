@@ -13,6 +13,25 @@ stop_pid() {      # stop_pid NAME PID SIGNAL: signal, wait up to 15 s, then SIGK
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# build_warden: sets WARDEN to BENCH_WARDEN_BIN, else to a release build, profile-guided by
+# scripts/build-pgo.sh unless BENCH_PGO=0, and WARDEN_BUILD to what it is, for the report.
+build_warden() {
+  if [ -n "${BENCH_WARDEN_BIN:-}" ]; then
+    WARDEN=$BENCH_WARDEN_BIN
+    WARDEN_BUILD="BENCH_WARDEN_BIN=$BENCH_WARDEN_BIN"
+  elif [ "${BENCH_PGO:-1}" = 1 ]; then
+    log "building warden (release, profile-guided by scripts/build-pgo.sh; BENCH_PGO=0 skips the profile)"
+    WARDEN=$(nice -n 10 bash "$ROOT/scripts/build-pgo.sh" | tail -n1) \
+      || die "scripts/build-pgo.sh failed (BENCH_PGO=0 builds without a profile)"
+    WARDEN_BUILD="release, profile-guided (scripts/build-pgo.sh)"
+  else
+    log "building warden (release) into $CARGO_TARGET_DIR"
+    nice -n 10 cargo build --release --locked -p warden
+    WARDEN="$CARGO_TARGET_DIR/release/warden"
+    WARDEN_BUILD="release without a profile (BENCH_PGO=0)"
+  fi
+}
+
 own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
 
 # perf_record PID SECONDS DATA LOG: a call-graph profile of PID for SECONDS (run it in the
