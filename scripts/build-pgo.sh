@@ -2,7 +2,7 @@
 # Profile-guided release build of `warden`: an instrumented build serves the PostgreSQL and
 # HTTP benchmarks' workloads (scripts/bench-pg.sh and scripts/bench-http.sh, short runs), LLVM
 # merges the counts it wrote, and a second build optimises with them (see docs/benchmarks.md,
-# "Profile-guided build"). Prints the optimised binary's path on its last line.
+# "How Warden is built for it"). Prints the optimised binary's path on its last line.
 #
 # Usage: scripts/build-pgo.sh
 # Environment (all optional):
@@ -11,11 +11,13 @@
 #                         binary it was trained on (default $HOME/.cache/warden-target)
 #   PGO_TRAIN_T=8         seconds per benchmark run while training
 #   PGO_PROFDATA          use this merged profile instead of training (skips the first build)
-#   LLVM_PROFDATA         the llvm-profdata to use (default: llvm-profdata-N matching rustc's LLVM
-#                         major version N, else llvm-profdata); Debian's package llvm-N has it
+#   LLVM_PROFDATA         the llvm-profdata to use (default: llvm-profdata-N, N being rustc's LLVM
+#                         major version, else llvm-profdata if it is of that version); Debian's
+#                         package llvm-N has it
 #
 # Training runs only when the instrumented binary changed: on an unchanged tree a second run
 # takes seconds.
+#
 # Needs what the benchmarks need (scripts/install-test-deps.sh) and llvm-profdata of the same
 # LLVM major version as rustc (`rustc -vV`), because the raw profile format follows LLVM's.
 set -euo pipefail
@@ -35,7 +37,7 @@ llvm_major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 if [ -z "${LLVM_PROFDATA:-}" ]; then
   if command -v "llvm-profdata-$llvm_major" >/dev/null 2>&1; then
     LLVM_PROFDATA="llvm-profdata-$llvm_major"
-  elif command -v llvm-profdata >/dev/null 2>&1; then
+  elif llvm-profdata --version 2>/dev/null | grep -q "LLVM version $llvm_major\."; then
     LLVM_PROFDATA=llvm-profdata
   else
     die "llvm-profdata-$llvm_major not found (Debian: apt-get install llvm-$llvm_major)"
