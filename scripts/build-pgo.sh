@@ -64,6 +64,10 @@ else
   else
     RAW=$(mktemp -d /tmp/warden-pgo-XXXXXX)
     trap 'rm -rf "$RAW"' EXIT
+    # Train on the benchmarks' defaults, not on the settings of a benchmark that called this
+    # (BENCH_CALLGRIND, BENCH_MASK=0, BENCH_B_BIN, WARDEN_WORKERS, ...).
+    # shellcheck disable=SC2046
+    unset $(compgen -e | grep -E '^(BENCH_|WARDEN_WORKERS$)' || true)
     # Every warden process (the gateway, `keys create`) writes its own raw profile at exit.
     export LLVM_PROFILE_FILE="$RAW/warden-%p-%m.profraw"
     log "training: the PostgreSQL benchmark's workload (simple, extended, prepared)"
