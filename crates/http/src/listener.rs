@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use warden_config::HttpSettings;
-use warden_core::workers::Workers;
+use warden_core::workers::{Placement, Workers};
 use warden_core::{ConnectionKind, Pipeline};
 use warden_record::RecordingStore;
 
@@ -131,7 +131,7 @@ impl HttpGateway {
     /// crosses threads on its way through.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: HttpListenerConfig) {
         Workers::shared()
-            .accept(listener, move |tcp, peer| {
+            .accept(listener, Placement::Spread, move |tcp, peer| {
                 let (gateway, config) = (self.clone(), config.clone());
                 async move {
                     if let Err(error) = gateway.handle(tcp, peer, &config).await {

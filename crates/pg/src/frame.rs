@@ -39,6 +39,18 @@ pub struct FrameReader<R> {
     max: usize,
 }
 
+impl<R> FrameReader<R> {
+    /// The same reader over another stream, keeping what is buffered; returns the old stream.
+    pub fn with_inner<R2>(self, inner: R2) -> (FrameReader<R2>, R) {
+        let reader = FrameReader {
+            inner,
+            buffer: self.buffer,
+            max: self.max,
+        };
+        (reader, self.inner)
+    }
+}
+
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// A reader refusing messages longer than `max` bytes.
     pub fn new(inner: R, max: usize) -> Self {

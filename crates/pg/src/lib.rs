@@ -14,6 +14,7 @@ pub mod messages;
 pub mod named;
 pub mod params;
 pub mod recording;
+pub mod served;
 pub mod session;
 pub mod statements;
 pub mod stream;

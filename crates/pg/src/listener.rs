@@ -7,6 +7,7 @@ use crate::frame::FrameReader;
 use crate::messages::startup::{self, Startup, StartupMessage};
 use crate::messages::{authentication, backend_key_data, error_response, ready_for_query};
 use crate::recording::{SAMPLE_ROWS, SessionRecording};
+use crate::served::{Ends, Served};
 use crate::session::{CatalogScope, Relay, audit_protocol_error};
 use crate::statements::Statements;
 use crate::stream::MaybeTls;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use warden_core::workers::Workers;
+use warden_core::workers::{Placement, Workers};
 use warden_core::{ConnectionKind, Pipeline, Secret, Session, Verdict};
 use warden_record::{RecordingKind, RecordingStore, SqlHeader, SqlRecorder};
 use warden_sql::Classifier;
@@ -73,7 +74,7 @@ impl PgGateway {
     /// [`Workers`]) and served there start to end, with its upstream connection.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, config: PgListenerConfig) {
         Workers::shared()
-            .accept(listener, move |tcp, peer| {
+            .accept(listener, Placement::Pack, move |tcp, peer| {
                 let (gateway, config) = (self.clone(), config.clone());
                 async move {
                     if let Err(error) = gateway.handle(tcp, peer, &config).await {
@@ -85,7 +86,7 @@ impl PgGateway {
     }
 
     async fn handle(
-        &self,
+        self: &Arc<Self>,
         tcp: TcpStream,
         peer: SocketAddr,
         config: &PgListenerConfig,
@@ -205,7 +206,7 @@ impl PgGateway {
                 .await;
             }
         };
-        let (fake_pid, fake_key, _registration) = self.cancels.register(
+        let (fake_pid, fake_key, cancel) = self.cancels.register(
             &target.address,
             upstream.process_id,
             upstream.secret_key.clone(),
@@ -219,8 +220,7 @@ impl PgGateway {
         hello.extend_from_slice(&ready_for_query::encode(ready_for_query::IDLE));
         write.write_all(&hello).await?;
 
-        let mut server_reader = upstream.reader;
-        let statements = Statements::new(&self.classifier);
+        let statements = Statements::new(self.classifier.clone());
         let catalog = self.catalogs.clone().map(|catalogs| CatalogScope {
             catalogs,
             connection: connection.to_owned(),
@@ -241,37 +241,26 @@ impl PgGateway {
             }
         };
         let relay = Relay::new(
-            &self.pipeline,
-            &session,
+            self.pipeline.clone(),
+            Arc::new(session),
             statements,
             (write, upstream.writer),
             catalog,
         )
         .with_recording(recording);
-        let (result, totals, recorded) = relay.run(&mut client, &mut server_reader).await;
-        if let Err(error) = &result
-            && matches!(error, PgError::Malformed(_) | PgError::TooLarge { .. })
-        {
-            audit_protocol_error(&self.pipeline, Some(&session), error).await;
-        }
-        let _ = self
-            .pipeline
-            .close(
-                &session,
-                serde_json::json!({
-                    "statements": totals.forwarded,
-                    "refused": totals.refused,
-                    "read_only": read_only,
-                    "error": result.as_ref().err().map(|e| e.to_string()),
-                    "recording": recorded.map(|r| serde_json::json!({
-                        "sha256": r.sha256_hex,
-                        "bytes": r.bytes,
-                        "truncated": r.truncated,
-                    })),
-                }),
-            )
-            .await;
-        result.map(|_| ())
+        let served = Served {
+            ends: Ends {
+                gateway: self.clone(),
+                relay,
+                read_only,
+                cancel,
+                peer,
+            },
+            client,
+            server: upstream.reader,
+        };
+        served.run().await;
+        Ok(())
     }
 
     /// The session's recording, when the gateway records.

@@ -26,6 +26,7 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use warden_core::mask::{ColumnRef, ValueMasker};
 use warden_core::pipeline::Outcome;
+use warden_core::workers::Workers;
 use warden_core::{Action, AuditKind, AuditRecord, Pipeline, Session};
 use warden_record::FinishedRecording;
 
@@ -75,10 +76,10 @@ pub struct Totals {
 }
 
 /// The relay state of one session.
-pub struct Relay<'a, CW, SW> {
-    pipeline: &'a Pipeline,
-    session: &'a Session,
-    statements: Statements<'a>,
+pub struct Relay<CW, SW> {
+    pipeline: Pipeline,
+    session: Arc<Session>,
+    statements: Statements,
     client: CW,
     server: SW,
     to_client: BytesMut,
@@ -125,18 +126,21 @@ pub enum End {
     Client,
     /// The server closed the connection.
     Server,
+    /// Between statements, the worker asked the session to continue on worker `n` (see
+    /// [`Workers::departure`]): nothing is owed to either side and nothing is buffered.
+    Move(usize),
 }
 
-impl<'a, CW, SW> Relay<'a, CW, SW>
+impl<CW, SW> Relay<CW, SW>
 where
     CW: AsyncWrite + Unpin,
     SW: AsyncWrite + Unpin,
 {
     /// A relay between a client writer and a server writer.
     pub fn new(
-        pipeline: &'a Pipeline,
-        session: &'a Session,
-        statements: Statements<'a>,
+        pipeline: Pipeline,
+        session: Arc<Session>,
+        statements: Statements,
         (client, server): (CW, SW),
         catalog: Option<CatalogScope>,
     ) -> Self {
@@ -168,17 +172,23 @@ where
         self
     }
 
-    /// Runs until either side ends; returns why, with the session totals.
+    /// Relays until either side ends or the session should move to another worker; returns
+    /// why. After [`End::Move`] the relay can be run again, on the other worker.
     pub async fn run<CR, SR>(
-        mut self,
+        &mut self,
         client_reader: &mut FrameReader<CR>,
         server_reader: &mut FrameReader<SR>,
-    ) -> (Result<End, PgError>, Totals, Option<FinishedRecording>)
+    ) -> Result<End, PgError>
     where
         CR: AsyncRead + Unpin,
         SR: AsyncRead + Unpin,
     {
-        let result = self.pump(client_reader, server_reader).await;
+        self.pump(client_reader, server_reader).await
+    }
+
+    /// Ends the relay: flushes what the client is owed, audits statements still running, and
+    /// closes the recording; returns the session totals and the recording.
+    pub async fn finish_session(mut self) -> (Totals, Option<FinishedRecording>) {
         let _ = self.client.flush().await;
         // Statements still running when the connection ends are audited with that outcome.
         while let Some(expect) = self.expect.pop_front() {
@@ -192,7 +202,38 @@ where
             Some(recording) => recording.finish().await,
             None => None,
         };
-        (result, self.totals, finished)
+        (self.totals, finished)
+    }
+
+    /// The session it relays.
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    /// The same relay with other writers; returns the old ones. Used to move a session to
+    /// another worker's runtime between statements.
+    pub fn with_writers<C2, S2>(self, client: C2, server: S2) -> (Relay<C2, S2>, CW, SW) {
+        let relay = Relay {
+            pipeline: self.pipeline,
+            session: self.session,
+            statements: self.statements,
+            client,
+            server,
+            to_client: self.to_client,
+            to_server: self.to_server,
+            expect: self.expect,
+            status: self.status,
+            discard_until_sync: self.discard_until_sync,
+            copy_in: self.copy_in,
+            totals: self.totals,
+            shapes: self.shapes,
+            copy_out_masker: self.copy_out_masker,
+            catalog: self.catalog,
+            recording: self.recording,
+            spare_rows: self.spare_rows,
+            masking: self.masking,
+        };
+        (relay, self.client, self.server)
     }
 
     async fn pump<CR, SR>(
@@ -220,6 +261,11 @@ where
                     }
                     if !server_reader.has_buffered() {
                         self.flush_client().await?;
+                        if self.at_rest() && !client_reader.has_buffered()
+                            && let Some(worker) = Workers::departure()
+                        {
+                            return Ok(End::Move(worker));
+                        }
                     }
                 }
                 frame = client_reader.next() => {
@@ -252,6 +298,16 @@ where
                 }
             }
         }
+    }
+
+    /// Whether nothing is owed to either side and no protocol sub-state is open: the point
+    /// between statements where the session may change workers.
+    fn at_rest(&self) -> bool {
+        self.expect.is_empty()
+            && self.to_client.is_empty()
+            && self.to_server.is_empty()
+            && !self.copy_in
+            && !self.discard_until_sync
     }
 
     /// Answers a malformed or oversized client message with a fatal `08P01` after what is
@@ -484,7 +540,7 @@ where
         };
         self.pipeline
             .finish(
-                self.session,
+                &self.session,
                 &inflight.admitted.action,
                 &inflight.admitted.decision,
                 &outcome,

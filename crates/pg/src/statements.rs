@@ -36,8 +36,8 @@ pub struct Admitted {
 }
 
 /// Statement bookkeeping for one session.
-pub struct Statements<'a> {
-    classifier: &'a Classifier,
+pub struct Statements {
+    classifier: Arc<Classifier>,
     prepared: HashMap<String, Arc<Classification>>,
     statements: Named<Arc<Admitted>>,
     portals: Named<Arc<Admitted>>,
@@ -59,9 +59,9 @@ struct Shape {
     kept: Option<(Reusable, Arc<Admitted>)>,
 }
 
-impl<'a> Statements<'a> {
+impl Statements {
     /// Empty state using `classifier`.
-    pub fn new(classifier: &'a Classifier) -> Self {
+    pub fn new(classifier: Arc<Classifier>) -> Self {
         Statements {
             classifier,
             prepared: HashMap::new(),

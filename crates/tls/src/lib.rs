@@ -4,11 +4,13 @@
 
 mod dev_ca;
 mod error;
+mod rebind;
 mod server;
 mod stream;
 
 pub use dev_ca::{DevCa, ensure_dev_ca};
 pub use error::TlsError;
+pub use rebind::Unbound;
 pub use server::{ServerTls, server_config};
 pub use stream::{MaybeTls, ReadHalf, WriteHalf};
 

@@ -13,7 +13,7 @@ use warden_core::pipeline::{Admission, Reusable};
 use warden_core::{Action, AuditKind, AuditRecord, Decision, GatewayError};
 use warden_sql::Classification;
 
-impl<CW, SW> Relay<'_, CW, SW>
+impl<CW, SW> Relay<CW, SW>
 where
     CW: AsyncWrite + Unpin,
     SW: AsyncWrite + Unpin,
@@ -28,7 +28,7 @@ where
     ) -> Result<Option<(Arc<Classification>, Arc<Admitted>)>, PgError> {
         let (classification, mut action) = self.statements.simple_query(sql);
         if let Some((reusable, admitted)) = self.statements.kept(&classification)
-            && self.pipeline.reuse(self.session, reusable)
+            && self.pipeline.reuse(&self.session, reusable)
         {
             let admitted = admitted.clone();
             return Ok(Some((classification, admitted)));
@@ -97,7 +97,7 @@ where
         let refusal = GatewayError::client("copy_not_maskable", message.clone());
         let denied = Decision::deny(format!("mask:{profile}/copy"), message);
         let record = AuditRecord::new(AuditKind::Decision)
-            .for_session(self.session)
+            .for_session(&self.session)
             .with_decision(action, &denied);
         if let Err(error) = self.pipeline.audit(record).await {
             return Some(error);
@@ -119,7 +119,7 @@ where
     ) -> Result<Result<Decision, GatewayError>, PgError> {
         let evaluated = self
             .pipeline
-            .evaluate_keeping(self.session, action, payload, reusable)
+            .evaluate_keeping(&self.session, action, payload, reusable)
             .await;
         let (decision, review) = match evaluated {
             Ok(Admission::Forward(decision)) => {
@@ -140,7 +140,7 @@ where
         self.flush_client().await?;
         Ok(self
             .pipeline
-            .await_review(self.session, &review, payload)
+            .await_review(&self.session, &review, payload)
             .await
             .map(|()| decision))
     }

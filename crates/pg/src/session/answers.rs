@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::AsyncWrite;
 
-impl<CW, SW> Relay<'_, CW, SW>
+impl<CW, SW> Relay<CW, SW>
 where
     CW: AsyncWrite + Unpin,
     SW: AsyncWrite + Unpin,
