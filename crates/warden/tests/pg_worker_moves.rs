@@ -173,3 +173,59 @@ async fn tls_on_both_legs_survives_moves_both_ways() {
     );
     assert_eq!(workers.moves(), moves + 2, "moved out and back");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbench_in_every_query_mode_while_sessions_keep_moving() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let h = Harness::start().await;
+    let workers = two_workers();
+    let pgbench = h.pg.bin_dir().join("pgbench");
+    let init = tokio::process::Command::new(&pgbench)
+        .args(["-i", "-s", "1", "-q", &h.pg.url("app")])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let moves = workers.moves();
+    // Sessions are asked to move every few milliseconds, in both directions, while the
+    // TPC-B-like script (writes in transactions) runs in every query mode.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mover = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                workers.request_move(0, 1, 2);
+                workers.request_move(1, 0, 2);
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+        })
+    };
+    for mode in ["simple", "extended", "prepared"] {
+        let stdout = common::stdout_of(
+            mode,
+            tokio::process::Command::new(&pgbench)
+                .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "100"])
+                .arg(h.conninfo("pg-test/app"))
+                .env("PGPASSWORD", &h.dba_key),
+        )
+        .await;
+        assert!(
+            stdout.contains("number of transactions actually processed: 400/400"),
+            "{mode}: {stdout}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    mover.await.unwrap();
+    let moved = workers.moves() - moves;
+    eprintln!("{moved} moves during the runs");
+    assert!(moved >= 300, "only {moved} moves");
+    assert_eq!(
+        h.upstream("select count(*) from pgbench_history").await,
+        "1200",
+        "every transaction wrote through the gateway exactly once"
+    );
+}
