@@ -81,6 +81,11 @@ impl Workers {
         SHARED.get_or_init(|| Workers::start(Self::count()))
     }
 
+    /// The process's workers if they have been started (no threads are started by asking).
+    pub fn started() -> Option<&'static Workers> {
+        SHARED.get()
+    }
+
     /// How many workers [`Self::shared`] starts: `WARDEN_WORKERS` if set to a positive number,
     /// else one per core.
     pub fn count() -> usize {

@@ -132,6 +132,14 @@ async fn tokens_and_roles_are_enforced_and_calls_are_audited() {
         metrics.contains("warden_auth_failures_total 1"),
         "{metrics}"
     );
+    // The PostgreSQL listener started the data-path workers: each reports its load and sessions.
+    for line in [
+        "# TYPE warden_worker_load_permille gauge\nwarden_worker_load_permille{worker=\"0\"} ",
+        "warden_worker_sessions{worker=\"0\"} ",
+        "# TYPE warden_session_moves_total counter\nwarden_session_moves_total ",
+    ] {
+        assert!(metrics.contains(line), "{line} missing: {metrics}");
+    }
 }
 
 #[tokio::test]

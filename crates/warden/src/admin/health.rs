@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use warden_core::ReviewState;
+use warden_core::workers::Workers;
 use warden_store::ReviewFilter;
 
 /// Alive.
@@ -98,5 +99,33 @@ pub async fn metrics(State(state): State<AdminState>) -> impl IntoResponse {
         "Whether the store answered this scrape.",
         store_up,
     );
+    if let Some(workers) = Workers::started() {
+        workers_metrics(&mut out, workers);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// Each data-path worker's load and packed sessions, and the moves between workers.
+fn workers_metrics(out: &mut String, workers: &Workers) {
+    let mut per_worker = |name: &str, help: &str, values: Vec<u32>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (worker, value) in values.iter().enumerate() {
+            let _ = writeln!(out, "{name}{{worker=\"{worker}\"}} {value}");
+        }
+    };
+    per_worker(
+        "warden_worker_load_permille",
+        "CPU time of each data-path worker over the last 200 ms, per mille of one core (0 when not sampled).",
+        workers.loads(),
+    );
+    per_worker(
+        "warden_worker_sessions",
+        "PostgreSQL sessions served by each data-path worker.",
+        workers.residents(),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP warden_session_moves_total Sessions moved between data-path workers.\n# TYPE warden_session_moves_total counter\nwarden_session_moves_total {}",
+        workers.moves()
+    );
 }
