@@ -466,6 +466,8 @@ where
         self.expect.push_back(expect);
     }
 
+    // Never inlined: `scripts/bench/callgrind_summary.py` counts statements by its calls.
+    #[inline(never)]
     fn inflight(&mut self, admitted: Arc<Admitted>) -> Box<Inflight> {
         self.totals.forwarded += 1;
         let known = matches!(&self.masking, Some(memo) if Arc::ptr_eq(&memo.admitted, &admitted));
