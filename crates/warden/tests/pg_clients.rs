@@ -11,30 +11,8 @@ async fn pgbench_in_every_query_mode() {
     let h = Harness::start().await;
     let pgbench = h.pg.bin_dir().join("pgbench");
     // Initialise directly upstream (DDL), then run the read/write TPC-B-like script through Warden.
-    let init = tokio::process::Command::new(&pgbench)
-        .args(["-i", "-s", "1", "-q", &h.pg.url("app")])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    for mode in ["simple", "extended", "prepared"] {
-        let stdout = common::stdout_of(
-            mode,
-            tokio::process::Command::new(&pgbench)
-                .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "50"])
-                .arg(h.conninfo("pg-test/app"))
-                .env("PGPASSWORD", &h.dba_key),
-        )
-        .await;
-        assert!(
-            stdout.contains("number of transactions actually processed: 200/200"),
-            "{mode}: {stdout}"
-        );
-    }
+    h.pgbench_init().await;
+    h.pgbench_every_mode(&h.dba_key, 50).await;
     let history = h.upstream("select count(*) from pgbench_history").await;
     assert_eq!(
         history, "600",

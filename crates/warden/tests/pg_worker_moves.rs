@@ -179,17 +179,7 @@ async fn pgbench_in_every_query_mode_while_sessions_keep_moving() {
     let _alone = ONE_AT_A_TIME.lock().await;
     let h = Harness::start().await;
     let workers = two_workers();
-    let pgbench = h.pg.bin_dir().join("pgbench");
-    let init = tokio::process::Command::new(&pgbench)
-        .args(["-i", "-s", "1", "-q", &h.pg.url("app")])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    h.pgbench_init().await;
     let moves = workers.moves();
     // Sessions are asked to move every few milliseconds, in both directions, while the
     // TPC-B-like script (writes in transactions) runs in every query mode.
@@ -204,20 +194,7 @@ async fn pgbench_in_every_query_mode_while_sessions_keep_moving() {
             }
         })
     };
-    for mode in ["simple", "extended", "prepared"] {
-        let stdout = common::stdout_of(
-            mode,
-            tokio::process::Command::new(&pgbench)
-                .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", "100"])
-                .arg(h.conninfo("pg-test/app"))
-                .env("PGPASSWORD", &h.dba_key),
-        )
-        .await;
-        assert!(
-            stdout.contains("number of transactions actually processed: 400/400"),
-            "{mode}: {stdout}"
-        );
-    }
+    h.pgbench_every_mode(&h.dba_key, 100).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     mover.await.unwrap();
     let moved = workers.moves() - moves;

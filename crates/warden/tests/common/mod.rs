@@ -224,6 +224,42 @@ impl Harness {
         )
     }
 
+    /// Creates pgbench's tables directly upstream (DDL the gateway's roles may not run).
+    pub async fn pgbench_init(&self) {
+        let init = tokio::process::Command::new(self.pg.bin_dir().join("pgbench"))
+            .args(["-i", "-s", "1", "-q", &self.pg.url("app")])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+    }
+
+    /// Runs pgbench's TPC-B-like script through the gateway as `key` in simple, extended and
+    /// prepared mode, `transactions` per each of 4 clients, and checks each run completed.
+    pub async fn pgbench_every_mode(&self, key: &str, transactions: u32) {
+        let pgbench = self.pg.bin_dir().join("pgbench");
+        let count = transactions.to_string();
+        for mode in ["simple", "extended", "prepared"] {
+            let stdout = stdout_of(
+                mode,
+                tokio::process::Command::new(&pgbench)
+                    .args(["-n", "-M", mode, "-c", "4", "-j", "2", "-t", &count])
+                    .arg(self.conninfo("pg-test/app"))
+                    .env("PGPASSWORD", key),
+            )
+            .await;
+            let done = format!(
+                "number of transactions actually processed: {0}/{0}",
+                4 * transactions
+            );
+            assert!(stdout.contains(&done), "{mode}: {stdout}");
+        }
+    }
+
     /// A new API key named `name` in `groups`.
     pub async fn key(&self, name: &str, groups: &[&str]) -> String {
         support::api_key(&self.gateway, name, groups).await
