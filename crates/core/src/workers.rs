@@ -134,7 +134,7 @@ impl Workers {
                     let shared = seats.clone();
                     let started = std::thread::Builder::new()
                         .name("warden-balancer".into())
-                        .spawn(move || balancer(sampler, &shared));
+                        .spawn(move || balance::run(sampler, &shared));
                     match started {
                         Ok(_) => seats.balanced.store(true, Ordering::Relaxed),
                         Err(error) => tracing::warn!(%error, "cannot start the balancer"),
@@ -332,50 +332,4 @@ fn spawn(index: usize) -> std::io::Result<(UnboundedSender<Job>, Option<PathBuf>
         })?;
     let stat = stat_rx.recv_timeout(Duration::from_secs(5)).ok().flatten();
     Ok((tx, stat))
-}
-
-/// The balancer thread: samples loads every period and asks for at most one move at a time.
-fn balancer(mut sampler: balance::Sampler, seats: &Seats) {
-    let mut settle = 0u32;
-    loop {
-        std::thread::sleep(balance::PERIOD);
-        let Some(loads) = sampler.sample() else {
-            tracing::warn!("worker loads can no longer be read: placement stops balancing");
-            seats.balanced.store(false, Ordering::Relaxed);
-            return;
-        };
-        for (seat, load) in seats.load.iter().zip(loads) {
-            seat.store(*load, Ordering::Relaxed);
-        }
-        let _asking = seats.asking.lock();
-        let held = seats.hold.load(Ordering::Relaxed);
-        if held > 0 {
-            seats.hold.store(held - 1, Ordering::Relaxed);
-            continue;
-        }
-        if settle > 0 {
-            settle -= 1;
-            continue;
-        }
-        let movable: Vec<u32> = seats
-            .movable
-            .iter()
-            .map(|m| m.load(Ordering::Relaxed))
-            .collect();
-        for shed in &seats.shed {
-            shed.store(0, Ordering::Release);
-        }
-        if let Some(m) = balance::plan(loads, &movable) {
-            tracing::debug!(
-                from = m.from,
-                to = m.to,
-                count = m.count,
-                ?loads,
-                "moving sessions"
-            );
-            seats.shed_to[m.from].store(m.to, Ordering::Release);
-            seats.shed[m.from].store(m.count, Ordering::Release);
-            settle = balance::SETTLE;
-        }
-    }
 }

@@ -5,7 +5,9 @@
 //! on a machine whose cores the clients and the servers share, a second busy worker costs more
 //! in wake-ups and switches than it gains, until one worker cannot keep up.
 
+use super::Seats;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How often loads are sampled and moves planned.
@@ -130,6 +132,52 @@ pub fn own_schedstat() -> Option<PathBuf> {
 fn cpu_ns(path: &std::path::Path) -> Option<u64> {
     let text = std::fs::read_to_string(path).ok()?;
     text.split_ascii_whitespace().next()?.parse().ok()
+}
+
+/// The balancer thread: samples loads every period and asks for at most one move at a time.
+pub(super) fn run(mut sampler: Sampler, seats: &Seats) {
+    let mut settle = 0u32;
+    loop {
+        std::thread::sleep(PERIOD);
+        let Some(loads) = sampler.sample() else {
+            tracing::warn!("worker loads can no longer be read: placement stops balancing");
+            seats.balanced.store(false, Ordering::Relaxed);
+            return;
+        };
+        for (seat, load) in seats.load.iter().zip(loads) {
+            seat.store(*load, Ordering::Relaxed);
+        }
+        let _asking = seats.asking.lock();
+        let held = seats.hold.load(Ordering::Relaxed);
+        if held > 0 {
+            seats.hold.store(held - 1, Ordering::Relaxed);
+            continue;
+        }
+        if settle > 0 {
+            settle -= 1;
+            continue;
+        }
+        let movable: Vec<u32> = seats
+            .movable
+            .iter()
+            .map(|m| m.load(Ordering::Relaxed))
+            .collect();
+        for shed in &seats.shed {
+            shed.store(0, Ordering::Release);
+        }
+        if let Some(m) = plan(loads, &movable) {
+            tracing::debug!(
+                from = m.from,
+                to = m.to,
+                count = m.count,
+                ?loads,
+                "moving sessions"
+            );
+            seats.shed_to[m.from].store(m.to, Ordering::Release);
+            seats.shed[m.from].store(m.count, Ordering::Release);
+            settle = SETTLE;
+        }
+    }
 }
 
 #[cfg(test)]
