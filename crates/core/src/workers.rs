@@ -74,6 +74,22 @@ struct Seats {
     asking: Mutex<()>,
 }
 
+impl Seats {
+    /// Seats for `n` workers, nothing asked, loads not sampled.
+    fn new(n: usize) -> Seats {
+        Seats {
+            load: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            movable: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            shed: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            shed_to: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+            moves: AtomicU64::new(0),
+            balanced: AtomicBool::new(false),
+            hold: AtomicU32::new(0),
+            asking: Mutex::new(()),
+        }
+    }
+}
+
 impl Workers {
     /// The process's workers: [`Self::count`] threads, started on first use. Jobs go to the
     /// calling runtime when none could be started.
@@ -117,16 +133,7 @@ impl Workers {
             }
         }
         let n = queues.len();
-        let seats = Arc::new(Seats {
-            load: (0..n).map(|_| AtomicU32::new(0)).collect(),
-            movable: (0..n).map(|_| AtomicU32::new(0)).collect(),
-            shed: (0..n).map(|_| AtomicU32::new(0)).collect(),
-            shed_to: (0..n).map(|_| AtomicUsize::new(0)).collect(),
-            moves: AtomicU64::new(0),
-            balanced: AtomicBool::new(false),
-            hold: AtomicU32::new(0),
-            asking: Mutex::new(()),
-        });
+        let seats = Arc::new(Seats::new(n));
         if n > 1 && Self::balancing() {
             let paths = stats.into_iter().collect::<Option<Vec<_>>>();
             match paths.and_then(balance::Sampler::new) {

@@ -103,10 +103,16 @@ impl Sampler {
         })
     }
 
-    /// The loads since the last call, each the mean of the last two periods' (per mille of
-    /// one core); `None` when a thread's file can no longer be read.
-    pub fn sample(&mut self) -> Option<&[u32]> {
-        let now = Instant::now();
+    /// The same, starting its first period at `at`.
+    #[cfg(test)]
+    fn starting_at(mut self, at: Instant) -> Sampler {
+        self.at = at;
+        self
+    }
+
+    /// The loads from the last call to `now`, each the mean of this period's and the last
+    /// one's (per mille of one core); `None` when a thread's file can no longer be read.
+    pub fn sample_at(&mut self, now: Instant) -> Option<&[u32]> {
         let elapsed = now.saturating_duration_since(self.at).as_nanos().max(1);
         self.at = now;
         for (i, path) in self.paths.iter().enumerate() {
@@ -135,14 +141,32 @@ fn cpu_ns(path: &std::path::Path) -> Option<u64> {
 }
 
 /// The balancer thread: samples loads every period and asks for at most one move at a time.
-pub(super) fn run(mut sampler: Sampler, seats: &Seats) {
-    let mut settle = 0u32;
+pub(super) fn run(sampler: Sampler, seats: &Seats) {
+    let mut balancer = Balancer { sampler, settle: 0 };
     loop {
         std::thread::sleep(PERIOD);
-        let Some(loads) = sampler.sample() else {
+        if !balancer.tick(seats, Instant::now()) {
             tracing::warn!("worker loads can no longer be read: placement stops balancing");
             seats.balanced.store(false, Ordering::Relaxed);
             return;
+        }
+    }
+}
+
+/// The balancer's state between periods.
+struct Balancer {
+    sampler: Sampler,
+    /// Periods left before the next plan, after a move was asked for.
+    settle: u32,
+}
+
+impl Balancer {
+    /// One period at `now`: publishes the loads and, unless an explicit request or the last
+    /// move is settling, replaces what was asked of the sessions with the plan's move.
+    /// `false` when the loads can no longer be read.
+    fn tick(&mut self, seats: &Seats, now: Instant) -> bool {
+        let Some(loads) = self.sampler.sample_at(now) else {
+            return false;
         };
         for (seat, load) in seats.load.iter().zip(loads) {
             seat.store(*load, Ordering::Relaxed);
@@ -151,11 +175,11 @@ pub(super) fn run(mut sampler: Sampler, seats: &Seats) {
         let held = seats.hold.load(Ordering::Relaxed);
         if held > 0 {
             seats.hold.store(held - 1, Ordering::Relaxed);
-            continue;
+            return true;
         }
-        if settle > 0 {
-            settle -= 1;
-            continue;
+        if self.settle > 0 {
+            self.settle -= 1;
+            return true;
         }
         let movable: Vec<u32> = seats
             .movable
@@ -175,100 +199,12 @@ pub(super) fn run(mut sampler: Sampler, seats: &Seats) {
             );
             seats.shed_to[m.from].store(m.to, Ordering::Release);
             seats.shed[m.from].store(m.count, Ordering::Release);
-            settle = SETTLE;
+            self.settle = SETTLE;
         }
+        true
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
-        assert_eq!(
-            plan(&[900, 0], &[16, 0]),
-            Some(Move {
-                from: 0,
-                to: 1,
-                count: 8
-            })
-        );
-        assert_eq!(
-            plan(&[800, 400], &[10, 2]),
-            Some(Move {
-                from: 0,
-                to: 1,
-                count: 2
-            })
-        );
-        // At least one session moves.
-        assert_eq!(plan(&[760, 499], &[1, 0]).map(|m| m.count), Some(1));
-    }
-
-    #[test]
-    fn nothing_moves_between_the_thresholds() {
-        // One worker at half a core: packed, and stays so.
-        assert_eq!(plan(&[500, 0], &[16, 0]), None);
-        // Spread out and busy: the sum is above the merge threshold.
-        assert_eq!(plan(&[480, 470], &[8, 8]), None);
-        // Hot, but no cool worker to take anything.
-        assert_eq!(plan(&[900, 600], &[8, 8]), None);
-        // Hot, but nothing on it may move (an HTTP-heavy worker).
-        assert_eq!(plan(&[900, 100], &[0, 3]), None);
-    }
-
-    #[test]
-    fn light_workers_merge_downwards() {
-        assert_eq!(
-            plan(&[200, 150], &[8, 8]),
-            Some(Move {
-                from: 1,
-                to: 0,
-                count: 8
-            })
-        );
-        // The highest worker first, onto the lowest that has room.
-        assert_eq!(
-            plan(&[900, 100, 100], &[0, 2, 3]),
-            Some(Move {
-                from: 2,
-                to: 1,
-                count: 3
-            })
-        );
-    }
-
-    #[test]
-    fn spreading_then_merging_does_not_oscillate() {
-        // After a hot worker sheds half, the two together still carry too much to merge.
-        let Some(m) = plan(&[900, 0], &[16, 0]) else {
-            panic!("no move")
-        };
-        assert_eq!(m.count, 8);
-        assert_eq!(plan(&[450, 450], &[8, 8]), None);
-    }
-
-    #[test]
-    fn packing_fills_the_first_worker_with_room() {
-        assert_eq!(pack(&[0, 0]), 0);
-        assert_eq!(pack(&[599, 0]), 0);
-        assert_eq!(pack(&[700, 100]), 1);
-        assert_eq!(pack(&[900, 800, 650]), 2);
-        assert_eq!(pack(&[]), 0);
-    }
-
-    #[test]
-    fn the_calling_threads_cpu_time_is_readable() {
-        let Some(path) = own_schedstat() else {
-            panic!("no /proc/thread-self")
-        };
-        let before = cpu_ns(&path).unwrap_or_default();
-        let mut x = 0u64;
-        for i in 0..2_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
-        }
-        std::hint::black_box(x);
-        assert!(cpu_ns(&path).unwrap_or_default() > before);
-    }
-}
+#[path = "balance_tests.rs"]
+mod tests;

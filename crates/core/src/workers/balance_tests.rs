@@ -1,0 +1,214 @@
+use super::*;
+
+#[test]
+fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
+    assert_eq!(
+        plan(&[900, 0], &[16, 0]),
+        Some(Move {
+            from: 0,
+            to: 1,
+            count: 8
+        })
+    );
+    assert_eq!(
+        plan(&[800, 400], &[10, 2]),
+        Some(Move {
+            from: 0,
+            to: 1,
+            count: 2
+        })
+    );
+    // At least one session moves.
+    assert_eq!(plan(&[760, 499], &[1, 0]).map(|m| m.count), Some(1));
+}
+
+#[test]
+fn nothing_moves_between_the_thresholds() {
+    // One worker at half a core: packed, and stays so.
+    assert_eq!(plan(&[500, 0], &[16, 0]), None);
+    // Spread out and busy: the sum is above the merge threshold.
+    assert_eq!(plan(&[480, 470], &[8, 8]), None);
+    // Hot, but no cool worker to take anything.
+    assert_eq!(plan(&[900, 600], &[8, 8]), None);
+    // Hot, but nothing on it may move (an HTTP-heavy worker).
+    assert_eq!(plan(&[900, 100], &[0, 3]), None);
+}
+
+#[test]
+fn light_workers_merge_downwards() {
+    assert_eq!(
+        plan(&[200, 150], &[8, 8]),
+        Some(Move {
+            from: 1,
+            to: 0,
+            count: 8
+        })
+    );
+    // The highest worker first, onto the lowest that has room.
+    assert_eq!(
+        plan(&[900, 100, 100], &[0, 2, 3]),
+        Some(Move {
+            from: 2,
+            to: 1,
+            count: 3
+        })
+    );
+}
+
+#[test]
+fn spreading_then_merging_does_not_oscillate() {
+    // After a hot worker sheds half, the two together still carry too much to merge.
+    let Some(m) = plan(&[900, 0], &[16, 0]) else {
+        panic!("no move")
+    };
+    assert_eq!(m.count, 8);
+    assert_eq!(plan(&[450, 450], &[8, 8]), None);
+}
+
+#[test]
+fn packing_fills_the_first_worker_with_room() {
+    assert_eq!(pack(&[0, 0]), 0);
+    assert_eq!(pack(&[599, 0]), 0);
+    assert_eq!(pack(&[700, 100]), 1);
+    assert_eq!(pack(&[900, 800, 650]), 2);
+    assert_eq!(pack(&[]), 0);
+}
+
+#[test]
+fn the_calling_threads_cpu_time_is_readable() {
+    let Some(path) = own_schedstat() else {
+        panic!("no /proc/thread-self")
+    };
+    let before = cpu_ns(&path).unwrap_or_default();
+    let mut x = 0u64;
+    for i in 0..2_000_000u64 {
+        x = x.wrapping_mul(31).wrapping_add(i);
+    }
+    std::hint::black_box(x);
+    assert!(cpu_ns(&path).unwrap_or_default() > before);
+}
+
+/// Fake `schedstat` files for two workers, and seats with the given movable sessions.
+struct Fake {
+    dir: tempfile::TempDir,
+    seats: Seats,
+}
+
+impl Fake {
+    fn new(movable: [u32; 2]) -> Fake {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = Fake {
+            dir,
+            seats: Seats::new(2),
+        };
+        fake.set([0, 0]);
+        for (seat, n) in fake.seats.movable.iter().zip(movable) {
+            seat.store(n, Ordering::Relaxed);
+        }
+        fake
+    }
+
+    fn set(&self, ns: [u64; 2]) {
+        for (i, ns) in ns.iter().enumerate() {
+            std::fs::write(self.path(i), format!("{ns} 0 0\n")).unwrap();
+        }
+    }
+
+    fn path(&self, i: usize) -> PathBuf {
+        self.dir.path().join(format!("w{i}"))
+    }
+
+    fn shed(&self) -> Vec<(u32, usize)> {
+        (0..2)
+            .map(|i| {
+                (
+                    self.seats.shed[i].load(Ordering::Relaxed),
+                    self.seats.shed_to[i].load(Ordering::Relaxed),
+                )
+            })
+            .collect()
+    }
+}
+
+const MS: u64 = 1_000_000;
+
+#[test]
+fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
+    let fake = Fake::new([8, 0]);
+    let start = Instant::now();
+    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
+        .unwrap()
+        .starting_at(start);
+    let mut balancer = Balancer { sampler, settle: 0 };
+    let at = |periods: u32| start + PERIOD * periods;
+    // Worker 0 runs 90 ms of every 100: its smoothed load climbs 450, 675, 787.
+    let mut used = 0;
+    for period in 1..=2 {
+        used += 90 * MS;
+        fake.set([used, 0]);
+        assert!(balancer.tick(&fake.seats, at(period)));
+        assert_eq!(fake.shed(), vec![(0, 0), (0, 0)], "period {period}");
+    }
+    used += 90 * MS;
+    fake.set([used, 0]);
+    assert!(balancer.tick(&fake.seats, at(3)));
+    assert_eq!(fake.seats.load[0].load(Ordering::Relaxed), 787);
+    assert_eq!(
+        fake.shed(),
+        vec![(4, 1), (0, 0)],
+        "half the gap's share of 8"
+    );
+    // Three periods to settle: what was asked stands, whatever the loads say.
+    for period in 4..=6 {
+        used += 90 * MS;
+        fake.set([used, 0]);
+        assert!(balancer.tick(&fake.seats, at(period)));
+        assert_eq!(fake.shed()[0], (4, 1), "period {period}");
+    }
+    // The sessions moved and the two workers share the load: nothing more is asked.
+    fake.seats.movable[0].store(4, Ordering::Relaxed);
+    fake.seats.movable[1].store(4, Ordering::Relaxed);
+    let mut other = 0;
+    for period in 7..=9 {
+        used += 45 * MS;
+        other += 45 * MS;
+        fake.set([used, other]);
+        assert!(balancer.tick(&fake.seats, at(period)));
+    }
+    assert_eq!(fake.shed(), vec![(0, 1), (0, 0)]);
+}
+
+#[test]
+fn the_balancer_merges_light_workers_and_leaves_explicit_requests_alone() {
+    let fake = Fake::new([2, 2]);
+    let start = Instant::now();
+    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
+        .unwrap()
+        .starting_at(start);
+    let mut balancer = Balancer { sampler, settle: 0 };
+    // An explicit request holds the balancer off for a while.
+    fake.seats.hold.store(2, Ordering::Relaxed);
+    fake.seats.shed_to[0].store(1, Ordering::Relaxed);
+    fake.seats.shed[0].store(1, Ordering::Relaxed);
+    fake.set([10 * MS, 10 * MS]);
+    assert!(balancer.tick(&fake.seats, start + PERIOD));
+    fake.set([20 * MS, 20 * MS]);
+    assert!(balancer.tick(&fake.seats, start + PERIOD * 2));
+    assert_eq!(fake.shed()[0], (1, 1), "the request stands while held");
+    // Then the plan replaces it: both workers nearly idle, worker 1's sessions join 0's.
+    fake.set([30 * MS, 30 * MS]);
+    assert!(balancer.tick(&fake.seats, start + PERIOD * 3));
+    assert_eq!(fake.shed(), vec![(0, 1), (2, 0)]);
+}
+
+#[test]
+fn the_balancer_stops_when_loads_cannot_be_read() {
+    let fake = Fake::new([1, 0]);
+    let start = Instant::now();
+    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
+        .unwrap()
+        .starting_at(start);
+    let mut balancer = Balancer { sampler, settle: 0 };
+    std::fs::remove_file(fake.path(1)).unwrap();
+    assert!(!balancer.tick(&fake.seats, start + PERIOD));
+}
