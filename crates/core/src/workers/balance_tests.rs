@@ -114,6 +114,14 @@ impl Fake {
         }
     }
 
+    /// A balancer of the two fake workers whose first period starts at `start`.
+    fn balancer(&self, start: Instant) -> Balancer {
+        let sampler = Sampler::new(vec![self.path(0), self.path(1)])
+            .unwrap()
+            .starting_at(start);
+        Balancer { sampler, settle: 0 }
+    }
+
     fn path(&self, i: usize) -> PathBuf {
         self.dir.path().join(format!("w{i}"))
     }
@@ -136,10 +144,7 @@ const MS: u64 = 1_000_000;
 fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
     let fake = Fake::new([8, 0]);
     let start = Instant::now();
-    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
-        .unwrap()
-        .starting_at(start);
-    let mut balancer = Balancer { sampler, settle: 0 };
+    let mut balancer = fake.balancer(start);
     let at = |periods: u32| start + PERIOD * periods;
     // Worker 0 runs 90 ms of every 100: its smoothed load climbs 450, 675, 787.
     let mut used = 0;
@@ -182,10 +187,7 @@ fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
 fn the_balancer_merges_light_workers_and_leaves_explicit_requests_alone() {
     let fake = Fake::new([2, 2]);
     let start = Instant::now();
-    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
-        .unwrap()
-        .starting_at(start);
-    let mut balancer = Balancer { sampler, settle: 0 };
+    let mut balancer = fake.balancer(start);
     // An explicit request holds the balancer off for a while.
     fake.seats.hold.store(2, Ordering::Relaxed);
     fake.seats.shed_to[0].store(1, Ordering::Relaxed);
@@ -205,10 +207,7 @@ fn the_balancer_merges_light_workers_and_leaves_explicit_requests_alone() {
 fn the_balancer_stops_when_loads_cannot_be_read() {
     let fake = Fake::new([1, 0]);
     let start = Instant::now();
-    let sampler = Sampler::new(vec![fake.path(0), fake.path(1)])
-        .unwrap()
-        .starting_at(start);
-    let mut balancer = Balancer { sampler, settle: 0 };
+    let mut balancer = fake.balancer(start);
     std::fs::remove_file(fake.path(1)).unwrap();
     assert!(!balancer.tick(&fake.seats, start + PERIOD));
 }
