@@ -114,7 +114,7 @@ impl Workers {
 
     /// Whether packing listeners' sessions are balanced: yes unless `WARDEN_BALANCE=off`,
     /// which places every connection on the next worker in turn.
-    pub fn balancing() -> bool {
+    fn balancing() -> bool {
         std::env::var("WARDEN_BALANCE").map_or(true, |value| value != "off")
     }
 
@@ -282,26 +282,23 @@ impl Workers {
     /// Each worker's load over the last sampling periods, per mille of one core (zeros when
     /// loads are not sampled).
     pub fn loads(&self) -> Vec<u32> {
-        self.seats
-            .load
-            .iter()
-            .map(|l| l.load(Ordering::Relaxed))
-            .collect()
+        snapshot(&self.seats.load)
     }
 
     /// How many movable sessions each worker serves.
     pub fn residents(&self) -> Vec<u32> {
-        self.seats
-            .movable
-            .iter()
-            .map(|m| m.load(Ordering::Relaxed))
-            .collect()
+        snapshot(&self.seats.movable)
     }
 
     /// Moves started since the process began.
     pub fn moves(&self) -> u64 {
         self.seats.moves.load(Ordering::Relaxed)
     }
+}
+
+/// The values of per-worker counters, read one by one.
+fn snapshot(counters: &[AtomicU32]) -> Vec<u32> {
+    counters.iter().map(|c| c.load(Ordering::Relaxed)).collect()
 }
 
 /// A movable session counted on its worker; see [`Workers::reside`].

@@ -172,20 +172,6 @@ where
         self
     }
 
-    /// Relays until either side ends or the session should move to another worker; returns
-    /// why. After [`End::Move`] the relay can be run again, on the other worker.
-    pub async fn run<CR, SR>(
-        &mut self,
-        client_reader: &mut FrameReader<CR>,
-        server_reader: &mut FrameReader<SR>,
-    ) -> Result<End, PgError>
-    where
-        CR: AsyncRead + Unpin,
-        SR: AsyncRead + Unpin,
-    {
-        self.pump(client_reader, server_reader).await
-    }
-
     /// Ends the relay: flushes what the client is owed, audits statements still running, and
     /// closes the recording; returns the session totals and the recording.
     pub async fn finish_session(mut self) -> (Totals, Option<FinishedRecording>) {
@@ -236,7 +222,9 @@ where
         (relay, self.client, self.server)
     }
 
-    async fn pump<CR, SR>(
+    /// Relays until either side ends or the session should move to another worker; returns
+    /// why. After [`End::Move`] the relay can be run again, on the other worker.
+    pub async fn run<CR, SR>(
         &mut self,
         client_reader: &mut FrameReader<CR>,
         server_reader: &mut FrameReader<SR>,

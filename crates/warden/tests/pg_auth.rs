@@ -83,15 +83,10 @@ async fn refusals_are_specific() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psql_over_tls_with_the_development_ca() {
     let h = Harness::start().await;
-    let ca = h.gateway.dev_ca.clone().expect("dev CA generated");
     let output = tokio::process::Command::new(h.pg.bin_dir().join("psql"))
         .arg("-XAtc")
         .arg("select current_database(), current_user")
-        .arg(format!(
-            "host=localhost port={} dbname=pg-test user=x sslmode=verify-full sslrootcert={}",
-            h.addr.port(),
-            ca.display()
-        ))
+        .arg(h.tls_conninfo("pg-test"))
         .env("PGPASSWORD", &h.agent_key)
         .output()
         .await

@@ -136,41 +136,29 @@ async fn tls_on_both_legs_survives_moves_both_ways() {
     })
     .await;
     let workers = two_workers();
-    let ca = h.gateway.dev_ca.clone().expect("dev CA generated");
     let moves = workers.moves();
     // Whichever worker the session lands on, it leaves after its first statement and comes
     // back after its second.
     workers.request_move(0, 1, 1);
     workers.request_move(1, 0, 1);
-    let output = tokio::process::Command::new(h.pg.bin_dir().join("psql"))
-        .args(["-XAt", "-v", "ON_ERROR_STOP=1"])
-        .args([
-            "-c",
-            "select 'one', ssl from pg_stat_ssl where pid = pg_backend_pid()",
-        ])
-        .args(["-c", "select 'two', count(*) from customers"])
-        .args([
-            "-c",
-            "select 'three', name from customers order by id limit 1",
-        ])
-        .arg(format!(
-            "host=localhost port={} dbname=pg-test/app user=x sslmode=verify-full sslrootcert={}",
-            h.addr.port(),
-            ca.display()
-        ))
-        .env("PGPASSWORD", &h.dba_key)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "one|t\ntwo|3\nthree|Ada Lovelace"
-    );
+    let stdout = common::stdout_of(
+        "psql over TLS",
+        tokio::process::Command::new(h.pg.bin_dir().join("psql"))
+            .args(["-XAt", "-v", "ON_ERROR_STOP=1"])
+            .args([
+                "-c",
+                "select 'one', ssl from pg_stat_ssl where pid = pg_backend_pid()",
+            ])
+            .args(["-c", "select 'two', count(*) from customers"])
+            .args([
+                "-c",
+                "select 'three', name from customers order by id limit 1",
+            ])
+            .arg(h.tls_conninfo("pg-test/app"))
+            .env("PGPASSWORD", &h.dba_key),
+    )
+    .await;
+    assert_eq!(stdout.trim(), "one|t\ntwo|3\nthree|Ada Lovelace");
     assert_eq!(workers.moves(), moves + 2, "moved out and back");
 }
 

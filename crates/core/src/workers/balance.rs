@@ -11,9 +11,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How often loads are sampled and moves planned.
-pub const PERIOD: Duration = Duration::from_millis(100);
+const PERIOD: Duration = Duration::from_millis(100);
 /// A packed connection goes to the first worker below this load (per mille of one core).
-pub const PACK_BELOW: u32 = 600;
+const PACK_BELOW: u32 = 600;
 /// A worker above this load sheds movable sessions to a worker below [`COOL`].
 const HOT: u32 = 750;
 /// The most a worker may be loaded to take sessions from a hot one.
@@ -21,7 +21,7 @@ const COOL: u32 = 500;
 /// A worker's movable sessions join a lower worker when the two loads add up to less.
 const MERGE_BELOW: u32 = 450;
 /// Periods to wait after planning a move, for the loads to show it.
-pub const SETTLE: u32 = 3;
+const SETTLE: u32 = 3;
 
 /// Some movable sessions to take from one worker to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,11 +181,7 @@ impl Balancer {
             self.settle -= 1;
             return true;
         }
-        let movable: Vec<u32> = seats
-            .movable
-            .iter()
-            .map(|m| m.load(Ordering::Relaxed))
-            .collect();
+        let movable = super::snapshot(&seats.movable);
         for shed in &seats.shed {
             shed.store(0, Ordering::Release);
         }

@@ -184,6 +184,17 @@ impl Harness {
         )
     }
 
+    /// A libpq connection string through the gateway over TLS, verifying the gateway's
+    /// development CA.
+    pub fn tls_conninfo(&self, database: &str) -> String {
+        let ca = self.gateway.dev_ca.clone().expect("dev CA generated");
+        format!(
+            "host=localhost port={} dbname={database} user=x sslmode=verify-full sslrootcert={}",
+            self.addr.port(),
+            ca.display()
+        )
+    }
+
     /// Connects tokio-postgres through the gateway with `key` as the password.
     pub async fn client(&self, key: &str) -> tokio_postgres::Client {
         let (client, connection) = tokio_postgres::connect(
@@ -226,16 +237,17 @@ impl Harness {
 
     /// Creates pgbench's tables directly upstream (DDL the gateway's roles may not run).
     pub async fn pgbench_init(&self) {
-        let init = tokio::process::Command::new(self.pg.bin_dir().join("pgbench"))
-            .args(["-i", "-s", "1", "-q", &self.pg.url("app")])
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            init.status.success(),
-            "{}",
-            String::from_utf8_lossy(&init.stderr)
-        );
+        stdout_of(
+            "pgbench -i",
+            tokio::process::Command::new(self.pg.bin_dir().join("pgbench")).args([
+                "-i",
+                "-s",
+                "1",
+                "-q",
+                &self.pg.url("app"),
+            ]),
+        )
+        .await;
     }
 
     /// Runs pgbench's TPC-B-like script through the gateway as `key` in simple, extended and
