@@ -86,23 +86,28 @@ task_ticks() {
   done
 }
 
-# machine_switches: context switches of the whole machine since boot.
-machine_switches() { awk '/^ctxt/ {print $2}' /proc/stat; }
+# machine_counters: the whole machine's context switches and CPU ticks since boot, as
+# "SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL".
+machine_counters() {
+  awk '/^ctxt/ {s = $2} /^cpu / {c = $2 " " $3 " " $4 " " $5 " " $6 " " $7 " " $8 " " $9}
+    END {print s, c}' /proc/stat
+}
 
 # tasks_before FILE PID (PID "-" for none): notes the threads of PID and the machine's context
-# switches before a run; tasks_after FILE PID UNITS writes FILE: per-thread CPU ticks and context
-# switches over the run, per 1000 UNITS (transactions, requests), and the whole machine's.
+# switches and CPU ticks before a run; tasks_after FILE PID UNITS writes FILE: per-thread CPU
+# ticks and context switches over the run, per 1000 UNITS (transactions, requests), and the
+# whole machine's switches and CPU time per unit (busy, idle, stolen by the hypervisor).
 tasks_before() {
-  machine_switches >"$1.machine"
+  machine_counters >"$1.machine"
   if [ "$2" = - ]; then : >"$1.before"; else task_ticks "$2" >"$1.before"; fi
 }
 tasks_after() {
-  local file=$1 pid=$2 units=$3 switches
-  switches=$(($(machine_switches) - $(cat "$file.machine")))
+  local file=$1 pid=$2 units=$3
+  machine_counters >>"$file.machine"
   if [ "$pid" = - ]; then : >"$file.after"; else task_ticks "$pid" >"$file.after"; fi
   if [ -n "$units" ] && [ "$units" -gt 0 ]; then
     python3 "$(dirname "${BASH_SOURCE[0]}")/tasks_report.py" "$file.before" "$file.after" \
-      "$units" "$switches" >"$file"
+      "$units" "$file.machine" "$(getconf CLK_TCK)" >"$file"
   fi
   rm -f "$file.before" "$file.after" "$file.machine"
 }

@@ -1,9 +1,10 @@
 """Per-thread CPU ticks and context switches of a proxy over one benchmark run.
 
-Usage: tasks_report.py BEFORE AFTER UNITS MACHINE_SWITCHES, where BEFORE and AFTER are lines of
+Usage: tasks_report.py BEFORE AFTER UNITS MACHINE CLK_TCK, where BEFORE and AFTER are lines of
 "TID NAME USER SYS VOLUNTARY INVOLUNTARY" (scripts/bench/lib.sh: task_ticks), UNITS the
-transactions or requests of the run and MACHINE_SWITCHES the whole machine's context switches
-during it.
+transactions or requests of the run, MACHINE two lines of the whole machine's counters before
+and after it ("SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL", lib.sh:
+machine_counters) and CLK_TCK the ticks per second.
 """
 
 import sys
@@ -39,7 +40,17 @@ def main():
               f"{delta[2] * per:>10.1f} {delta[3] * per:>12.1f}")
     print(f"{'all':<8} {'':<16} {totals[0]:>10} {totals[1]:>10} "
           f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
-    print(f"context switches of the whole machine per 1000: {int(sys.argv[4]) * per:.0f}")
+    with open(sys.argv[4]) as f:
+        first, last = ([int(x) for x in line.split()] for line in f.readlines()[:2])
+    switches, user, nice, system, idle, iowait, irq, softirq, steal = (
+        b - a for a, b in zip(first, last))
+    print(f"context switches of the whole machine per 1000: {switches * per:.0f}")
+    # The whole machine's CPU time per unit: where every core's time went while the run lasted.
+    us = 1_000_000 / int(sys.argv[5]) / units if units else 0
+    print(f"whole machine µs per unit: busy {(user + nice + system + irq + softirq) * us:.1f} "
+          f"(user {(user + nice) * us:.1f}, system {system * us:.1f}, "
+          f"irq+softirq {(irq + softirq) * us:.1f}), idle {(idle + iowait) * us:.1f}, "
+          f"stolen {steal * us:.1f}")
 
 
 if __name__ == "__main__":
