@@ -96,7 +96,8 @@ machine_counters() {
 # tasks_before FILE PID (PID "-" for none): notes the threads of PID and the machine's context
 # switches and CPU ticks before a run; tasks_after FILE PID UNITS writes FILE: per-thread CPU
 # ticks and context switches over the run, per 1000 UNITS (transactions, requests), and the
-# whole machine's switches and CPU time per unit (busy, idle, stolen by the hypervisor).
+# whole machine's switches and CPU time per unit (busy, idle, stolen by the hypervisor), in
+# ticks of CLK_TCK per second (set by the script that sources this file).
 tasks_before() {
   machine_counters >"$1.machine"
   if [ "$2" = - ]; then : >"$1.before"; else task_ticks "$2" >"$1.before"; fi
@@ -107,7 +108,7 @@ tasks_after() {
   if [ "$pid" = - ]; then : >"$file.after"; else task_ticks "$pid" >"$file.after"; fi
   if [ -n "$units" ] && [ "$units" -gt 0 ]; then
     python3 "$(dirname "${BASH_SOURCE[0]}")/tasks_report.py" "$file.before" "$file.after" \
-      "$units" "$file.machine" "$(getconf CLK_TCK)" >"$file"
+      "$units" "$file.machine" "$CLK_TCK" >"$file"
   fi
   rm -f "$file.before" "$file.after" "$file.machine"
 }
