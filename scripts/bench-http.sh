@@ -28,7 +28,8 @@
 #                               (implies BENCH_KEEP=1)
 #   BENCH_TASKS=1               per-thread CPU time (user, sys ticks) and context switches of each
 #                               proxy (nginx: its worker processes too) per 1000 requests, and the
-#                               whole machine's switches and CPU time (busy, idle) per request, kept
+#                               whole machine's switches and CPU time (busy, idle) per request, its
+#                               TCP segments per 1000 and disk bytes written per request, kept
 #                               as tasks-rROUND-TARGET.txt (implies BENCH_KEEP=1)
 #   BENCH_CALLGRIND=1           run the gateways under valgrind's callgrind, counting instructions only
 #                               while wrk runs through them (from 2 s after it starts to 1 s before it

@@ -34,7 +34,8 @@
 #   BENCH_TASKS=1           per-thread CPU time (user, sys ticks) and context switches (voluntary,
 #                           involuntary) of each proxy during its runs, per 1000 transactions, kept
 #                           as tasks-MODE-rROUND-TARGET.txt with the whole machine's context switches
-#                           per 1000 transactions and CPU time (busy, idle) per transaction
+#                           per 1000 transactions and CPU time (busy, idle) per transaction, its
+#                           TCP segments per 1000 and the bytes its disks were written per transaction
 #                           (implies BENCH_KEEP=1)
 #   BENCH_CALLGRIND=1       run the gateways under valgrind's callgrind, counting instructions only
 #                           while pgbench runs through them (from 2 s after it starts to 1 s before

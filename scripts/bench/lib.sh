@@ -86,11 +86,23 @@ task_ticks() {
   done
 }
 
-# machine_counters: the whole machine's context switches and CPU ticks since boot, as
-# "SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL".
+# machine_counters: the whole machine's context switches, CPU ticks, TCP segments and disk
+# sectors written since boot, as "SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL
+# OUTSEGS DELAYEDACKS PUREACKS SECTORS" (from /proc/stat, /proc/net/snmp, /proc/net/netstat and
+# the whole disks of /proc/diskstats).
 machine_counters() {
-  awk '/^ctxt/ {s = $2} /^cpu / {c = $2 " " $3 " " $4 " " $5 " " $6 " " $7 " " $8 " " $9}
-    END {print s, c}' /proc/stat
+  {
+    awk '/^ctxt/ {s = $2} /^cpu / {c = $2 " " $3 " " $4 " " $5 " " $6 " " $7 " " $8 " " $9}
+      END {printf "%s %s", s, c}' /proc/stat
+    awk '$1 == "Tcp:" {if (n++) {for (i = 2; i <= NF; i++) if (h[i] == "OutSegs") print " " $i}
+        else for (i = 2; i <= NF; i++) h[i] = $i}' /proc/net/snmp | tr -d '\n'
+    awk '$1 == "TcpExt:" {if (m++) {for (i = 2; i <= NF; i++)
+          if (h[i] == "DelayedACKs" || h[i] == "TCPPureAcks") printf " %s", $i}
+        else for (i = 2; i <= NF; i++) h[i] = $i}' /proc/net/netstat
+    awk '$3 ~ /^(([sv]|xv)d[a-z]+|nvme[0-9]+n[0-9]+)$/ {w += $10} END {printf " %d", w}' \
+      /proc/diskstats
+    echo
+  }
 }
 
 # tasks_before FILE PID (PID "-" for none): notes the threads of PID and the machine's context

@@ -3,8 +3,8 @@
 Usage: tasks_report.py BEFORE AFTER UNITS MACHINE CLK_TCK, where BEFORE and AFTER are lines of
 "TID NAME USER SYS VOLUNTARY INVOLUNTARY" (scripts/bench/lib.sh: task_ticks), UNITS the
 transactions or requests of the run, MACHINE two lines of the whole machine's counters before
-and after it ("SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL", lib.sh:
-machine_counters) and CLK_TCK the ticks per second.
+and after it ("SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL OUTSEGS DELAYEDACKS
+PUREACKS SECTORS", lib.sh: machine_counters) and CLK_TCK the ticks per second.
 """
 
 import sys
@@ -42,7 +42,7 @@ def main():
           f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
     with open(sys.argv[4]) as f:
         first, last = ([int(x) for x in line.split()] for line in f.readlines()[:2])
-    switches, user, nice, system, idle, iowait, irq, softirq, steal = (
+    switches, user, nice, system, idle, iowait, irq, softirq, steal, *tcp = (
         b - a for a, b in zip(first, last))
     print(f"context switches of the whole machine per 1000: {switches * per:.0f}")
     # The whole machine's CPU time per unit: where every core's time went while the run lasted.
@@ -51,6 +51,13 @@ def main():
           f"(user {(user + nice) * us:.1f}, system {system * us:.1f}, "
           f"irq+softirq {(irq + softirq) * us:.1f}), idle {(idle + iowait) * us:.1f}, "
           f"stolen {steal * us:.1f}")
+    # Every TCP segment sent on the machine (loopback: each is also received), the delayed
+    # ACKs among the timers that fired and the pure ACKs received, per 1000.
+    if len(tcp) == 4:
+        print(f"TCP segments of the whole machine per 1000: sent {tcp[0] * per:.0f}, "
+              f"delayed ACKs {tcp[1] * per:.0f}, pure ACKs received {tcp[2] * per:.0f}")
+        # Sectors of 512 bytes, whoever wrote them (the kernel's writeback included).
+        print(f"disk written by the whole machine per unit: {tcp[3] * 512 * per / 1000:.0f} bytes")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 //! spread out when a worker gets hot; see [`balance`].
 
 mod balance;
+mod idle;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -58,6 +59,8 @@ pub struct Workers {
 struct Seats {
     /// Load, per mille of one core.
     load: Vec<AtomicU32>,
+    /// The whole machine's smoothed idle time, per mille of one core.
+    idle: AtomicU32,
     /// Movable sessions served there.
     movable: Vec<AtomicU32>,
     /// Movable sessions asked to leave at their next chance.
@@ -79,6 +82,7 @@ impl Seats {
     fn new(n: usize) -> Seats {
         Seats {
             load: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            idle: AtomicU32::new(0),
             movable: (0..n).map(|_| AtomicU32::new(0)).collect(),
             shed: (0..n).map(|_| AtomicU32::new(0)).collect(),
             shed_to: (0..n).map(|_| AtomicUsize::new(0)).collect(),
@@ -283,6 +287,12 @@ impl Workers {
     /// loads are not sampled).
     pub fn loads(&self) -> Vec<u32> {
         snapshot(&self.seats.load)
+    }
+
+    /// The whole machine's idle time as the balancer last sampled it, per mille of one core
+    /// (0 when not sampled).
+    pub fn machine_idle(&self) -> u32 {
+        self.seats.idle.load(Ordering::Relaxed)
     }
 
     /// How many movable sessions each worker serves.

@@ -137,6 +137,7 @@ async fn tokens_and_roles_are_enforced_and_calls_are_audited() {
         "# TYPE warden_worker_load_permille gauge\nwarden_worker_load_permille{worker=\"0\"} ",
         "warden_worker_sessions{worker=\"0\"} ",
         "# TYPE warden_session_moves_total counter\nwarden_session_moves_total ",
+        "# TYPE warden_machine_idle_permille gauge\nwarden_machine_idle_permille ",
     ] {
         assert!(metrics.contains(line), "{line} missing: {metrics}");
     }

@@ -3,9 +3,12 @@
 //!
 //! The aim is to pack: serve movable sessions on as few workers as carry their load, because
 //! on a machine whose cores the clients and the servers share, a second busy worker costs more
-//! in wake-ups and switches than it gains, until one worker cannot keep up.
+//! in wake-ups and switches than it gains, until one worker cannot keep up. A worker falls
+//! behind before it reaches a whole core: when the machine's cores sit idle while one worker is
+//! busy, the sessions are waiting for that worker, and it is spread sooner ([`MachineIdle`]).
 
 use super::Seats;
+use super::idle::MachineIdle;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -16,6 +19,10 @@ const PERIOD: Duration = Duration::from_millis(100);
 const PACK_BELOW: u32 = 600;
 /// A worker above this load sheds movable sessions to a worker below [`COOL`].
 const HOT: u32 = 750;
+/// The same, while the machine idles at least [`IDLE_SPARE`].
+const HOT_WHILE_IDLE: u32 = 500;
+/// Idle time of the whole machine (per mille of one core) that makes [`HOT_WHILE_IDLE`] apply.
+const IDLE_SPARE: u32 = 100;
 /// The most a worker may be loaded to take sessions from a hot one.
 const COOL: u32 = 500;
 /// A worker's movable sessions join a lower worker when the two loads add up to less.
@@ -34,11 +41,17 @@ pub struct Move {
     pub count: u32,
 }
 
-/// The move to make, given each worker's load (per mille of one core) and number of movable
-/// sessions: a hot worker gives the coolest worker a share of its sessions that would even
-/// the two out; otherwise the highest worker whose sessions fit beside a lower one's hands
-/// them all over. At most one move, so that the loads can show its effect first.
-pub fn plan(loads: &[u32], movable: &[u32]) -> Option<Move> {
+/// The move to make, given each worker's load (per mille of one core), number of movable
+/// sessions and the machine's idle time (per mille of one core): a hot worker gives the
+/// coolest worker a share of its sessions that would even the two out; otherwise the highest
+/// worker whose sessions fit beside a lower one's hands them all over. At most one move, so
+/// that the loads can show its effect first.
+pub fn plan(loads: &[u32], movable: &[u32], idle: u32) -> Option<Move> {
+    let hot_above = if idle >= IDLE_SPARE {
+        HOT_WHILE_IDLE
+    } else {
+        HOT
+    };
     let n = loads.len().min(movable.len());
     let hottest = (0..n)
         .filter(|&i| movable[i] > 0)
@@ -46,7 +59,7 @@ pub fn plan(loads: &[u32], movable: &[u32]) -> Option<Move> {
     let coolest = (0..n).min_by_key(|&i| (loads[i], i));
     if let (Some(hot), Some(cool)) = (hottest, coolest)
         && hot != cool
-        && loads[hot] > HOT
+        && loads[hot] > hot_above
         && loads[cool] < COOL
     {
         let gap = u64::from(loads[hot] - loads[cool]);
@@ -82,6 +95,8 @@ pub fn pack(loads: &[u32]) -> usize {
 /// Reads each worker thread's CPU time from `/proc` and turns it into loads.
 pub struct Sampler {
     paths: Vec<PathBuf>,
+    /// The machine's idle time, when `/proc/stat` can be read.
+    machine: Option<MachineIdle>,
     last: Vec<u64>,
     at: Instant,
     loads: Vec<u32>,
@@ -96,6 +111,7 @@ impl Sampler {
             .map(|p| cpu_ns(p))
             .collect::<Option<Vec<_>>>()?;
         Some(Sampler {
+            machine: MachineIdle::of_this_machine(),
             loads: vec![0; paths.len()],
             paths,
             last,
@@ -110,9 +126,17 @@ impl Sampler {
         self
     }
 
+    /// The same, reading the machine's idle time from `idle` instead.
+    #[cfg(test)]
+    fn with_idle(mut self, idle: Option<MachineIdle>) -> Sampler {
+        self.machine = idle;
+        self
+    }
+
     /// The loads from the last call to `now`, each the mean of this period's and the last
-    /// one's (per mille of one core); `None` when a thread's file can no longer be read.
-    pub fn sample_at(&mut self, now: Instant) -> Option<&[u32]> {
+    /// one's (per mille of one core), and the machine's smoothed idle time (per mille of one
+    /// core; 0 when it cannot be read); `None` when a thread's file can no longer be read.
+    pub fn sample_at(&mut self, now: Instant) -> Option<(&[u32], u32)> {
         let elapsed = now.saturating_duration_since(self.at).as_nanos().max(1);
         self.at = now;
         for (i, path) in self.paths.iter().enumerate() {
@@ -122,7 +146,8 @@ impl Sampler {
             let load = u32::try_from(used * 1000 / elapsed).unwrap_or(u32::MAX);
             self.loads[i] = self.loads[i] / 2 + load / 2;
         }
-        Some(&self.loads)
+        let idle = self.machine.as_mut().map_or(0, |m| m.sample_at(now));
+        Some((&self.loads, idle))
     }
 }
 
@@ -165,12 +190,13 @@ impl Balancer {
     /// move is settling, replaces what was asked of the sessions with the plan's move.
     /// `false` when the loads can no longer be read.
     fn tick(&mut self, seats: &Seats, now: Instant) -> bool {
-        let Some(loads) = self.sampler.sample_at(now) else {
+        let Some((loads, idle)) = self.sampler.sample_at(now) else {
             return false;
         };
         for (seat, load) in seats.load.iter().zip(loads) {
             seat.store(*load, Ordering::Relaxed);
         }
+        seats.idle.store(idle, Ordering::Relaxed);
         let _asking = seats.asking.lock();
         let held = seats.hold.load(Ordering::Relaxed);
         if held > 0 {
@@ -185,12 +211,13 @@ impl Balancer {
         for shed in &seats.shed {
             shed.store(0, Ordering::Release);
         }
-        if let Some(m) = plan(loads, &movable) {
+        if let Some(m) = plan(loads, &movable, idle) {
             tracing::debug!(
                 from = m.from,
                 to = m.to,
                 count = m.count,
                 ?loads,
+                idle,
                 "moving sessions"
             );
             seats.shed_to[m.from].store(m.to, Ordering::Release);

@@ -1,9 +1,10 @@
 use super::*;
+use crate::workers::idle::MachineIdle;
 
 #[test]
 fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
     assert_eq!(
-        plan(&[900, 0], &[16, 0]),
+        plan(&[900, 0], &[16, 0], 0),
         Some(Move {
             from: 0,
             to: 1,
@@ -11,7 +12,7 @@ fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
         })
     );
     assert_eq!(
-        plan(&[800, 400], &[10, 2]),
+        plan(&[800, 400], &[10, 2], 0),
         Some(Move {
             from: 0,
             to: 1,
@@ -19,25 +20,50 @@ fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
         })
     );
     // At least one session moves.
-    assert_eq!(plan(&[760, 499], &[1, 0]).map(|m| m.count), Some(1));
+    assert_eq!(plan(&[760, 499], &[1, 0], 0).map(|m| m.count), Some(1));
 }
 
 #[test]
 fn nothing_moves_between_the_thresholds() {
     // One worker at half a core: packed, and stays so.
-    assert_eq!(plan(&[500, 0], &[16, 0]), None);
+    assert_eq!(plan(&[500, 0], &[16, 0], 0), None);
     // Spread out and busy: the sum is above the merge threshold.
-    assert_eq!(plan(&[480, 470], &[8, 8]), None);
+    assert_eq!(plan(&[480, 470], &[8, 8], 0), None);
     // Hot, but no cool worker to take anything.
-    assert_eq!(plan(&[900, 600], &[8, 8]), None);
+    assert_eq!(plan(&[900, 600], &[8, 8], 0), None);
     // Hot, but nothing on it may move (an HTTP-heavy worker).
-    assert_eq!(plan(&[900, 100], &[0, 3]), None);
+    assert_eq!(plan(&[900, 100], &[0, 3], 0), None);
+}
+
+#[test]
+fn an_idle_machine_spreads_a_busy_worker_sooner() {
+    // Half a core and more on one worker: packed while the machine is busy...
+    assert_eq!(plan(&[600, 0], &[16, 0], IDLE_SPARE - 1), None);
+    // ...spread while a tenth of a core or more sits idle: the sessions wait for the worker.
+    assert_eq!(
+        plan(&[600, 0], &[16, 0], IDLE_SPARE),
+        Some(Move {
+            from: 0,
+            to: 1,
+            count: 8
+        })
+    );
+    // Below half a core it stays packed however idle the machine is.
+    assert_eq!(plan(&[500, 0], &[16, 0], 2000), None);
+    // Once spread, the two together carry too much to merge, and neither is hot.
+    assert_eq!(plan(&[320, 320], &[8, 8], 2000), None);
+    // When the load falls, they merge onto one worker below the threshold.
+    assert_eq!(
+        plan(&[220, 220], &[8, 8], 2000).map(|m| (m.from, m.to)),
+        Some((1, 0))
+    );
+    assert_eq!(plan(&[440, 0], &[16, 0], 2000), None);
 }
 
 #[test]
 fn light_workers_merge_downwards() {
     assert_eq!(
-        plan(&[200, 150], &[8, 8]),
+        plan(&[200, 150], &[8, 8], 0),
         Some(Move {
             from: 1,
             to: 0,
@@ -46,7 +72,7 @@ fn light_workers_merge_downwards() {
     );
     // The highest worker first, onto the lowest that has room.
     assert_eq!(
-        plan(&[900, 100, 100], &[0, 2, 3]),
+        plan(&[900, 100, 100], &[0, 2, 3], 0),
         Some(Move {
             from: 2,
             to: 1,
@@ -58,11 +84,11 @@ fn light_workers_merge_downwards() {
 #[test]
 fn spreading_then_merging_does_not_oscillate() {
     // After a hot worker sheds half, the two together still carry too much to merge.
-    let Some(m) = plan(&[900, 0], &[16, 0]) else {
+    let Some(m) = plan(&[900, 0], &[16, 0], 0) else {
         panic!("no move")
     };
     assert_eq!(m.count, 8);
-    assert_eq!(plan(&[450, 450], &[8, 8]), None);
+    assert_eq!(plan(&[450, 450], &[8, 8], 0), None);
 }
 
 #[test]
@@ -114,11 +140,18 @@ impl Fake {
         }
     }
 
-    /// A balancer of the two fake workers whose first period starts at `start`.
+    /// A balancer of the two fake workers whose first period starts at `start`, on a machine
+    /// whose idle time cannot be read.
     fn balancer(&self, start: Instant) -> Balancer {
+        self.balancer_idle(start, None)
+    }
+
+    /// The same, reading the machine's idle time from `idle`.
+    fn balancer_idle(&self, start: Instant, idle: Option<MachineIdle>) -> Balancer {
         let sampler = Sampler::new(vec![self.path(0), self.path(1)])
             .unwrap()
-            .starting_at(start);
+            .starting_at(start)
+            .with_idle(idle);
         Balancer { sampler, settle: 0 }
     }
 
@@ -181,6 +214,55 @@ fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
         assert!(balancer.tick(&fake.seats, at(period)));
     }
     assert_eq!(fake.shed(), vec![(0, 1), (0, 0)]);
+}
+
+#[test]
+fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
+    let fake = Fake::new([8, 0]);
+    let stat = fake.dir.path().join("stat");
+    let write_idle = |ticks: u64| {
+        std::fs::write(&stat, format!("cpu  1 0 1 {ticks} 0 0 0 0 0 0\n")).unwrap();
+    };
+    write_idle(0);
+    let start = Instant::now();
+    let idle = MachineIdle::new(stat.clone()).map(|m| m.starting_at(start));
+    assert!(idle.is_some());
+    let mut balancer = fake.balancer_idle(start, idle);
+    // Worker 0 runs 60 ms of every 100 (smoothed 300, 450, 525) while the other core idles
+    // 4 ticks (40 ms) of every 100 ms (smoothed 100, 175, 229).
+    let mut used = 0;
+    for period in 1..=2 {
+        used += 60 * MS;
+        fake.set([used, 0]);
+        write_idle(4 * u64::from(period));
+        assert!(balancer.tick(&fake.seats, start + PERIOD * period));
+        assert_eq!(fake.shed(), vec![(0, 0), (0, 0)], "period {period}");
+    }
+    used += 60 * MS;
+    fake.set([used, 0]);
+    write_idle(12);
+    assert!(balancer.tick(&fake.seats, start + PERIOD * 3));
+    assert_eq!(fake.seats.load[0].load(Ordering::Relaxed), 525);
+    assert_eq!(fake.seats.idle.load(Ordering::Relaxed), 229);
+    assert_eq!(
+        fake.shed(),
+        vec![(4, 1), (0, 0)],
+        "half the gap's share of 8"
+    );
+}
+
+#[test]
+fn the_balancer_without_idle_time_keeps_half_a_core_packed() {
+    let fake = Fake::new([8, 0]);
+    let start = Instant::now();
+    let mut balancer = fake.balancer(start);
+    let mut used = 0;
+    for period in 1..=10 {
+        used += 60 * MS;
+        fake.set([used, 0]);
+        assert!(balancer.tick(&fake.seats, start + PERIOD * period));
+    }
+    assert_eq!(fake.shed(), vec![(0, 0), (0, 0)]);
 }
 
 #[test]

@@ -125,6 +125,11 @@ fn workers_metrics(out: &mut String, workers: &Workers) {
     );
     let _ = writeln!(
         out,
+        "# HELP warden_machine_idle_permille Idle time of the whole machine, smoothed over about half a second, per mille of one core (0 when not sampled).\n# TYPE warden_machine_idle_permille gauge\nwarden_machine_idle_permille {}",
+        workers.machine_idle()
+    );
+    let _ = writeln!(
+        out,
         "# HELP warden_session_moves_total Sessions moved between data-path workers.\n# TYPE warden_session_moves_total counter\nwarden_session_moves_total {}",
         workers.moves()
     );
