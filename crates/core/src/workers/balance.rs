@@ -95,7 +95,7 @@ pub fn pack(loads: &[u32]) -> usize {
 /// Reads each worker thread's CPU time from `/proc` and turns it into loads.
 pub struct Sampler {
     paths: Vec<PathBuf>,
-    /// The machine's idle time, when `/proc/stat` can be read.
+    /// The machine's idle time, when `/proc/uptime` can be read.
     machine: Option<MachineIdle>,
     last: Vec<u64>,
     at: Instant,

@@ -219,17 +219,19 @@ fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
 #[test]
 fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
     let fake = Fake::new([8, 0]);
-    let stat = fake.dir.path().join("stat");
-    let write_idle = |ticks: u64| {
-        std::fs::write(&stat, format!("cpu  1 0 1 {ticks} 0 0 0 0 0 0\n")).unwrap();
+    let uptime = fake.dir.path().join("uptime");
+    // An uptime file whose cores have idled `centis` hundredths of a second.
+    let write_idle = |centis: u64| {
+        let text = format!("12.34 {}.{:02}\n", centis / 100, centis % 100);
+        std::fs::write(&uptime, text).unwrap();
     };
     write_idle(0);
     let start = Instant::now();
-    let idle = MachineIdle::new(stat.clone()).map(|m| m.starting_at(start));
+    let idle = MachineIdle::new(uptime.clone()).map(|m| m.starting_at(start));
     assert!(idle.is_some());
     let mut balancer = fake.balancer_idle(start, idle);
     // Worker 0 runs 60 ms of every 100 (smoothed 300, 450, 525) while the other core idles
-    // 4 ticks (40 ms) of every 100 ms (smoothed 100, 175, 229).
+    // 40 ms of every 100 (smoothed 100, 175, 229).
     let mut used = 0;
     for period in 1..=2 {
         used += 60 * MS;
