@@ -42,7 +42,7 @@ def main():
           f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
     with open(sys.argv[4]) as f:
         first, last = ([int(x) for x in line.split()] for line in f.readlines()[:2])
-    switches, user, nice, system, idle, iowait, irq, softirq, steal, *tcp = (
+    switches, user, nice, system, idle, iowait, irq, softirq, steal, *rest = (
         b - a for a, b in zip(first, last))
     print(f"context switches of the whole machine per 1000: {switches * per:.0f}")
     # The whole machine's CPU time per unit: where every core's time went while the run lasted.
@@ -53,11 +53,12 @@ def main():
           f"stolen {steal * us:.1f}")
     # Every TCP segment sent on the machine (loopback: each is also received), the delayed
     # ACKs among the timers that fired and the pure ACKs received, per 1000.
-    if len(tcp) == 4:
-        print(f"TCP segments of the whole machine per 1000: sent {tcp[0] * per:.0f}, "
-              f"delayed ACKs {tcp[1] * per:.0f}, pure ACKs received {tcp[2] * per:.0f}")
+    if len(rest) == 4:
+        out_segs, delayed_acks, pure_acks, sectors = rest
+        print(f"TCP segments of the whole machine per 1000: sent {out_segs * per:.0f}, "
+              f"delayed ACKs {delayed_acks * per:.0f}, pure ACKs received {pure_acks * per:.0f}")
         # Sectors of 512 bytes, whoever wrote them (the kernel's writeback included).
-        print(f"disk written by the whole machine per unit: {tcp[3] * 512 * per / 1000:.0f} bytes")
+        print(f"disk written by the whole machine per unit: {sectors * 512 * per / 1000:.0f} bytes")
 
 
 if __name__ == "__main__":

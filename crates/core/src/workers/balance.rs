@@ -137,18 +137,23 @@ impl Sampler {
     /// one's (per mille of one core), and the machine's smoothed idle time (per mille of one
     /// core; 0 when it cannot be read); `None` when a thread's file can no longer be read.
     pub fn sample_at(&mut self, now: Instant) -> Option<(&[u32], u32)> {
-        let elapsed = now.saturating_duration_since(self.at).as_nanos().max(1);
+        let elapsed = now.saturating_duration_since(self.at).as_nanos();
         self.at = now;
         for (i, path) in self.paths.iter().enumerate() {
             let ns = cpu_ns(path)?;
             let used = u128::from(ns.saturating_sub(self.last[i]));
             self.last[i] = ns;
-            let load = u32::try_from(used * 1000 / elapsed).unwrap_or(u32::MAX);
+            let load = per_mille(used, elapsed);
             self.loads[i] = self.loads[i] / 2 + load / 2;
         }
-        let idle = self.machine.as_mut().map_or(0, |m| m.sample_at(now));
+        let idle = self.machine.as_mut().map_or(0, |m| m.sample(elapsed));
         Some((&self.loads, idle))
     }
+}
+
+/// `ns` of CPU time in a period of `elapsed` nanoseconds, per mille of one core.
+pub(super) fn per_mille(ns: u128, elapsed: u128) -> u32 {
+    u32::try_from(ns * 1000 / elapsed.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The calling thread's `schedstat` file, by its path through `/proc/self` (readable from

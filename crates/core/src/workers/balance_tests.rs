@@ -227,7 +227,7 @@ fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
     };
     write_idle(0);
     let start = Instant::now();
-    let idle = MachineIdle::new(uptime.clone()).map(|m| m.starting_at(start));
+    let idle = MachineIdle::new(uptime.clone());
     assert!(idle.is_some());
     let mut balancer = fake.balancer_idle(start, idle);
     // Worker 0 runs 60 ms of every 100 (smoothed 300, 450, 525) while the other core idles

@@ -6,15 +6,14 @@
 //! the kernel builds all of `/proc/stat` (every interrupt's count on every core) on each read,
 //! which on a large machine costs more than the balancer should.
 
+use super::balance::per_mille;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Smoothed idle time of the whole machine, per mille of one core.
 pub struct MachineIdle {
     path: PathBuf,
     /// Idle nanoseconds of all cores at the last sample.
     last: u128,
-    at: Instant,
     /// The smoothed figure: each period weighs a quarter.
     idle: u32,
 }
@@ -25,7 +24,6 @@ impl MachineIdle {
         Some(MachineIdle {
             last: idle_ns(&path)?,
             path,
-            at: Instant::now(),
             idle: 0,
         })
     }
@@ -35,23 +33,15 @@ impl MachineIdle {
         MachineIdle::new(PathBuf::from("/proc/uptime"))
     }
 
-    /// The same, starting its first period at `at`.
-    #[cfg(test)]
-    pub fn starting_at(mut self, at: Instant) -> MachineIdle {
-        self.at = at;
-        self
-    }
-
-    /// The smoothed idle time up to `now`, per mille of one core (0 once the file can no
-    /// longer be read: nothing is then spread on its account).
-    pub fn sample_at(&mut self, now: Instant) -> u32 {
-        let elapsed = now.saturating_duration_since(self.at).as_nanos().max(1);
-        self.at = now;
+    /// The smoothed idle time after a period of `elapsed` nanoseconds since the last sample,
+    /// per mille of one core (0 once the file can no longer be read: nothing is then spread
+    /// on its account).
+    pub fn sample(&mut self, elapsed: u128) -> u32 {
         let Some(ns) = idle_ns(&self.path) else {
             self.idle = 0;
             return 0;
         };
-        let idle = u32::try_from(ns.saturating_sub(self.last) * 1000 / elapsed).unwrap_or(u32::MAX);
+        let idle = per_mille(ns.saturating_sub(self.last), elapsed);
         self.last = ns;
         self.idle = self.idle / 4 * 3 + idle / 4;
         self.idle
@@ -81,7 +71,9 @@ fn idle_ns(path: &Path) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    /// A balancer period in nanoseconds.
+    const PERIOD: u128 = 100_000_000;
 
     /// Writes an uptime file whose cores have idled `centis` hundredths of a second.
     fn write(path: &Path, centis: u64) {
@@ -94,26 +86,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("uptime");
         write(&path, 1000);
-        let start = Instant::now();
-        let mut idle = MachineIdle::new(path.clone()).unwrap().starting_at(start);
-        let period = Duration::from_millis(100);
+        let mut idle = MachineIdle::new(path.clone()).unwrap();
         // 160 ms idle in 100 ms: 1.6 cores' worth; a quarter of it shows at first.
         write(&path, 1016);
-        assert_eq!(idle.sample_at(start + period), 400);
+        assert_eq!(idle.sample(PERIOD), 400);
         // It stays there: the figure climbs towards 1600.
         let mut centis = 1016;
         let mut last = 400;
         for n in 2..=20 {
             centis += 16;
             write(&path, centis);
-            let now = idle.sample_at(start + period * n);
+            let now = idle.sample(PERIOD);
             assert!(now >= last && now <= 1600, "period {n}: {now}");
             last = now;
         }
         assert!(last > 1550, "{last}");
         // A busy machine brings it down again.
-        for n in 21..=40 {
-            last = idle.sample_at(start + period * n);
+        for _ in 21..=40 {
+            last = idle.sample(PERIOD);
         }
         assert!(last < 10, "{last}");
     }
@@ -143,12 +133,11 @@ mod tests {
         let path = dir.path().join("uptime");
         assert!(MachineIdle::new(path.clone()).is_none());
         write(&path, 10);
-        let start = Instant::now();
-        let mut idle = MachineIdle::new(path.clone()).unwrap().starting_at(start);
+        let mut idle = MachineIdle::new(path.clone()).unwrap();
         write(&path, 110);
-        assert!(idle.sample_at(start + Duration::from_millis(100)) > 0);
+        assert!(idle.sample(PERIOD) > 0);
         std::fs::write(&path, "garbage").unwrap();
-        assert_eq!(idle.sample_at(start + Duration::from_millis(200)), 0);
+        assert_eq!(idle.sample(PERIOD), 0);
     }
 
     #[test]
