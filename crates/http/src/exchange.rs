@@ -269,7 +269,7 @@ impl Exchange {
             self.recorded_request(&forwarded, outbound_masked);
 
         let response = self
-            .forward(&parts, &path, forwarded, llm.as_ref(), &action, &decision)
+            .forward(&parts, &path, forwarded, llm.as_ref(), action, decision)
             .await;
         self.session.forwarded.fetch_add(1, Ordering::Relaxed);
         response
@@ -324,7 +324,7 @@ impl Exchange {
         let response = reply::error(status, kind, code, &message);
         self.record.error = Some(message.clone());
         self.record.status = status.as_u16();
-        let done = self.completion(action, decision, self.started.elapsed());
+        let done = self.completion(action.clone(), decision.clone(), self.started.elapsed());
         let pumped = Pumped {
             error: Some(message),
             ..Pumped::default()

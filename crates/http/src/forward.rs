@@ -26,8 +26,8 @@ impl Exchange {
         path: &str,
         body: Bytes,
         llm: Option<&LlmRequest>,
-        action: &Action,
-        decision: &Decision,
+        action: Action,
+        decision: Decision,
     ) -> Response<Body> {
         let settings = &self.gateway.settings;
         let response = match self.send_upstream(parts, path, body).await {
@@ -149,8 +149,8 @@ impl Exchange {
         upstream_body: UpstreamBody,
         head: Duration,
         openai: bool,
-        action: &Action,
-        decision: &Decision,
+        action: Action,
+        decision: Decision,
     ) -> Response<Body> {
         let settings = &self.gateway.settings;
         let bytes = match body::collect_limited(
@@ -211,8 +211,8 @@ impl Exchange {
     /// What is left to do for this exchange once its response is decided.
     pub(crate) fn completion(
         &mut self,
-        action: &Action,
-        decision: &Decision,
+        action: Action,
+        decision: Decision,
         head: Duration,
     ) -> Completion {
         Completion {
@@ -221,8 +221,8 @@ impl Exchange {
             record: std::mem::take(&mut self.record),
             started: self.started,
             head,
-            action: action.clone(),
-            decision: decision.clone(),
+            action,
+            decision,
         }
     }
 
@@ -231,8 +231,8 @@ impl Exchange {
         &mut self,
         status: StatusCode,
         error: &HttpError,
-        action: &Action,
-        decision: &Decision,
+        action: Action,
+        decision: Decision,
     ) -> Response<Body> {
         let message = error.to_string();
         self.record.status = status.as_u16();

@@ -1,12 +1,11 @@
 //! One scan of a text with a profile's detectors: cheap prefilters, then the detectors.
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use memchr::{memchr, memchr2};
 
 use crate::detect::jwt::{self, Jwt};
 use crate::detect::pem::{self, Pem};
 use crate::detect::{Span, aws, card, email, iban, ip, phone, ssn, token};
-use crate::text::{Text, find_digit};
+use crate::text::{Text, find_digit, find_either};
 use crate::{Entity, MaskError};
 use warden_core::mask::Anchors;
 
@@ -170,12 +169,12 @@ impl Scanner {
         let mut pos = 0;
         while pos < b.len() {
             let found = match (mail, ip) {
-                (true, true) => memchr2(b'@', b':', &b[pos..]),
-                (true, false) => memchr(b'@', &b[pos..]),
-                (false, true) => memchr(b':', &b[pos..]),
+                (true, true) => find_either(b, pos, b'@', b':'),
+                (true, false) => find_either(b, pos, b'@', b'@'),
+                (false, true) => find_either(b, pos, b':', b':'),
                 (false, false) => None,
             };
-            let Some(i) = found.map(|i| pos + i) else {
+            let Some(i) = found else {
                 break;
             };
             pos = i + 1;
