@@ -68,7 +68,7 @@ where
     let mut first: Option<Bytes> = None;
     let mut buf: Vec<u8> = Vec::new();
     loop {
-        let frame = tokio::time::timeout(idle, body.frame())
+        let frame = crate::deadline::timeout(idle, body.frame())
             .await
             .map_err(|_| HttpError::Body {
                 side,

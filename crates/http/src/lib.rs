@@ -11,6 +11,7 @@ mod client;
 mod completion;
 mod content;
 mod date;
+mod deadline;
 mod deltas;
 mod error;
 mod exchange;

@@ -114,7 +114,7 @@ where
         let next = if exact.is_some() {
             Ok(body.frame().await)
         } else {
-            tokio::time::timeout(idle, body.frame()).await
+            crate::deadline::timeout(idle, body.frame()).await
         };
         let frame = match next {
             Ok(Some(Ok(frame))) => frame,
@@ -212,7 +212,7 @@ where
     if c.out.is_empty() {
         return Ok(());
     }
-    let written = tokio::time::timeout(idle, async {
+    let written = crate::deadline::timeout(idle, async {
         c.io.write_all(&c.out).await?;
         c.io.flush().await
     })

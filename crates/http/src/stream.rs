@@ -62,7 +62,7 @@ pub async fn pump(
     let mut pumped = Pumped::default();
     let mut out = Vec::new();
     loop {
-        let frame = match tokio::time::timeout(idle, body.frame()).await {
+        let frame = match crate::deadline::timeout(idle, body.frame()).await {
             Err(_) => {
                 pumped.error = Some(format!("upstream sent nothing for {} s", idle.as_secs()));
                 break;
