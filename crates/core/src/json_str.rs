@@ -160,40 +160,11 @@ fn zero_lanes(word: u64) -> u64 {
     !((word & !HIGHS).wrapping_add(ONES * 0x7f) | word) & HIGHS
 }
 
-/// The high bit of the lowest zero lane of `word`, and perhaps of some lanes above it: a lane
-/// borrows from the next only when it is zero, so the lowest flag is exact. Two operations
-/// fewer than [`zero_lanes`], for searches that only want the first hit.
-fn lowest_zero_lane(word: u64) -> u64 {
-    word.wrapping_sub(ONES) & !word & HIGHS
-}
-
-/// The lane of the first `"` or `\` in `word`, if any.
-fn first_stop(word: &[u8; 8]) -> Option<usize> {
-    let word = u64::from_le_bytes(*word);
-    // Each mask's lowest flag is exact and any flag above it is above a real hit, so the
-    // lowest flag of the two together is the first stop.
-    let stops = lowest_zero_lane(word ^ (ONES * u64::from(b'"')))
-        | lowest_zero_lane(word ^ (ONES * u64::from(b'\\')));
-    (stops != 0).then(|| (stops.trailing_zeros() / 8) as usize)
-}
-
 /// The position of the first `"` or `\` in `b`: where the literal text of a JSON string
 /// stops (at its end or at an escape).
 #[inline]
 pub fn string_stop(b: &[u8]) -> Option<usize> {
-    // Keys and most values stop within two words, found sooner a word at a time than by a
-    // vector search, which has a set-up of its own.
-    let mut from = 0;
-    while from < 16 {
-        let Some(word) = b.get(from..).and_then(<[u8]>::first_chunk) else {
-            break;
-        };
-        if let Some(lane) = first_stop(word) {
-            return Some(from + lane);
-        }
-        from += 8;
-    }
-    memchr::memchr2(b'"', b'\\', &b[from..]).map(|n| from + n)
+    crate::bytes::find_either(b, 0, b'"', b'\\')
 }
 
 /// Writes the escape of `byte` (one [`needs_escape`] flags) at `out[at..]` and returns the
@@ -339,25 +310,6 @@ mod tests {
         }
         // The bytes just above each stop byte, where a lane test can flag falsely.
         assert_eq!(string_stop(b"#]#]#]#]#]#]#]#]#]#]"), None);
-    }
-
-    #[test]
-    fn a_string_stops_at_its_first_stop_among_bytes_that_borrow_and_carry() {
-        // Stops mixed with the bytes a lane test confuses with them (one above, one below,
-        // zero, high bytes), in every length across the word-at-a-time part and the search.
-        const BYTES: &[u8] = b"\"\\#]![x\0\x01\x80\xff";
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 27) as usize;
-            let b: Vec<u8> = (0..len)
-                .map(|k| BYTES[((state >> (2 * k % 60)) % BYTES.len() as u64) as usize])
-                .collect();
-            let expected = b.iter().position(|&c| c == b'"' || c == b'\\');
-            assert_eq!(string_stop(&b), expected, "{b:?}");
-        }
     }
 
     #[test]

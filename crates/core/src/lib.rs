@@ -8,6 +8,7 @@
 pub mod action;
 pub mod audit;
 pub mod budget;
+pub mod bytes;
 pub mod connection;
 pub mod decimal;
 pub mod decision;

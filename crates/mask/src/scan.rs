@@ -5,8 +5,9 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use crate::detect::jwt::{self, Jwt};
 use crate::detect::pem::{self, Pem};
 use crate::detect::{Span, aws, card, email, iban, ip, phone, ssn, token};
-use crate::text::{Text, find_digit, find_either};
+use crate::text::{Text, find_digit};
 use crate::{Entity, MaskError};
+use warden_core::bytes::find_either;
 use warden_core::mask::Anchors;
 
 /// A detector hit, or after [`resolve`] a region to mask.

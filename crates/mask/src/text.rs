@@ -94,69 +94,9 @@ pub(crate) fn find_digit(b: &[u8], from: usize) -> Option<usize> {
         .map(|p| i + p)
 }
 
-/// Words searched one at a time before [`find_either`] hands the rest to a vector search.
-const WORDS_BEFORE_SEARCH: usize = 4;
-
-/// The position of the first `x` or `y` at or after `from`.
-///
-/// Most values are short: their first few words are searched one at a time, which costs
-/// less than the set-up of a vector search; a longer text's rest goes to `memchr2`.
-pub(crate) fn find_either(b: &[u8], from: usize, x: u8, y: u8) -> Option<usize> {
-    let rest = b.get(from..)?;
-    let mut i = 0;
-    for _ in 0..WORDS_BEFORE_SEARCH {
-        let Some(word) = rest.get(i..).and_then(<[u8]>::first_chunk::<8>) else {
-            // Under a word left: byte by byte.
-            return rest[i..]
-                .iter()
-                .position(|&c| c == x || c == y)
-                .map(|p| from + i + p);
-        };
-        let w = u64::from_le_bytes(*word);
-        let flags =
-            lowest_zero_lane(w ^ (LOW * u64::from(x))) | lowest_zero_lane(w ^ (LOW * u64::from(y)));
-        if flags != 0 {
-            return Some(from + i + (flags.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    memchr::memchr2(x, y, &rest[i..]).map(|p| from + i + p)
-}
-
-/// The high bit of the lowest zero lane of `word` (and perhaps of lanes above it): borrows
-/// only run upwards, so the lowest flag is exact.
-fn lowest_zero_lane(word: u64) -> u64 {
-    word.wrapping_sub(LOW) & !word & HIGH
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{find_digit, find_either};
-
-    #[test]
-    fn find_either_agrees_with_a_plain_search() {
-        // Each needle, the bytes just above and below it and high bytes, in every length
-        // across the word-at-a-time part and the vector search.
-        const BYTES: &[u8] = b"@:?A9;\x00\x80\xffx";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..100_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 45) as usize;
-            let b: Vec<u8> = (0..len)
-                .map(|k| BYTES[((state >> (k % 61)) % BYTES.len() as u64) as usize])
-                .collect();
-            let from = (state >> 40) as usize % (len + 2);
-            for (x, y) in [(b'@', b':'), (b'@', b'@'), (b':', b':')] {
-                let want = b
-                    .get(from..)
-                    .and_then(|r| r.iter().position(|&c| c == x || c == y))
-                    .map(|p| p + from);
-                assert_eq!(find_either(&b, from, x, y), want, "{b:?} from {from}");
-            }
-        }
-    }
+    use super::find_digit;
 
     #[test]
     fn find_digit_agrees_with_a_plain_search() {
