@@ -165,17 +165,17 @@ impl Scanner {
 
     /// Emails (anchored on `@`) and IPv6 addresses (anchored on `:`).
     fn scan_punctuation(&self, text: &Text<'_>, out: &mut Vec<Candidate>) {
-        let (mail, ip) = (self.on(Entity::Email), self.on(Entity::Ip));
+        // The bytes to look for, one twice when only one family is on.
+        let (x, y) = match (self.on(Entity::Email), self.on(Entity::Ip)) {
+            (true, true) => (b'@', b':'),
+            (true, false) => (b'@', b'@'),
+            (false, true) => (b':', b':'),
+            (false, false) => return,
+        };
         let b = text.b;
         let mut pos = 0;
         while pos < b.len() {
-            let found = match (mail, ip) {
-                (true, true) => find_either(b, pos, b'@', b':'),
-                (true, false) => find_either(b, pos, b'@', b'@'),
-                (false, true) => find_either(b, pos, b':', b':'),
-                (false, false) => None,
-            };
-            let Some(i) = found else {
+            let Some(i) = find_either(b, pos, x, y) else {
                 break;
             };
             pos = i + 1;
