@@ -48,6 +48,8 @@ pub struct ExchangeError {
 pub struct UpstreamConn {
     io: MaybeTls,
     buf: BytesMut,
+    /// Where the fields of the last response head lay, kept for the next one.
+    spans: Vec<h1::Span>,
     /// When it was last put back idle.
     pub(crate) since: Instant,
 }
@@ -58,6 +60,7 @@ impl UpstreamConn {
         UpstreamConn {
             io,
             buf: BytesMut::new(),
+            spans: Vec::new(),
             since: Instant::now(),
         }
     }
@@ -101,7 +104,7 @@ impl UpstreamConn {
             .map_err(|e| failed(format!("sending the request: {e}")))?;
         let mut received = false;
         loop {
-            let parsed = h1::take_response_head(&mut self.buf, request.to_head);
+            let parsed = h1::take_response_head(&mut self.buf, &mut self.spans, request.to_head);
             match parsed.map_err(|reason| ExchangeError {
                 reason,
                 nothing_received: false,

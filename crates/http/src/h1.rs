@@ -153,8 +153,13 @@ pub enum Head {
 }
 
 /// Takes one response head off the front of `buf` if it is all there. `to_head` says the
-/// request was HEAD (so the response has no body whatever its headers say).
-pub fn take_response_head(buf: &mut BytesMut, to_head: bool) -> Result<Head, String> {
+/// request was HEAD (so the response has no body whatever its headers say); `spans` is room
+/// for where its fields lie.
+pub fn take_response_head(
+    buf: &mut BytesMut,
+    spans: &mut Vec<Span>,
+    to_head: bool,
+) -> Result<Head, String> {
     let mut slots = header_slots();
     let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
@@ -173,7 +178,7 @@ pub fn take_response_head(buf: &mut BytesMut, to_head: bool) -> Result<Head, Str
     } else {
         Version::HTTP_11
     };
-    let spans = spans(buf, response.headers);
+    self::spans(buf, response.headers, spans);
     let head: Bytes = buf.split_to(len).freeze();
     if (100..200).contains(&code) {
         if code == 101 {
@@ -182,7 +187,7 @@ pub fn take_response_head(buf: &mut BytesMut, to_head: bool) -> Result<Head, Str
         return Ok(Head::Interim);
     }
     let status = StatusCode::from_u16(code).map_err(|_| format!("bad status code {code}"))?;
-    let headers = header_map(&head, &spans, "response")?;
+    let headers = header_map(&head, spans, "response")?;
     let (framing, framed_keep_alive) = framing(&headers, status, to_head)?;
     let keep_alive =
         framed_keep_alive && version == Version::HTTP_11 && !connection_lists(&headers, "close");
@@ -234,22 +239,21 @@ pub fn header_slots<'b>() -> [MaybeUninit<httparse::Header<'b>>; MAX_HEADERS] {
     [const { MaybeUninit::uninit() }; MAX_HEADERS]
 }
 
-/// The spans of `fields`, parsed out of `buf`.
-pub fn spans(buf: &[u8], fields: &[httparse::Header<'_>]) -> Vec<Span> {
+/// Puts the spans of `fields`, parsed out of `buf`, into `spans` (emptied first; a
+/// connection keeps one for all its heads).
+pub fn spans(buf: &[u8], fields: &[httparse::Header<'_>], spans: &mut Vec<Span>) {
     let base = buf.as_ptr() as usize;
-    fields
-        .iter()
-        .map(|field| {
-            let name = field.name.as_ptr() as usize - base;
-            let value = field.value.as_ptr() as usize - base;
-            (
-                name,
-                name + field.name.len(),
-                value,
-                value + field.value.len(),
-            )
-        })
-        .collect()
+    spans.clear();
+    spans.extend(fields.iter().map(|field| {
+        let name = field.name.as_ptr() as usize - base;
+        let value = field.value.as_ptr() as usize - base;
+        (
+            name,
+            name + field.name.len(),
+            value,
+            value + field.value.len(),
+        )
+    }));
 }
 
 /// The header fields at `spans` of `head`, values sharing its bytes. `side` names the message

@@ -2,7 +2,7 @@ use super::*;
 
 fn head(wire: &[u8], to_head: bool) -> Result<Head, String> {
     let mut buf = BytesMut::from(wire);
-    take_response_head(&mut buf, to_head)
+    take_response_head(&mut buf, &mut Vec::new(), to_head)
 }
 
 fn final_head(wire: &[u8]) -> ResponseHead {
@@ -17,7 +17,7 @@ fn a_response_head_is_parsed_and_taken_off_the_buffer() {
     let mut buf = BytesMut::from(
         &b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Two: a\r\nx-two: b\r\nContent-Length: 7\r\n\r\n{\"a\":1}"[..],
     );
-    let Head::Final(head) = take_response_head(&mut buf, false).unwrap() else {
+    let Head::Final(head) = take_response_head(&mut buf, &mut Vec::new(), false).unwrap() else {
         panic!("not final");
     };
     assert_eq!(head.status, StatusCode::OK);
@@ -39,10 +39,10 @@ fn a_partial_head_waits_and_an_interim_one_is_skipped() {
     let mut buf =
         BytesMut::from(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"[..]);
     assert!(matches!(
-        take_response_head(&mut buf, false),
+        take_response_head(&mut buf, &mut Vec::new(), false),
         Ok(Head::Interim)
     ));
-    let Ok(Head::Final(head)) = take_response_head(&mut buf, false) else {
+    let Ok(Head::Final(head)) = take_response_head(&mut buf, &mut Vec::new(), false) else {
         panic!("no final head");
     };
     assert_eq!(head.status, StatusCode::NO_CONTENT);

@@ -68,11 +68,7 @@ where
     }
     let out = &mut c.out;
     out.clear();
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\n");
+    status_line(out, status);
     for (name, value) in &parts.headers {
         if !FRAMING.contains(name) {
             out.extend_from_slice(name.as_str().as_bytes());
@@ -160,12 +156,7 @@ where
 {
     let body = format!("warden: {message}\n");
     c.out.clear();
-    let _ = write!(
-        c.out,
-        "HTTP/1.1 {} {}\r\n",
-        status.as_str(),
-        status.canonical_reason().unwrap_or("")
-    );
+    status_line(&mut c.out, status);
     crate::date::write_header(&mut c.out);
     let _ = write!(
         c.out,
@@ -174,6 +165,19 @@ where
     );
     let _ = send(c, idle).await;
     linger(c).await;
+}
+
+/// Appends the status line; the usual `200 OK` as one constant.
+fn status_line(out: &mut Vec<u8>, status: StatusCode) {
+    if status == StatusCode::OK {
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        return;
+    }
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Most bytes read and dropped after the last answer on a connection.

@@ -31,6 +31,8 @@ pub struct ServerConn<S> {
     /// `100 Continue` owed to the client before its body is read.
     pub(crate) owe_continue: bool,
     pub(crate) out: Vec<u8>,
+    /// Where the fields of the last request head lay, kept for the next one.
+    spans: Vec<h1::Span>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
@@ -42,6 +44,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ServerConn<S> {
             remaining: Remaining::Done,
             owe_continue: false,
             out: Vec::with_capacity(4096),
+            spans: Vec::new(),
         }
     }
 
@@ -245,7 +248,7 @@ where
             return Err(NoHead::Http2);
         }
         if !c.buf.is_empty() {
-            match parse_head(&mut c.buf) {
+            match parse_head(&mut c.buf, &mut c.spans) {
                 Ok(Some(head)) => return Ok(head),
                 Ok(None) => {}
                 Err(message) => return Err(NoHead::Refuse(StatusCode::BAD_REQUEST, message)),
@@ -264,8 +267,9 @@ where
     }
 }
 
-/// Takes one request head off the front of `buf` if it is all there.
-fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
+/// Takes one request head off the front of `buf` if it is all there; `spans` is room for
+/// where its fields lie.
+fn parse_head(buf: &mut BytesMut, spans: &mut Vec<h1::Span>) -> Result<Option<Head>, String> {
     let mut slots = h1::header_slots();
     let mut request = httparse::Request::new(&mut []);
     let len = match request.parse_with_uninit_headers(buf, &mut slots) {
@@ -282,11 +286,11 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, String> {
     let target = request.path.unwrap_or_default();
     let target_start = target.as_ptr() as usize - buf.as_ptr() as usize;
     let target_span = target_start..target_start + target.len();
-    let spans = h1::spans(buf, request.headers);
+    h1::spans(buf, request.headers, spans);
     let head = buf.split_to(len).freeze();
     let uri = Uri::from_maybe_shared(head.slice(target_span))
         .map_err(|e| format!("malformed request target: {e}"))?;
-    let headers = h1::header_map(&head, &spans, "request")?;
+    let headers = h1::header_map(&head, spans, "request")?;
     let remaining = if headers.contains_key(header::TRANSFER_ENCODING) {
         if headers.contains_key(header::CONTENT_LENGTH) {
             return Err("the request has both Transfer-Encoding and Content-Length".into());

@@ -12,7 +12,7 @@ fn conn(io: DuplexStream, wire: &[u8]) -> ServerConn<DuplexStream> {
 }
 
 fn head(wire: &[u8]) -> Result<Option<Head>, String> {
-    parse_head(&mut BytesMut::from(wire))
+    parse_head(&mut BytesMut::from(wire), &mut Vec::new())
 }
 
 #[test]
@@ -20,20 +20,23 @@ fn pipelined_heads_are_taken_one_at_a_time() {
     let mut buf = BytesMut::from(
         &b"GET /c/a/x?q=1 HTTP/1.1\r\nHost: w\r\n\r\nPOST /c/a/y HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"[..],
     );
-    let first = parse_head(&mut buf).unwrap().unwrap();
+    let first = parse_head(&mut buf, &mut Vec::new()).unwrap().unwrap();
     assert_eq!(first.parts.method, Method::GET);
     assert_eq!(first.parts.uri.path(), "/c/a/x");
     assert_eq!(first.parts.uri.query(), Some("q=1"));
     assert_eq!(first.parts.headers["host"], "w");
     assert!(first.keep_alive);
     assert!(matches!(first.remaining, Remaining::Done));
-    let second = parse_head(&mut buf).unwrap().unwrap();
+    let second = parse_head(&mut buf, &mut Vec::new()).unwrap().unwrap();
     assert!(matches!(second.remaining, Remaining::Length(2)));
     assert_eq!(&buf[..], b"hi");
     assert!(
-        parse_head(&mut BytesMut::from(&b"GET / HTTP/1.1\r\nHo"[..]))
-            .unwrap()
-            .is_none()
+        parse_head(
+            &mut BytesMut::from(&b"GET / HTTP/1.1\r\nHo"[..]),
+            &mut Vec::new()
+        )
+        .unwrap()
+        .is_none()
     );
 }
 
