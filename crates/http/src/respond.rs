@@ -225,3 +225,23 @@ where
     c.out.clear();
     written
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_of_200_is_the_one_every_status_gets() {
+        for code in [200, 201, 204, 400, 403, 404, 429, 502, 504, 599] {
+            let status = StatusCode::from_u16(code).unwrap();
+            let mut out = Vec::new();
+            status_line(&mut out, status);
+            let expected = format!(
+                "HTTP/1.1 {} {}\r\n",
+                status.as_str(),
+                status.canonical_reason().unwrap_or("")
+            );
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{code}");
+        }
+    }
+}
