@@ -2,8 +2,10 @@
 //! first few words, where most of them end, before a vector search, whose set-up costs more
 //! than a short text.
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// Bytes with every lane 0x01.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// Bytes with every lane 0x80.
+pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// Words searched one at a time before the rest goes to `memchr2`.
 const WORDS_BEFORE_SEARCH: usize = 4;

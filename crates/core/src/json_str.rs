@@ -3,10 +3,7 @@
 //! is byte for byte what `serde_json` writes for the same string, which is also the string form
 //! canonical JSON (RFC 8785) requires.
 
-/// Bytes with every lane 0x01.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// Bytes with every lane 0x80.
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+use crate::bytes::{HIGHS, ONES};
 
 /// Appends `s` as a quoted JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {

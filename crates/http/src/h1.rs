@@ -178,7 +178,7 @@ pub fn take_response_head(
     } else {
         Version::HTTP_11
     };
-    self::spans(buf, response.headers, spans);
+    fill_spans(buf, response.headers, spans);
     let head: Bytes = buf.split_to(len).freeze();
     if (100..200).contains(&code) {
         if code == 101 {
@@ -241,7 +241,7 @@ pub fn header_slots<'b>() -> [MaybeUninit<httparse::Header<'b>>; MAX_HEADERS] {
 
 /// Puts the spans of `fields`, parsed out of `buf`, into `spans` (emptied first; a
 /// connection keeps one for all its heads).
-pub fn spans(buf: &[u8], fields: &[httparse::Header<'_>], spans: &mut Vec<Span>) {
+pub fn fill_spans(buf: &[u8], fields: &[httparse::Header<'_>], spans: &mut Vec<Span>) {
     let base = buf.as_ptr() as usize;
     spans.clear();
     spans.extend(fields.iter().map(|field| {

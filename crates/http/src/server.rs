@@ -286,7 +286,7 @@ fn parse_head(buf: &mut BytesMut, spans: &mut Vec<h1::Span>) -> Result<Option<He
     let target = request.path.unwrap_or_default();
     let target_start = target.as_ptr() as usize - buf.as_ptr() as usize;
     let target_span = target_start..target_start + target.len();
-    h1::spans(buf, request.headers, spans);
+    h1::fill_spans(buf, request.headers, spans);
     let head = buf.split_to(len).freeze();
     let uri = Uri::from_maybe_shared(head.slice(target_span))
         .map_err(|e| format!("malformed request target: {e}"))?;
