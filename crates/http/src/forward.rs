@@ -13,6 +13,7 @@ use crate::sse::SseMasker;
 use crate::stream::{self, Pumped, Transform};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode, header};
+use http_body::Body as _;
 use serde_json::Value;
 use std::time::Duration;
 use warden_config::HttpApi;
@@ -93,6 +94,18 @@ impl Exchange {
             ) => Transform::Text(masker.clone().text_stream()),
             _ => Transform::Pass,
         };
+        if matches!(transform, Transform::Pass)
+            && !bodiless
+            && kind != ContentKind::EventStream
+            && upstream_body
+                .size_hint()
+                .exact()
+                .is_some_and(|length| length <= WHOLE_PASS as u64)
+        {
+            return self
+                .whole_pass(head_parts, upstream_body, head, action, decision)
+                .await;
+        }
         if !matches!(transform, Transform::Pass) {
             head_parts.headers.remove(header::CONTENT_LENGTH);
         }
@@ -197,8 +210,59 @@ impl Exchange {
         head_parts
             .headers
             .insert(header::CONTENT_LENGTH, sent.len().into());
+        let whole = Whole { sent, json, usage };
+        self.send_whole(head_parts, whole, head, action, decision)
+            .await
+    }
+
+    /// A small body passed unchanged, read whole so that it goes out with its head in one
+    /// write instead of through a pump task (bounded by [`WHOLE_PASS`] and `idle_timeout`;
+    /// a body that stalls or overruns is a 502).
+    async fn whole_pass(
+        &mut self,
+        head_parts: http::response::Parts,
+        upstream_body: UpstreamBody,
+        head: Duration,
+        action: Action,
+        decision: Decision,
+    ) -> Response<Body> {
+        let read = body::collect_limited(
+            upstream_body,
+            WHOLE_PASS,
+            self.gateway.settings.idle_timeout.0,
+            "response",
+            |limit| HttpError::ResponseTooLarge { limit },
+        )
+        .await;
+        match read {
+            Ok(sent) => {
+                let whole = Whole {
+                    sent,
+                    json: false,
+                    usage: None,
+                };
+                self.send_whole(head_parts, whole, head, action, decision)
+                    .await
+            }
+            Err(error) => {
+                self.upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                    .await
+            }
+        }
+    }
+
+    /// Records and audits a whole body, then hands it to the client with its head.
+    async fn send_whole(
+        &mut self,
+        head_parts: http::response::Parts,
+        whole: Whole,
+        head: Duration,
+        action: Action,
+        decision: Decision,
+    ) -> Response<Body> {
+        let Whole { sent, json, usage } = whole;
         let mut pumped = Pumped::default();
-        let limit = settings.recorded_body_bytes;
+        let limit = self.gateway.settings.recorded_body_bytes;
         pumped.bytes = sent.len() as u64;
         pumped.truncated = sent.len() > limit;
         pumped.json = json && !pumped.truncated;
@@ -248,6 +312,18 @@ impl Exchange {
         .await;
         reply::error(status, "warden_upstream", "upstream_failed", &message)
     }
+}
+
+/// Bodies passed unchanged up to this many bytes (declared by `Content-Length`) are read whole
+/// and sent with their head in one write; larger ones, and bodies of unknown length, stream.
+const WHOLE_PASS: usize = 16 * 1024;
+
+/// A whole response body as sent, with what the recording and the audit log say about it.
+struct Whole {
+    sent: Bytes,
+    /// Whether `sent` is a well-formed JSON text (it was masked as one).
+    json: bool,
+    usage: Option<Usage>,
 }
 
 /// The parts of an LLM API reply the audit log wants; everything else is skipped unparsed.
