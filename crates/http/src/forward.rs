@@ -102,9 +102,23 @@ impl Exchange {
                 .exact()
                 .is_some_and(|length| length <= WHOLE_PASS as u64)
         {
-            return self
-                .whole_pass(head_parts, upstream_body, head, action, decision)
-                .await;
+            // Read whole so that it goes out with its head in one write; a body that stalls or
+            // ends short is a 502.
+            return match self.read_whole(upstream_body, WHOLE_PASS).await {
+                Ok(sent) => {
+                    let whole = Whole {
+                        sent,
+                        json: false,
+                        usage: None,
+                    };
+                    self.send_whole(head_parts, whole, head, action, decision)
+                        .await
+                }
+                Err(error) => {
+                    self.upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
+                        .await
+                }
+            };
         }
         if !matches!(transform, Transform::Pass) {
             head_parts.headers.remove(header::CONTENT_LENGTH);
@@ -165,16 +179,8 @@ impl Exchange {
         action: Action,
         decision: Decision,
     ) -> Response<Body> {
-        let settings = &self.gateway.settings;
-        let bytes = match body::collect_limited(
-            upstream_body,
-            settings.max_response_body,
-            settings.idle_timeout.0,
-            "response",
-            |limit| HttpError::ResponseTooLarge { limit },
-        )
-        .await
-        {
+        let limit = self.gateway.settings.max_response_body;
+        let bytes = match self.read_whole(upstream_body, limit).await {
             Ok(bytes) => bytes,
             Err(error) => {
                 return self
@@ -215,40 +221,21 @@ impl Exchange {
             .await
     }
 
-    /// A small body passed unchanged, read whole so that it goes out with its head in one
-    /// write instead of through a pump task (bounded by [`WHOLE_PASS`] and `idle_timeout`;
-    /// a body that stalls or overruns is a 502).
-    async fn whole_pass(
-        &mut self,
-        head_parts: http::response::Parts,
+    /// The upstream's response body read whole: at most `limit` bytes, no pause longer than
+    /// `idle_timeout`.
+    async fn read_whole(
+        &self,
         upstream_body: UpstreamBody,
-        head: Duration,
-        action: Action,
-        decision: Decision,
-    ) -> Response<Body> {
-        let read = body::collect_limited(
+        limit: usize,
+    ) -> Result<Bytes, HttpError> {
+        body::collect_limited(
             upstream_body,
-            WHOLE_PASS,
+            limit,
             self.gateway.settings.idle_timeout.0,
             "response",
             |limit| HttpError::ResponseTooLarge { limit },
         )
-        .await;
-        match read {
-            Ok(sent) => {
-                let whole = Whole {
-                    sent,
-                    json: false,
-                    usage: None,
-                };
-                self.send_whole(head_parts, whole, head, action, decision)
-                    .await
-            }
-            Err(error) => {
-                self.upstream_failed(StatusCode::BAD_GATEWAY, &error, action, decision)
-                    .await
-            }
-        }
+        .await
     }
 
     /// Records and audits a whole body, then hands it to the client with its head.
