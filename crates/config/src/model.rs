@@ -481,6 +481,20 @@ pub struct RecordingsConfig {
     /// Delete the oldest finished recordings while all of them together exceed this many bytes.
     #[serde(default)]
     pub max_total_bytes: Option<u64>,
+    /// How new recordings are stored: `none` (the default) or `zstd`.
+    #[serde(default)]
+    pub compression: RecordingCompression,
+}
+
+/// How new recordings are stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingCompression {
+    /// The events as they are, readable with any text tool.
+    #[default]
+    None,
+    /// zstd frames: a twentieth to a third of the size, for more CPU per event.
+    Zstd,
 }
 
 /// Groups holding the admin API's built-in roles. Approvers are the members of any review

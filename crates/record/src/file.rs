@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::compress::{Compression, Unpack, ZSTD_SUFFIX};
 use crate::file_writer::FileRecordingWriter;
 use crate::{
     RecordError, RecordingInfo, RecordingKind, RecordingReader, RecordingStore, RecordingWriter,
@@ -15,15 +16,18 @@ use crate::{
 /// Suffix of a recording still being written; removed by renaming when it is finished.
 pub(crate) const PART_SUFFIX: &str = ".part";
 
-/// Size and durability limits for each recording.
+/// Size, durability and storage settings for each recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingLimits {
-    /// Most bytes stored per recording before events are dropped (the marker may exceed it).
+    /// Most bytes of events (before compression) per recording before events are dropped
+    /// (the marker may exceed it).
     pub max_bytes: u64,
     /// Buffered bytes that force a write to the file.
     pub flush_bytes: usize,
     /// Longest time an appended event stays buffered when more events follow.
     pub flush_interval: Duration,
+    /// How new recordings are stored; any recording is read back whichever way it was stored.
+    pub compression: Compression,
 }
 
 impl Default for RecordingLimits {
@@ -32,6 +36,7 @@ impl Default for RecordingLimits {
             max_bytes: 256 * 1024 * 1024,
             flush_bytes: 64 * 1024,
             flush_interval: Duration::from_secs(1),
+            compression: Compression::None,
         }
     }
 }
@@ -61,29 +66,34 @@ impl FileRecordingStore {
         &self.dir
     }
 
-    /// The path of a finished recording of this session and kind.
+    /// The path of a finished recording of this session and kind, stored as new ones are.
     pub fn finished_path(&self, session: &str, kind: RecordingKind) -> PathBuf {
-        self.dir.join(format!("{session}.{}", kind.extension()))
+        self.path(session, kind, self.limits.compression, "")
     }
 
-    /// The path of a recording of this session and kind that is still being written.
+    /// The path of a recording of this session and kind that is still being written, stored as
+    /// new ones are.
     pub fn part_path(&self, session: &str, kind: RecordingKind) -> PathBuf {
-        self.dir
-            .join(format!("{session}.{}{PART_SUFFIX}", kind.extension()))
+        self.path(session, kind, self.limits.compression, PART_SUFFIX)
+    }
+
+    fn path(&self, session: &str, kind: RecordingKind, c: Compression, part: &str) -> PathBuf {
+        let (ext, zst) = (kind.extension(), c.suffix());
+        self.dir.join(format!("{session}.{ext}{zst}{part}"))
     }
 
     /// Every existing file of this session, finished ones first.
     async fn existing(&self, session: &str) -> Result<Vec<PathBuf>, RecordError> {
         validate_session_id(session)?;
         let mut found = Vec::new();
-        let candidates = RecordingKind::ALL
-            .iter()
-            .map(|k| self.finished_path(session, *k))
-            .chain(
-                RecordingKind::ALL
-                    .iter()
-                    .map(|k| self.part_path(session, *k)),
-            );
+        let mut candidates = Vec::new();
+        for part in ["", PART_SUFFIX] {
+            for kind in RecordingKind::ALL {
+                for compression in [Compression::Zstd, Compression::None] {
+                    candidates.push(self.path(session, kind, compression, part));
+                }
+            }
+        }
         for path in candidates {
             match tokio::fs::symlink_metadata(&path).await {
                 Ok(_) => found.push(path),
@@ -95,12 +105,29 @@ impl FileRecordingStore {
     }
 }
 
+impl FileRecordingStore {
+    /// The session's recording file (the finished one if there is one) and its path.
+    async fn open_file(&self, session: &str) -> Result<(tokio::fs::File, PathBuf), RecordError> {
+        let Some(path) = self.existing(session).await?.into_iter().next() else {
+            return Err(RecordError::NotFound(session.to_owned()));
+        };
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok((file, path)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(RecordError::NotFound(session.to_owned()))
+            }
+            Err(e) => Err(RecordError::io(format!("open {}", path.display()), e)),
+        }
+    }
+}
+
 /// Splits a directory entry name into session, kind and whether it is finished.
 fn parse_name(name: &str) -> Option<(String, RecordingKind, bool)> {
     let (name, finished) = match name.strip_suffix(PART_SUFFIX) {
         Some(stem) => (stem, false),
         None => (name, true),
     };
+    let name = name.strip_suffix(ZSTD_SUFFIX).unwrap_or(name);
     let (session, ext) = name.rsplit_once('.')?;
     let kind = RecordingKind::from_extension(ext)?;
     validate_session_id(session).ok()?;
@@ -129,16 +156,13 @@ impl RecordingStore for FileRecordingStore {
     }
 
     async fn open(&self, session: &str) -> Result<RecordingReader, RecordError> {
-        let Some(path) = self.existing(session).await?.into_iter().next() else {
-            return Err(RecordError::NotFound(session.to_owned()));
-        };
-        match tokio::fs::File::open(&path).await {
-            Ok(file) => Ok(Box::new(file)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                Err(RecordError::NotFound(session.to_owned()))
-            }
-            Err(e) => Err(RecordError::io(format!("open {}", path.display()), e)),
-        }
+        let (file, path) = self.open_file(session).await?;
+        decoded(Box::new(file), &path)
+    }
+
+    async fn open_stored(&self, session: &str) -> Result<RecordingReader, RecordError> {
+        let (file, _) = self.open_file(session).await?;
+        Ok(Box::new(file))
     }
 
     async fn follow(&self, session: &str, poll: Duration) -> Result<RecordingReader, RecordError> {
@@ -150,7 +174,7 @@ impl RecordingStore for FileRecordingStore {
             return self.open(session).await;
         }
         match tokio::fs::File::open(&path).await {
-            Ok(file) => Ok(crate::follow::reader(file, path, poll)),
+            Ok(file) => decoded(crate::follow::reader(file, path.clone(), poll), &path),
             // Finished (renamed) in between: read the finished file.
             Err(e) if e.kind() == ErrorKind::NotFound => self.open(session).await,
             Err(e) => Err(RecordError::io(format!("open {}", path.display()), e)),
@@ -206,4 +230,32 @@ impl RecordingStore for FileRecordingStore {
         }
         Ok(())
     }
+}
+
+/// The events of the recording file at `path`, decoded if its name says it is compressed (for
+/// tools and tests that look at the files themselves).
+pub async fn read_recording_file(path: &Path) -> Result<Vec<u8>, RecordError> {
+    use tokio::io::AsyncReadExt;
+    let what = || format!("read {}", path.display());
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| RecordError::io(what(), e))?;
+    let mut events = Vec::new();
+    decoded(Box::new(file), path)?
+        .read_to_end(&mut events)
+        .await
+        .map_err(|e| RecordError::io(what(), e))?;
+    Ok(events)
+}
+
+/// `reader` of the file at `path`, decoded if its name says it is compressed.
+fn decoded(reader: RecordingReader, path: &Path) -> Result<RecordingReader, RecordError> {
+    let name = path.to_string_lossy();
+    let name = name.strip_suffix(PART_SUFFIX).unwrap_or(&name);
+    if !name.ends_with(ZSTD_SUFFIX) {
+        return Ok(reader);
+    }
+    let unpack = Unpack::new(reader)
+        .map_err(|e| RecordError::io(format!("decode {}", path.display()), e))?;
+    Ok(Box::new(unpack))
 }

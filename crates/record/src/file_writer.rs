@@ -9,12 +9,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use crate::compress::{Compression, pack};
 use crate::file::RecordingLimits;
 use crate::{FinishedRecording, RecordError, RecordingKind, RecordingWriter};
 
-/// Writes `<session>.<ext>.part` and renames it to `<session>.<ext>` on finish; a background
-/// task writes out whatever is buffered every `flush_interval`, so events reach the file within
-/// about that long whether the session is busy or idle.
+/// Writes `<session>.<ext>[.zst].part` and renames it to `<session>.<ext>[.zst]` on finish; a
+/// background task writes out whatever is buffered every `flush_interval`, so events reach the
+/// file within about that long whether the session is busy or idle. Compressed, each write is
+/// one zstd frame of the events buffered since the last.
 pub(crate) struct FileRecordingWriter {
     state: Arc<Mutex<WriterState>>,
     ticker: JoinHandle<()>,
@@ -99,8 +101,14 @@ struct WriterState {
     /// Events not yet handed to the OS; written out at `flush_bytes`, by the ticker every
     /// `flush_interval`, or at finish.
     buf: Vec<u8>,
+    /// `buf` compressed, reused from write to write.
+    packed: Vec<u8>,
+    /// Hash of every byte written to the file (compressed, if it is).
     hasher: Sha256,
+    /// Bytes of events taken (before compression), which `max_bytes` bounds.
     bytes: u64,
+    /// Bytes written to the file.
+    stored: u64,
     truncated: bool,
     /// An error from a background flush, returned by the next call.
     failed: Option<RecordError>,
@@ -135,9 +143,11 @@ impl WriterState {
             finished,
             file,
             buf: Vec::with_capacity(limits.flush_bytes),
+            packed: Vec::new(),
             limits,
             hasher: Sha256::new(),
             bytes: 0,
+            stored: 0,
             truncated: false,
             failed: None,
         })
@@ -145,7 +155,6 @@ impl WriterState {
 
     fn write_raw(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
-        self.hasher.update(data);
         self.bytes += data.len() as u64;
     }
 
@@ -214,8 +223,17 @@ impl WriterState {
         self.check_failed()?;
         let ctx = || format!("write {}", self.part.display());
         if !self.buf.is_empty() {
+            let stored = match self.limits.compression {
+                Compression::Zstd => {
+                    pack(&self.buf, &mut self.packed).map_err(|e| RecordError::io(ctx(), e))?;
+                    &self.packed
+                }
+                Compression::None => &self.buf,
+            };
+            self.hasher.update(stored);
+            self.stored += stored.len() as u64;
             self.file
-                .write_all(&self.buf)
+                .write_all(stored)
                 .await
                 .map_err(|e| RecordError::io(ctx(), e))?;
             self.buf.clear();
@@ -248,7 +266,7 @@ impl WriterState {
         Ok(FinishedRecording {
             session: self.session.clone(),
             sha256_hex: hex::encode(hasher.finalize()),
-            bytes: self.bytes,
+            bytes: self.stored,
             truncated: self.truncated,
         })
     }

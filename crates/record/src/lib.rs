@@ -11,6 +11,7 @@
 //! `docs/recordings.md`.
 
 mod asciicast;
+mod compress;
 mod error;
 mod file;
 mod file_writer;
@@ -26,8 +27,9 @@ mod store;
 mod verify;
 
 pub use asciicast::{AsciicastHeader, AsciicastRecorder};
+pub use compress::Compression;
 pub use error::RecordError;
-pub use file::{FileRecordingStore, RecordingLimits};
+pub use file::{FileRecordingStore, RecordingLimits, read_recording_file};
 pub use http::{HttpExchange, HttpHeader, HttpRecorder, RecordedExchange};
 pub use kind::{RecordingKind, validate_session_id};
 pub use play::{PlayOptions, PlayStats, play_asciicast};

@@ -19,8 +19,15 @@ pub trait RecordingStore: Send + Sync {
         session: &str,
         kind: RecordingKind,
     ) -> Result<Box<dyn RecordingWriter>, RecordError>;
-    /// Opens a recording for reading: the finished one, or the one still being written.
+    /// Opens a recording for reading: the finished one, or the one still being written; its
+    /// events as written, decoded if it is stored compressed.
     async fn open(&self, session: &str) -> Result<RecordingReader, RecordError>;
+    /// Opens a recording as [`RecordingStore::open`] does, but reads the bytes as stored, which
+    /// [`FinishedRecording::sha256_hex`] covers. A store that does not compress returns what
+    /// `open` returns.
+    async fn open_stored(&self, session: &str) -> Result<RecordingReader, RecordError> {
+        self.open(session).await
+    }
     /// Opens a recording for reading like [`RecordingStore::open`]; while it is still being
     /// written, the reader waits for more (looking again every `poll`) and ends only once it is
     /// finished or removed. A store that cannot follow returns what `open` returns.
@@ -57,9 +64,9 @@ pub trait RecordingWriter: Send {
 pub struct FinishedRecording {
     /// The session it belongs to.
     pub session: String,
-    /// Lowercase hex SHA-256 of every stored byte.
+    /// Lowercase hex SHA-256 of every stored byte (compressed, if the store compresses).
     pub sha256_hex: String,
-    /// How many bytes were stored.
+    /// How many bytes were stored (compressed, if the store compresses).
     pub bytes: u64,
     /// Whether events were dropped because the recording reached `max_bytes`.
     pub truncated: bool,

@@ -47,7 +47,7 @@ pub async fn verify_recording(
         session: session.to_owned(),
         source,
     };
-    let mut reader = match store.open(session).await {
+    let mut reader = match store.open_stored(session).await {
         Ok(reader) => reader,
         Err(RecordError::NotFound(_)) => {
             return Err(RecordingMismatch::Missing {

@@ -11,6 +11,18 @@ pub fn data_dir(config: &Config) -> PathBuf {
     config.base_dir.join(&config.gateway.data_dir)
 }
 
+/// The recording store's settings: the defaults, stored as `[gateway.recordings]` says.
+pub fn recording_limits(config: &Config) -> warden_record::RecordingLimits {
+    let compression = match config.gateway.recordings.compression {
+        warden_config::RecordingCompression::Zstd => warden_record::Compression::Zstd,
+        warden_config::RecordingCompression::None => warden_record::Compression::None,
+    };
+    warden_record::RecordingLimits {
+        compression,
+        ..warden_record::RecordingLimits::default()
+    }
+}
+
 /// This node's name: the configured one, or the host name.
 pub fn node_name(config: &Config) -> String {
     config.gateway.node.clone().unwrap_or_else(|| {

@@ -71,7 +71,7 @@ impl Gateway {
         let recordings: Arc<dyn warden_record::RecordingStore> = Arc::new(
             warden_record::FileRecordingStore::open(
                 &state::data_dir(config),
-                warden_record::RecordingLimits::default(),
+                crate::state::recording_limits(config),
             )
             .await
             .map_err(|e| anyhow::anyhow!("recordings: {e}"))?,

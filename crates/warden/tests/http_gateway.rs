@@ -252,7 +252,7 @@ async fn responses_and_prompts_are_masked_and_usage_is_audited() {
     let ends = wait_for_session_ends(&h, 3).await;
 
     // The masked caller's recording holds no clear value; the exchange is in it.
-    let agent_recording = recording_of(&h, "agent-2");
+    let agent_recording = recording_of(&h, "agent-2").await;
     assert!(
         agent_recording.contains("\"type\":\"exchange\""),
         "{agent_recording}"
@@ -328,11 +328,11 @@ fn warden(h: &HttpHarness, args: &[&str]) -> (bool, String, String) {
 }
 
 /// The recording files of sessions opened by `identity` (closed or still open).
-fn recording_of(h: &HttpHarness, identity: &str) -> String {
+async fn recording_of(h: &HttpHarness, identity: &str) -> String {
     let dir = h.dir.path().join("data/recordings");
     let mut text = String::new();
     for entry in std::fs::read_dir(dir).unwrap() {
-        let content = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+        let content = http_common::recording_text(&entry.unwrap().path()).await;
         if content
             .lines()
             .next()

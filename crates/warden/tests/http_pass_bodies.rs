@@ -69,7 +69,7 @@ async fn serve(listener: TcpListener) {
 async fn recording_with(h: &HttpHarness, needle: &str) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let text = h.recordings_text();
+        let text = h.recordings_text().await;
         if text.contains(needle) || std::time::Instant::now() > deadline {
             return text;
         }

@@ -1,7 +1,8 @@
 //! Session recordings through the PostgreSQL gateway against a real PostgreSQL: every session
-//! is recorded as JSON lines, a masked role's recording and audit events hold no clear value
-//! (scanned), the recording's SHA-256 is in the audit chain, `warden audit verify` names a
-//! recording edited by one byte, and `warden replay` prints the timeline.
+//! is recorded as JSON lines (zstd frames when configured so), a masked role's recording and
+//! audit events hold no clear value (scanned), the recording's SHA-256 is in the audit chain,
+//! `warden audit verify` names a recording edited by one byte, and `warden replay` prints the
+//! timeline.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -101,35 +102,14 @@ async fn a_masked_session_is_recorded_without_clear_values_and_tampering_is_name
     assert!(timeline.contains("ERROR"), "{timeline}");
 
     // Through the admin API, for auditors only.
-    let url = format!("http://{}/v1/sessions/{session}/recording", h.admin);
     let auditor = h.key("audrey", &["auditors"]).await;
-    let fetched = reqwest::Client::new()
-        .get(&url)
-        .bearer_auth(&auditor)
-        .send()
-        .await
-        .unwrap();
+    let fetched = fetch_recording(&h, &session, &auditor).await;
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.text().await.unwrap(), recording);
-    let refused = reqwest::Client::new()
-        .get(&url)
-        .bearer_auth(&support)
-        .send()
-        .await
-        .unwrap();
+    let refused = fetch_recording(&h, &session, &support).await;
     assert_eq!(refused.status(), 403);
 
-    let (ok, out, err) = warden(&h, &["audit", "verify"]);
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("session recordings match"), "{out}");
-    // One byte changed: verify fails and names the session.
-    let mut bytes = std::fs::read(&path).unwrap();
-    let at = bytes.len() / 2;
-    bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
-    std::fs::write(&path, &bytes).unwrap();
-    let (ok, _, err) = warden(&h, &["audit", "verify"]);
-    assert!(!ok);
-    assert!(err.contains(&session), "{err}");
+    verify_names_one_changed_byte(&h, &path, &session);
     // Deleted: named as missing.
     std::fs::remove_file(&path).unwrap();
     let (ok, _, err) = warden(&h, &["audit", "verify"]);
@@ -183,6 +163,78 @@ async fn retention_deletes_old_recordings_audits_it_and_verify_expects_them_gone
         ok,
         "a recording deleted by retention is not a failure: {out}{err}"
     );
+}
+
+#[tokio::test]
+async fn a_gateway_told_to_compress_stores_zstd_that_replays_verifies_and_serves_as_text() {
+    let h = Harness::start_configured(
+        warden_testkit::PostgresOptions::default(),
+        "[gateway.recordings]\ncompression = \"zstd\"\n",
+        &[],
+    )
+    .await;
+    let support = h.key("sam", &["support"]).await;
+    let mut sql = String::new();
+    for id in [1, 2, 1, 2, 1, 2] {
+        sql.push_str(&format!("SELECT name FROM customers WHERE id = {id};\n"));
+    }
+    let (ok, _, err) = h.psql(&support, &sql).await;
+    assert!(ok, "{err}");
+    let end = session_end(&h, "sam").await;
+    let session = end["session"].as_str().unwrap().to_owned();
+    let dir = h.dir.path().join("data/recordings");
+    let path = dir.join(format!("{session}.jsonl.zst"));
+    assert!(!dir.join(format!("{session}.jsonl")).exists());
+    let stored = std::fs::read(&path).unwrap();
+    assert_eq!(stored[..4], [0x28, 0xb5, 0x2f, 0xfd], "zstd frames");
+    assert_eq!(end["detail"]["recording"]["bytes"], stored.len() as u64);
+    let events = warden_record::read_recording_file(&path).await.unwrap();
+    let text = String::from_utf8(events).unwrap();
+    assert!(
+        stored.len() < text.len(),
+        "{} of {}",
+        stored.len(),
+        text.len()
+    );
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("\"type\":\"header\""), "{first}");
+    assert_eq!(text.matches("Ada Lovelace").count(), 3, "{text}");
+
+    let (ok, timeline, err) = warden(&h, &["replay", &session]);
+    assert!(ok, "{err}");
+    assert!(timeline.contains("Ada Lovelace"), "{timeline}");
+    let auditor = h.key("audrey", &["auditors"]).await;
+    let fetched = fetch_recording(&h, &session, &auditor).await;
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), text);
+
+    verify_names_one_changed_byte(&h, &path, &session);
+}
+
+/// The recording of `session` as the admin API answers the holder of `key`.
+async fn fetch_recording(h: &Harness, session: &str, key: &str) -> reqwest::Response {
+    let url = format!("http://{}/v1/sessions/{session}/recording", h.admin);
+    reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `warden audit verify` passes, then fails naming `session` once one byte of the recording
+/// file at `path` is changed.
+fn verify_names_one_changed_byte(h: &Harness, path: &std::path::Path, session: &str) {
+    let (ok, out, err) = warden(h, &["audit", "verify"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("session recordings match"), "{out}");
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(path, &bytes).unwrap();
+    let (ok, _, err) = warden(h, &["audit", "verify"]);
+    assert!(!ok);
+    assert!(err.contains(session), "{err}");
 }
 
 /// The statement lines of `identity`'s last recorded session.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
-use warden_record::{FileRecordingStore, RecordingLimits, RecordingStore};
+use warden_record::{Compression, FileRecordingStore, RecordingLimits, RecordingStore};
 
 /// A store under a temporary data directory; keep the `TempDir` alive for the test.
 pub async fn store(limits: RecordingLimits) -> (tempfile::TempDir, FileRecordingStore) {
@@ -19,6 +19,7 @@ pub fn small_limits(max_bytes: u64) -> RecordingLimits {
         max_bytes,
         flush_bytes: 64,
         flush_interval: Duration::from_secs(1),
+        compression: Compression::None,
     }
 }
 

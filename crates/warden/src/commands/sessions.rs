@@ -7,8 +7,8 @@ use anyhow::Context;
 use std::process::ExitCode;
 use std::time::Duration;
 use warden_record::{
-    FileRecordingStore, PlayOptions, RecordingKind, RecordingLimits, RecordingReader,
-    RecordingStore, SqlTimeline, TimelineEntry, detect_kind, play_asciicast, verify_recording,
+    FileRecordingStore, PlayOptions, RecordingKind, RecordingReader, RecordingStore, SqlTimeline,
+    TimelineEntry, detect_kind, play_asciicast, verify_recording,
 };
 use warden_store::{AuditFilter, ChainedEvent, Store};
 
@@ -205,7 +205,7 @@ async fn print_timeline(reader: RecordingReader) -> anyhow::Result<()> {
 }
 
 async fn open(config: &warden_config::Config) -> anyhow::Result<Box<dyn RecordingStore>> {
-    let store = FileRecordingStore::open(&state::data_dir(config), RecordingLimits::default())
+    let store = FileRecordingStore::open(&state::data_dir(config), state::recording_limits(config))
         .await
         .context("opening the recordings")?;
     Ok(Box::new(store))

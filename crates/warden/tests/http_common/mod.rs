@@ -242,15 +242,21 @@ impl HttpHarness {
     }
 
     /// All files under the data dir's recordings, concatenated.
-    pub fn recordings_text(&self) -> String {
+    pub async fn recordings_text(&self) -> String {
         let dir = self.dir.path().join("data/recordings");
         let mut text = String::new();
         for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            text.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+            text.push_str(&recording_text(&entry.unwrap().path()).await);
         }
         text
     }
+}
+
+/// The events of one recording file, decoded; empty if it cannot be read (a file renamed
+/// away while the directory was listed).
+pub async fn recording_text(path: &std::path::Path) -> String {
+    let events = warden_record::read_recording_file(path).await;
+    String::from_utf8(events.unwrap_or_default()).unwrap()
 }
 
 fn config_text(port: u16) -> String {
