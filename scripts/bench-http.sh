@@ -4,8 +4,8 @@
 # Starts an nginx origin serving a fixed ~1 KB JSON body (names and email addresses, so masking
 # has work) on a free loopback port, a second nginx as a reverse proxy in front of it, and a
 # Warden gateway with policy, audit and masking on, then runs `wrk` against direct / nginx /
-# warden interleaved per round (the order rotates every round) and prints paired ratios: each
-# proxy's requests/s ÷ direct requests/s of the same round.
+# warden interleaved per round (the order rotates every round, reversed every other round) and
+# prints paired ratios: each proxy's requests/s ÷ direct requests/s of the same round.
 # Why paired: on a small, noisy machine absolute throughput drifts by ±40%; see docs/benchmarks.md.
 #
 # Usage: scripts/bench-http.sh
@@ -525,11 +525,16 @@ if [ "$BENCH_WARMUP" -gt 0 ]; then
 fi
 
 log "wrk -t$BENCH_THREADS -c$BENCH_CONNS -d${BENCH_T}s; $BENCH_ROUNDS rounds over: ${TARGETS[*]}"
+# The order rotates every round and is reversed every other round, as in bench-pg.sh, so that
+# no target always runs right after the same one (warden-b would otherwise follow warden in
+# most rounds, paying for whatever it leaves behind, such as its recordings' dirty pages).
 n=${#TARGETS[@]}
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
   log "round $round/$BENCH_ROUNDS"
   for ((k = 0; k < n; k++)); do
-    run_one "$round" "$k" "${TARGETS[$(((round - 1 + k) % n))]}"
+    j=$k
+    ((round % 2 == 0)) && j=$((n - 1 - k))
+    run_one "$round" "$k" "${TARGETS[$(((round - 1 + j) % n))]}"
   done
 done
 
