@@ -493,7 +493,7 @@ pub enum RecordingCompression {
     /// The events as they are, readable with any text tool.
     #[default]
     None,
-    /// zstd frames: a twentieth to a third of the size, for more CPU per event.
+    /// zstd frames: a fiftieth to a third of the size, for more CPU per event.
     Zstd,
 }
 

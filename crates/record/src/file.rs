@@ -94,18 +94,22 @@ impl FileRecordingStore {
                 }
             }
         }
-        for path in candidates {
-            match tokio::fs::symlink_metadata(&path).await {
-                Ok(_) => found.push(path),
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(RecordError::io(format!("stat {}", path.display()), e)),
+        // The twelve names are looked up in one trip to the blocking pool, not one each: this
+        // runs whenever a session starts.
+        tokio::task::spawn_blocking(move || {
+            for path in candidates {
+                match std::fs::symlink_metadata(&path) {
+                    Ok(_) => found.push(path),
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(RecordError::io(format!("stat {}", path.display()), e)),
+                }
             }
-        }
-        Ok(found)
+            Ok(found)
+        })
+        .await
+        .map_err(|e| RecordError::io("look up the recording files", std::io::Error::other(e)))?
     }
-}
 
-impl FileRecordingStore {
     /// The session's recording file (the finished one if there is one) and its path.
     async fn open_file(&self, session: &str) -> Result<(tokio::fs::File, PathBuf), RecordError> {
         let Some(path) = self.existing(session).await?.into_iter().next() else {
