@@ -42,6 +42,8 @@
 #   BENCH_B_BIN, BENCH_B_ENV    add a second gateway, "warden-b", run in every round like the others:
 #                               another binary (an A/B of two builds) and/or VAR=VALUE words for its
 #                               environment (an A/B of a setting); the report adds warden-b ÷ warden
+#   BENCH_B_CONFIG              TOML appended to warden-b's config (e.g. a [gateway.recordings]
+#                               table): an A/B of a config setting with the same binary
 #   BENCH_B_FIRST=1             start warden-b before warden (the one started second can run a few
 #                               per cent faster even when both are the same: run an A/B both ways round)
 #   CARGO_TARGET_DIR            defaults to $HOME/.cache/warden-target, like scripts/test.sh
@@ -64,9 +66,12 @@ BENCH_TASKS=${BENCH_TASKS:-0}
 BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
 BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
+BENCH_B_CONFIG=${BENCH_B_CONFIG:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
-if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
+if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ] || [ -n "$BENCH_B_CONFIG" ]; then
+  BENCH_B=1
+fi
 [ "$BENCH_PERF" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_TASKS" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_SYSCALLS" = 1 ] && BENCH_KEEP=1
@@ -333,6 +338,9 @@ mask = "bench"
 detectors = [${detectors%, }]
 strategy = { kind = "redact" }
 EOF
+  if [ "$name" = warden-b ] && [ -n "$BENCH_B_CONFIG" ]; then
+    printf '\n# BENCH_B_CONFIG\n%s\n' "$BENCH_B_CONFIG" >>"$WORK/$name/warden.toml"
+  fi
   if ! timeout 60 "$bin" config check "$WORK/$name/warden.toml" >"$WORK/$name/config-check.log" 2>&1; then
     sed 's/^/    /' "$WORK/$name/config-check.log" >&2
     die "$name rejected the benchmark's HTTP config (above; config in $WORK/$name/warden.toml, BENCH_KEEP=1 keeps it). If Warden's HTTP gateway is not built yet, run with BENCH_ONLY_BASELINES=1 to measure direct and nginx only."

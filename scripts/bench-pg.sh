@@ -46,6 +46,8 @@
 #   BENCH_B_BIN, BENCH_B_ENV   add a second gateway, "warden-b", run in every round like the others:
 #                           this binary (default: the same one) started with these VAR=value
 #                           settings (e.g. "WARDEN_WORKERS=1"); the report adds warden-b ÷ warden
+#   BENCH_B_CONFIG          TOML appended to warden-b's config (e.g. a [gateway.recordings] table):
+#                           an A/B of a config setting with the same binary
 #   BENCH_B_FIRST=1         start warden-b before warden (the one started second runs a few per cent
 #                           faster even when both are the same: run an A/B both ways round)
 #   BENCH_WARDEN_BIN, BENCH_RELAY_BIN   use these binaries instead of building them
@@ -74,9 +76,12 @@ BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 BENCH_TASKS=${BENCH_TASKS:-0}
 BENCH_SYSCALLS=${BENCH_SYSCALLS:-0}
 BENCH_B_ENV=${BENCH_B_ENV:-}
+BENCH_B_CONFIG=${BENCH_B_CONFIG:-}
 BENCH_B_FIRST=${BENCH_B_FIRST:-0}
 BENCH_B=0
-if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ]; then BENCH_B=1; fi
+if [ -n "${BENCH_B_BIN:-}" ] || [ -n "$BENCH_B_ENV" ] || [ -n "$BENCH_B_CONFIG" ]; then
+  BENCH_B=1
+fi
 [ "$BENCH_PERF" != 0 ] && BENCH_KEEP=1
 [ "$BENCH_STRACE" = 1 ] && BENCH_KEEP=1
 [ "$BENCH_STAT" = 1 ] && BENCH_KEEP=1
@@ -324,6 +329,9 @@ detectors = ["email", "card", "ssn", "phone", "iban", "ip", "aws_key", "jwt", "p
 strategy = { kind = "redact" }
 columns = [{ match = "*.password", strategy = { kind = "redact" } }]
 MASK
+  fi
+  if [ "$name" = warden-b ] && [ -n "$BENCH_B_CONFIG" ]; then
+    printf '\n# BENCH_B_CONFIG\n%s\n' "$BENCH_B_CONFIG" >>"$dir/warden.toml"
   fi
   timeout 60 "$bin" config check "$dir/warden.toml" >"$dir/config-check.log" 2>&1 \
     || { cat "$dir/config-check.log" >&2; die "$name: warden config check failed"; }
