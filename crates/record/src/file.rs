@@ -27,6 +27,7 @@ pub struct RecordingLimits {
     /// Longest time an appended event stays buffered when more events follow.
     pub flush_interval: Duration,
     /// How new recordings are stored; any recording is read back whichever way it was stored.
+    /// Plain here by default; the gateway's `[gateway.recordings] compression` defaults to zstd.
     pub compression: Compression,
 }
 

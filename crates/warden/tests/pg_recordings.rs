@@ -1,5 +1,6 @@
 //! Session recordings through the PostgreSQL gateway against a real PostgreSQL: every session
-//! is recorded as JSON lines (zstd frames when configured so), a masked role's recording and
+//! is recorded as JSON lines (in zstd frames by default, plain when configured so), a masked
+//! role's recording and
 //! audit events hold no clear value (scanned), the recording's SHA-256 is in the audit chain,
 //! `warden audit verify` names a recording edited by one byte, and `warden replay` prints the
 //! timeline.
@@ -41,7 +42,13 @@ fn warden(h: &Harness, args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test]
 async fn a_masked_session_is_recorded_without_clear_values_and_tampering_is_named() {
-    let h = Harness::start().await;
+    // Stored as plain lines, so that the file itself is scanned for clear values.
+    let h = Harness::start_configured(
+        warden_testkit::PostgresOptions::default(),
+        "[gateway.recordings]\ncompression = \"none\"\n",
+        &[],
+    )
+    .await;
     let support = h.key("sam", &["support"]).await;
     let (ok, _, err) = h
         .psql(
@@ -65,6 +72,7 @@ async fn a_masked_session_is_recorded_without_clear_values_and_tampering_is_name
         .path()
         .join("data/recordings")
         .join(format!("{session}.jsonl"));
+    assert!(!path.with_extension("jsonl.zst").exists());
     let recording = std::fs::read_to_string(&path).unwrap();
     assert!(
         recording.contains("Ada Lovelace"),
@@ -132,7 +140,7 @@ async fn retention_deletes_old_recordings_audits_it_and_verify_expects_them_gone
         .dir
         .path()
         .join("data/recordings")
-        .join(format!("{session}.jsonl"));
+        .join(format!("{session}.jsonl.zst"));
     assert!(path.exists());
 
     let rules = warden_record::Retention {
@@ -166,13 +174,8 @@ async fn retention_deletes_old_recordings_audits_it_and_verify_expects_them_gone
 }
 
 #[tokio::test]
-async fn a_gateway_told_to_compress_stores_zstd_that_replays_verifies_and_serves_as_text() {
-    let h = Harness::start_configured(
-        warden_testkit::PostgresOptions::default(),
-        "[gateway.recordings]\ncompression = \"zstd\"\n",
-        &[],
-    )
-    .await;
+async fn recordings_are_stored_as_zstd_by_default_and_replay_verify_and_serve_as_text() {
+    let h = Harness::start().await;
     let support = h.key("sam", &["support"]).await;
     let mut sql = String::new();
     for id in [1, 2, 1, 2, 1, 2] {
@@ -245,8 +248,8 @@ async fn statement_lines(h: &Harness, identity: &str) -> (String, Vec<serde_json
         .dir
         .path()
         .join("data/recordings")
-        .join(format!("{session}.jsonl"));
-    let text = std::fs::read_to_string(&path).unwrap();
+        .join(format!("{session}.jsonl.zst"));
+    let text = String::from_utf8(warden_record::read_recording_file(&path).await.unwrap()).unwrap();
     let lines = text
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
