@@ -492,7 +492,7 @@ pub struct RecordingsConfig {
 pub enum RecordingCompression {
     /// The events as they are, readable with any text tool.
     None,
-    /// zstd frames: a fiftieth to a seventh of the size, and less CPU per event where the
+    /// zstd frames: a fiftieth to a third of the size, and less CPU per event where the
     /// page cache's fresh pages are dear (the SHA-256 covers the smaller stored bytes).
     #[default]
     Zstd,

@@ -1,9 +1,8 @@
 //! Session recordings through the PostgreSQL gateway against a real PostgreSQL: every session
 //! is recorded as JSON lines (in zstd frames by default, plain when configured so), a masked
-//! role's recording and
-//! audit events hold no clear value (scanned), the recording's SHA-256 is in the audit chain,
-//! `warden audit verify` names a recording edited by one byte, and `warden replay` prints the
-//! timeline.
+//! role's recording and audit events hold no clear value (scanned), the recording's SHA-256 is
+//! in the audit chain, `warden audit verify` names a recording edited by one byte, and `warden
+//! replay` prints the timeline.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
