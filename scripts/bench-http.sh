@@ -338,9 +338,7 @@ mask = "bench"
 detectors = [${detectors%, }]
 strategy = { kind = "redact" }
 EOF
-  if [ "$name" = warden-b ] && [ -n "$BENCH_B_CONFIG" ]; then
-    printf '\n# BENCH_B_CONFIG\n%s\n' "$BENCH_B_CONFIG" >>"$WORK/$name/warden.toml"
-  fi
+  b_config "$name" "$WORK/$name/warden.toml"
   if ! timeout 60 "$bin" config check "$WORK/$name/warden.toml" >"$WORK/$name/config-check.log" 2>&1; then
     sed 's/^/    /' "$WORK/$name/config-check.log" >&2
     die "$name rejected the benchmark's HTTP config (above; config in $WORK/$name/warden.toml, BENCH_KEEP=1 keeps it). If Warden's HTTP gateway is not built yet, run with BENCH_ONLY_BASELINES=1 to measure direct and nginx only."

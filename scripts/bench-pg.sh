@@ -330,9 +330,7 @@ strategy = { kind = "redact" }
 columns = [{ match = "*.password", strategy = { kind = "redact" } }]
 MASK
   fi
-  if [ "$name" = warden-b ] && [ -n "$BENCH_B_CONFIG" ]; then
-    printf '\n# BENCH_B_CONFIG\n%s\n' "$BENCH_B_CONFIG" >>"$dir/warden.toml"
-  fi
+  b_config "$name" "$dir/warden.toml"
   timeout 60 "$bin" config check "$dir/warden.toml" >"$dir/config-check.log" 2>&1 \
     || { cat "$dir/config-check.log" >&2; die "$name: warden config check failed"; }
   warden_api_key "$bin" "$dir/warden.toml" dba "$dir"

@@ -41,6 +41,13 @@ perf_record() {
     -- sleep "$2" >"$4" 2>&1
 }
 
+# b_config NAME FILE: appends BENCH_B_CONFIG (TOML) to warden-b's generated config FILE.
+b_config() {
+  if [ "$1" = warden-b ] && [ -n "${BENCH_B_CONFIG:-}" ]; then
+    printf '\n# BENCH_B_CONFIG\n%s\n' "$BENCH_B_CONFIG" >>"$2"
+  fi
+}
+
 # warden_api_key BIN CONFIG GROUP DIR: creates the API key "bench" in GROUP, keeps it in
 # DIR/api-key (mode 0600) and sets WARDEN_API_KEY.
 warden_api_key() {
