@@ -9,6 +9,7 @@
 
 mod balance;
 mod idle;
+mod trial;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -67,8 +68,14 @@ struct Seats {
     shed: Vec<AtomicU32>,
     /// Where those go.
     shed_to: Vec<AtomicUsize>,
+    /// Exchanges movable sessions finished there, each written only by its worker.
+    turns: Vec<Turns>,
     /// Moves started since the process began.
     moves: AtomicU64,
+    /// Spreads on the idle rule kept because the turns per second rose.
+    spreads_kept: AtomicU64,
+    /// Spreads on the idle rule undone because they did not.
+    spreads_undone: AtomicU64,
     /// Whether loads are sampled; without them packing would put everything on one worker.
     balanced: AtomicBool,
     /// Balancer periods left before it may plan over an explicit request.
@@ -86,13 +93,29 @@ impl Seats {
             movable: (0..n).map(|_| AtomicU32::new(0)).collect(),
             shed: (0..n).map(|_| AtomicU32::new(0)).collect(),
             shed_to: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+            turns: (0..n).map(|_| Turns::default()).collect(),
             moves: AtomicU64::new(0),
+            spreads_kept: AtomicU64::new(0),
+            spreads_undone: AtomicU64::new(0),
             balanced: AtomicBool::new(false),
             hold: AtomicU32::new(0),
             asking: Mutex::new(()),
         }
     }
+
+    /// Exchanges finished on every worker.
+    fn turns(&self) -> u64 {
+        self.turns
+            .iter()
+            .fold(0, |sum, t| sum.wrapping_add(t.0.load(Ordering::Relaxed)))
+    }
 }
+
+/// A worker's count of finished exchanges, on a cache line of its own so that counting does
+/// not slow the other workers.
+#[derive(Default)]
+#[repr(align(128))]
+struct Turns(AtomicU64);
 
 impl Workers {
     /// The process's workers: [`Self::count`] threads, started on first use. Jobs go to the
@@ -250,12 +273,18 @@ impl Workers {
         }
     }
 
-    /// The worker a movable session on the calling worker of the [`Self::shared`] ones
-    /// should move to now, if any; a session that gets `Some` is counted as leaving and must
-    /// go. `None` at once on any other thread.
+    /// Called by a movable session on the calling worker of the [`Self::shared`] ones each
+    /// time it finishes an exchange (counted: the balancer weighs spreads by these turns per
+    /// second): the worker it should move to now, if any. A session that gets `Some` is
+    /// counted as leaving and must go. `None` at once on any other thread.
     pub fn departure() -> Option<usize> {
         let index = Self::index().checked_sub(1)?;
         let workers = SHARED.get()?;
+        if let Some(turns) = workers.seats.turns.get(index) {
+            // Only this worker writes its count.
+            let count = &turns.0;
+            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
         let shed = workers.seats.shed.get(index)?;
         if shed.load(Ordering::Acquire) == 0 {
             return None;
@@ -303,6 +332,19 @@ impl Workers {
     /// Moves started since the process began.
     pub fn moves(&self) -> u64 {
         self.seats.moves.load(Ordering::Relaxed)
+    }
+
+    /// Exchanges movable sessions have finished since the process began.
+    pub fn turns(&self) -> u64 {
+        self.seats.turns()
+    }
+
+    /// Spreads on the idle rule kept, and undone, since the process began.
+    pub fn spread_trials(&self) -> (u64, u64) {
+        (
+            self.seats.spreads_kept.load(Ordering::Relaxed),
+            self.seats.spreads_undone.load(Ordering::Relaxed),
+        )
     }
 }
 

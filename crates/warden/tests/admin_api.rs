@@ -138,6 +138,8 @@ async fn tokens_and_roles_are_enforced_and_calls_are_audited() {
         "warden_worker_sessions{worker=\"0\"} ",
         "# TYPE warden_session_moves_total counter\nwarden_session_moves_total ",
         "# TYPE warden_machine_idle_permille gauge\nwarden_machine_idle_permille ",
+        "warden_spread_trials_total{outcome=\"kept\"} 0\n",
+        "warden_spread_trials_total{outcome=\"undone\"} 0\n",
     ] {
         assert!(metrics.contains(line), "{line} missing: {metrics}");
     }

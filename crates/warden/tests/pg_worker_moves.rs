@@ -69,10 +69,12 @@ async fn a_session_moves_between_statements_and_keeps_its_state() {
     let to = (from + 1) % workers.len();
     let moves = workers.moves();
 
-    // The move happens after the next statement completes.
+    // The move happens after the next statement completes, which counts as a turn.
+    let turns = workers.turns();
     workers.request_move(from, to, 1);
     client.batch_execute("select 1").await.unwrap();
     arrived(workers, to).await;
+    assert_eq!(workers.turns(), turns + 1);
     assert_eq!(workers.moves(), moves + 1);
     assert_eq!(workers.residents().iter().sum::<u32>(), 1);
 
@@ -175,6 +177,7 @@ async fn pgbench_in_every_query_mode_while_sessions_keep_moving() {
     let workers = two_workers();
     h.pgbench_init().await;
     let moves = workers.moves();
+    let turns = workers.turns();
     // Sessions are asked to move every few milliseconds, in both directions, while the
     // TPC-B-like script (writes in transactions) runs in every query mode.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -194,6 +197,12 @@ async fn pgbench_in_every_query_mode_while_sessions_keep_moving() {
     let moved = workers.moves() - moves;
     eprintln!("{moved} moves during the runs");
     assert!(moved >= 300, "only {moved} moves");
+    // Each of the script's seven statements is answered before the next is sent: a turn each.
+    let turns = workers.turns() - turns;
+    assert!(
+        turns >= 1200 * 7,
+        "only {turns} turns for 1 200 transactions"
+    );
     assert_eq!(
         h.upstream("select count(*) from pgbench_history").await,
         "1200",

@@ -5,10 +5,12 @@
 //! on a machine whose cores the clients and the servers share, a second busy worker costs more
 //! in wake-ups and switches than it gains, until one worker cannot keep up. A worker falls
 //! behind before it reaches a whole core: when the machine's cores sit idle while one worker is
-//! busy, the sessions are waiting for that worker, and it is spread sooner ([`MachineIdle`]).
+//! busy, the sessions may be waiting for that worker, and it is spread sooner ([`MachineIdle`]);
+//! such a spread is kept only when the sessions' turns per second show it paying ([`trial`]).
 
 use super::Seats;
 use super::idle::MachineIdle;
+use super::trial::{Rate, Rest, Trial};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -39,6 +41,21 @@ pub struct Move {
     pub to: usize,
     /// How many.
     pub count: u32,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// Why sessions move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Their worker is hot.
+    Hot,
+    /// Their worker is busy while the machine idles: they may be waiting for it.
+    Waiting,
+    /// Two workers are light enough to be one.
+    Light,
+    /// They were spread on the idle rule, and their turns per second did not rise.
+    Unpaid,
 }
 
 /// The move to make, given each worker's load (per mille of one core), number of movable
@@ -65,10 +82,16 @@ pub fn plan(loads: &[u32], movable: &[u32], idle: u32) -> Option<Move> {
         let gap = u64::from(loads[hot] - loads[cool]);
         let share = gap * u64::from(movable[hot]) / (2 * u64::from(loads[hot]));
         let count = u32::try_from(share).unwrap_or(u32::MAX).max(1);
+        let reason = if loads[hot] > HOT {
+            Reason::Hot
+        } else {
+            Reason::Waiting
+        };
         return Some(Move {
             from: hot,
             to: cool,
             count,
+            reason,
         });
     }
     (1..n).rev().filter(|&j| movable[j] > 0).find_map(|from| {
@@ -78,6 +101,7 @@ pub fn plan(loads: &[u32], movable: &[u32], idle: u32) -> Option<Move> {
                 from,
                 to,
                 count: movable[from],
+                reason: Reason::Light,
             })
     })
 }
@@ -172,7 +196,7 @@ fn cpu_ns(path: &std::path::Path) -> Option<u64> {
 
 /// The balancer thread: samples loads every period and asks for at most one move at a time.
 pub(super) fn run(sampler: Sampler, seats: &Seats) {
-    let mut balancer = Balancer { sampler, settle: 0 };
+    let mut balancer = Balancer::new(sampler);
     loop {
         std::thread::sleep(PERIOD);
         if !balancer.tick(seats, Instant::now()) {
@@ -188,13 +212,31 @@ struct Balancer {
     sampler: Sampler,
     /// Periods left before the next plan, after a move was asked for.
     settle: u32,
+    /// The sessions' turns per second since the last move settled.
+    rate: Rate,
+    /// The spread on the idle rule whose effect is being measured.
+    trial: Option<Trial>,
+    /// How long the idle rule rests after spreads that did not pay.
+    rest: Rest,
 }
 
 impl Balancer {
+    /// A balancer sampling with `sampler`, nothing asked yet.
+    fn new(sampler: Sampler) -> Balancer {
+        Balancer {
+            sampler,
+            settle: 0,
+            rate: Rate::default(),
+            trial: None,
+            rest: Rest::default(),
+        }
+    }
+
     /// One period at `now`: publishes the loads and, unless an explicit request or the last
-    /// move is settling, replaces what was asked of the sessions with the plan's move.
-    /// `false` when the loads can no longer be read.
+    /// move is settling, replaces what was asked of the sessions with the plan's move or the
+    /// undoing of a spread that did not pay. `false` when the loads can no longer be read.
     fn tick(&mut self, seats: &Seats, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.sampler.at).as_nanos();
         let Some((loads, idle)) = self.sampler.sample_at(now) else {
             return false;
         };
@@ -202,25 +244,53 @@ impl Balancer {
             seat.store(*load, Ordering::Relaxed);
         }
         seats.idle.store(idle, Ordering::Relaxed);
+        self.rate.push(seats.turns(), elapsed);
+        let resting = self.rest.tick();
         let _asking = seats.asking.lock();
         let held = seats.hold.load(Ordering::Relaxed);
         if held > 0 {
             seats.hold.store(held - 1, Ordering::Relaxed);
+            self.trial = None;
+            self.rate.clear();
             return true;
         }
         if self.settle > 0 {
             self.settle -= 1;
+            self.rate.clear();
             return true;
         }
         let movable = super::snapshot(&seats.movable);
+        let next = match self.trial {
+            Some(_) if !self.rate.full() => return true,
+            Some(trial) => {
+                self.trial = None;
+                verdict(
+                    trial,
+                    self.rate.per_second(),
+                    &mut self.rest,
+                    seats,
+                    &movable,
+                )
+            }
+            None => {
+                // The idle rule goes by the turns: only with a whole window to compare with.
+                let idle = if resting || !self.rate.full() {
+                    0
+                } else {
+                    idle
+                };
+                plan(loads, &movable, idle)
+            }
+        };
         for shed in &seats.shed {
             shed.store(0, Ordering::Release);
         }
-        if let Some(m) = plan(loads, &movable, idle) {
+        if let Some(m) = next {
             tracing::debug!(
                 from = m.from,
                 to = m.to,
                 count = m.count,
+                reason = ?m.reason,
                 ?loads,
                 idle,
                 "moving sessions"
@@ -228,9 +298,49 @@ impl Balancer {
             seats.shed_to[m.from].store(m.to, Ordering::Release);
             seats.shed[m.from].store(m.count, Ordering::Release);
             self.settle = SETTLE;
+            if m.reason == Reason::Waiting {
+                self.trial = Some(Trial {
+                    from: m.from,
+                    to: m.to,
+                    count: m.count,
+                    before: self.rate.per_second(),
+                });
+            }
         }
         true
     }
+}
+
+/// The end of `trial` with `after` turns per second: nothing more when it paid, else the move
+/// that takes its sessions back (no more than are left there, of `movable`) and a `rest` for
+/// the idle rule.
+fn verdict(
+    trial: Trial,
+    after: u128,
+    rest: &mut Rest,
+    seats: &Seats,
+    movable: &[u32],
+) -> Option<Move> {
+    if trial.paid(after) {
+        tracing::debug!(before = trial.before, after, "the spread paid: kept");
+        seats.spreads_kept.fetch_add(1, Ordering::Relaxed);
+        rest.reset();
+        return None;
+    }
+    tracing::debug!(
+        before = trial.before,
+        after,
+        "the spread did not pay: undone"
+    );
+    seats.spreads_undone.fetch_add(1, Ordering::Relaxed);
+    rest.start();
+    let count = trial.count.min(movable.get(trial.to).copied().unwrap_or(0));
+    (count > 0).then_some(Move {
+        from: trial.to,
+        to: trial.from,
+        count,
+        reason: Reason::Unpaid,
+    })
 }
 
 #[cfg(test)]

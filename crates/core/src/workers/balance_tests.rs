@@ -1,5 +1,6 @@
 use super::*;
 use crate::workers::idle::MachineIdle;
+use crate::workers::trial;
 
 #[test]
 fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
@@ -8,7 +9,8 @@ fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
         Some(Move {
             from: 0,
             to: 1,
-            count: 8
+            count: 8,
+            reason: Reason::Hot
         })
     );
     assert_eq!(
@@ -16,7 +18,8 @@ fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
         Some(Move {
             from: 0,
             to: 1,
-            count: 2
+            count: 2,
+            reason: Reason::Hot
         })
     );
     // At least one session moves.
@@ -45,7 +48,8 @@ fn an_idle_machine_spreads_a_busy_worker_sooner() {
         Some(Move {
             from: 0,
             to: 1,
-            count: 8
+            count: 8,
+            reason: Reason::Waiting
         })
     );
     // Below half a core it stays packed however idle the machine is.
@@ -67,7 +71,8 @@ fn light_workers_merge_downwards() {
         Some(Move {
             from: 1,
             to: 0,
-            count: 8
+            count: 8,
+            reason: Reason::Light
         })
     );
     // The highest worker first, onto the lowest that has room.
@@ -76,7 +81,8 @@ fn light_workers_merge_downwards() {
         Some(Move {
             from: 2,
             to: 1,
-            count: 3
+            count: 3,
+            reason: Reason::Light
         })
     );
 }
@@ -152,7 +158,7 @@ impl Fake {
             .unwrap()
             .starting_at(start)
             .with_idle(idle);
-        Balancer { sampler, settle: 0 }
+        Balancer::new(sampler)
     }
 
     fn path(&self, i: usize) -> PathBuf {
@@ -216,41 +222,165 @@ fn the_balancer_spreads_a_hot_worker_then_lets_the_move_settle() {
     assert_eq!(fake.shed(), vec![(0, 1), (0, 0)]);
 }
 
+/// Two fake workers on a machine whose idle time is read from a fake uptime file, run period
+/// by period: each period worker 0 runs `busy[0]` ms, worker 1 `busy[1]`, the cores idle
+/// `idle` ms together and the sessions finish `turns` exchanges.
+struct Run {
+    fake: Fake,
+    balancer: Balancer,
+    start: Instant,
+    period: u32,
+    used: [u64; 2],
+    idled: u64,
+    turns: u64,
+}
+
+impl Run {
+    fn new(movable: [u32; 2]) -> Run {
+        let fake = Fake::new(movable);
+        let start = Instant::now();
+        write_uptime(&fake, 0);
+        let idle = MachineIdle::new(fake.dir.path().join("uptime"));
+        assert!(idle.is_some());
+        let balancer = fake.balancer_idle(start, idle);
+        Run {
+            fake,
+            balancer,
+            start,
+            period: 0,
+            used: [0, 0],
+            idled: 0,
+            turns: 0,
+        }
+    }
+
+    /// One period; what is asked of the workers after it.
+    fn period(&mut self, busy: [u64; 2], idle: u64, turns: u64) -> Vec<(u32, usize)> {
+        self.period += 1;
+        for (used, busy) in self.used.iter_mut().zip(busy) {
+            *used += busy * MS;
+        }
+        self.fake.set(self.used);
+        self.idled += idle;
+        write_uptime(&self.fake, self.idled);
+        self.turns += turns;
+        self.fake.seats.turns[0]
+            .0
+            .store(self.turns, Ordering::Relaxed);
+        let now = self.start + PERIOD * self.period;
+        assert!(self.balancer.tick(&self.fake.seats, now));
+        self.fake.shed()
+    }
+
+    fn movable(&self, movable: [u32; 2]) {
+        for (seat, n) in self.fake.seats.movable.iter().zip(movable) {
+            seat.store(n, Ordering::Relaxed);
+        }
+    }
+
+    fn trials(&self) -> (u64, u64) {
+        (
+            self.fake.seats.spreads_kept.load(Ordering::Relaxed),
+            self.fake.seats.spreads_undone.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Writes `fake`'s uptime file: the cores have idled `ms` milliseconds in all.
+fn write_uptime(fake: &Fake, ms: u64) {
+    let text = format!("12.34 {}.{:02}\n", ms / 1000, ms % 1000 / 10);
+    std::fs::write(fake.dir.path().join("uptime"), text).unwrap();
+}
+
+/// Worker 0 at 0.6 of a core with 0.4 of a core idle, long enough to spread on the idle rule
+/// (once a whole window of turns is counted to compare with); the period it spread.
+fn spread_on_the_idle_rule(run: &mut Run) -> u32 {
+    for _ in 1..trial::WINDOW {
+        let period = run.period;
+        assert_eq!(
+            run.period([60, 0], 40, 1000),
+            vec![(0, 0), (0, 0)],
+            "{period}"
+        );
+    }
+    assert_eq!(run.period([60, 0], 40, 1000), vec![(4, 1), (0, 0)]);
+    assert!(run.fake.seats.load[0].load(Ordering::Relaxed) >= HOT_WHILE_IDLE);
+    assert!(run.fake.seats.idle.load(Ordering::Relaxed) >= IDLE_SPARE);
+    run.period
+}
+
 #[test]
 fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
-    let fake = Fake::new([8, 0]);
-    let uptime = fake.dir.path().join("uptime");
-    // An uptime file whose cores have idled `centis` hundredths of a second.
-    let write_idle = |centis: u64| {
-        let text = format!("12.34 {}.{:02}\n", centis / 100, centis % 100);
-        std::fs::write(&uptime, text).unwrap();
-    };
-    write_idle(0);
-    let start = Instant::now();
-    let idle = MachineIdle::new(uptime.clone());
-    assert!(idle.is_some());
-    let mut balancer = fake.balancer_idle(start, idle);
-    // Worker 0 runs 60 ms of every 100 (smoothed 300, 450, 525) while the other core idles
-    // 40 ms of every 100 (smoothed 100, 175, 229).
-    let mut used = 0;
-    for period in 1..=2 {
-        used += 60 * MS;
-        fake.set([used, 0]);
-        write_idle(4 * u64::from(period));
-        assert!(balancer.tick(&fake.seats, start + PERIOD * period));
-        assert_eq!(fake.shed(), vec![(0, 0), (0, 0)], "period {period}");
+    let mut run = Run::new([8, 0]);
+    assert_eq!(spread_on_the_idle_rule(&mut run), trial::WINDOW as u32);
+}
+
+#[test]
+fn a_spread_on_the_idle_rule_stays_when_the_turns_rise() {
+    let mut run = Run::new([8, 0]);
+    spread_on_the_idle_rule(&mut run);
+    run.movable([4, 4]);
+    // Settling, then a window measured: the asked move stands throughout.
+    for _ in 0..SETTLE as usize + trial::WINDOW - 1 {
+        assert_eq!(run.period([35, 35], 30, 1100)[0], (4, 1));
     }
-    used += 60 * MS;
-    fake.set([used, 0]);
-    write_idle(12);
-    assert!(balancer.tick(&fake.seats, start + PERIOD * 3));
-    assert_eq!(fake.seats.load[0].load(Ordering::Relaxed), 525);
-    assert_eq!(fake.seats.idle.load(Ordering::Relaxed), 229);
+    assert_eq!(run.trials(), (0, 0));
+    assert_eq!(run.period([35, 35], 30, 1100), vec![(0, 1), (0, 0)]);
+    assert_eq!(run.trials(), (1, 0));
+    // Nothing more is asked while the load holds.
+    for _ in 0..30 {
+        assert_eq!(run.period([35, 35], 30, 1100), vec![(0, 1), (0, 0)]);
+    }
+}
+
+#[test]
+fn a_spread_that_does_not_raise_the_turns_is_undone_and_the_idle_rule_rests() {
+    let mut run = Run::new([8, 0]);
+    spread_on_the_idle_rule(&mut run);
+    run.movable([4, 4]);
+    for _ in 0..SETTLE as usize + trial::WINDOW - 1 {
+        run.period([35, 35], 30, 950);
+    }
     assert_eq!(
-        fake.shed(),
-        vec![(4, 1), (0, 0)],
-        "half the gap's share of 8"
+        run.period([35, 35], 30, 950),
+        vec![(0, 1), (4, 0)],
+        "all four back"
     );
+    assert_eq!(run.trials(), (0, 1));
+    // Packed again, the same load does not spread while the rule rests...
+    run.movable([8, 0]);
+    let rest_ends = run.period + trial::REST;
+    while run.period < rest_ends - 1 {
+        let period = run.period;
+        assert_eq!(run.period([60, 0], 40, 1000)[0].0, 0, "period {period}");
+    }
+    // ...then it tries again.
+    assert_eq!(run.period([60, 0], 40, 1000), vec![(4, 1), (0, 0)]);
+}
+
+#[test]
+fn a_hot_worker_spreads_while_the_idle_rule_rests() {
+    let mut run = Run::new([8, 0]);
+    spread_on_the_idle_rule(&mut run);
+    run.movable([4, 4]);
+    for _ in 0..SETTLE as usize + trial::WINDOW {
+        run.period([35, 35], 30, 950);
+    }
+    assert_eq!(run.trials(), (0, 1));
+    run.movable([8, 0]);
+    for _ in 0..SETTLE {
+        run.period([60, 0], 40, 1000);
+    }
+    // Past three quarters of a core the hot rule spreads, rest or not, and no trial follows.
+    let mut asked = vec![(0, 0), (0, 0)];
+    for _ in 0..5 {
+        asked = run.period([95, 0], 5, 1000);
+        if asked[0].0 > 0 {
+            break;
+        }
+    }
+    assert!(asked[0].0 > 0 && asked[0].1 == 1, "{asked:?}");
+    assert!(run.balancer.trial.is_none());
 }
 
 #[test]

@@ -133,4 +133,9 @@ fn workers_metrics(out: &mut String, workers: &Workers) {
         "# HELP warden_session_moves_total Sessions moved between data-path workers.\n# TYPE warden_session_moves_total counter\nwarden_session_moves_total {}",
         workers.moves()
     );
+    let (kept, undone) = workers.spread_trials();
+    let _ = writeln!(
+        out,
+        "# HELP warden_spread_trials_total Spreads made while the machine idled, by whether the sessions' statements per second rose (kept) or not (undone).\n# TYPE warden_spread_trials_total counter\nwarden_spread_trials_total{{outcome=\"kept\"}} {kept}\nwarden_spread_trials_total{{outcome=\"undone\"}} {undone}"
+    );
 }
