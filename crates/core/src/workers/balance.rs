@@ -10,7 +10,7 @@
 
 use super::Seats;
 use super::idle::MachineIdle;
-use super::trial::{Rate, Rest, Trial};
+use super::trial::{self, Rate, Rest, Trial};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -214,6 +214,8 @@ struct Balancer {
     settle: u32,
     /// The sessions' turns per second since the last move settled.
     rate: Rate,
+    /// Periods in a row the idle rule has asked for a spread.
+    waiting: u32,
     /// The spread on the idle rule whose effect is being measured.
     trial: Option<Trial>,
     /// How long the idle rule rests after spreads that did not pay.
@@ -227,6 +229,7 @@ impl Balancer {
             sampler,
             settle: 0,
             rate: Rate::default(),
+            waiting: 0,
             trial: None,
             rest: Rest::default(),
         }
@@ -252,11 +255,13 @@ impl Balancer {
             seats.hold.store(held - 1, Ordering::Relaxed);
             self.trial = None;
             self.rate.clear();
+            self.waiting = 0;
             return true;
         }
         if self.settle > 0 {
             self.settle -= 1;
             self.rate.clear();
+            self.waiting = 0;
             return true;
         }
         let movable = super::snapshot(&seats.movable);
@@ -272,15 +277,18 @@ impl Balancer {
                     &movable,
                 )
             }
-            None => {
-                // The idle rule goes by the turns: only with a whole window to compare with.
-                let idle = if resting || !self.rate.full() {
-                    0
-                } else {
-                    idle
-                };
-                plan(loads, &movable, idle)
-            }
+            None => match plan(loads, &movable, if resting { 0 } else { idle }) {
+                // The idle rule spreads once it has held for a whole window of turns, the
+                // rate its trial compares with.
+                Some(m) if m.reason == Reason::Waiting => {
+                    self.waiting += 1;
+                    (self.waiting as usize >= trial::WINDOW).then_some(m)
+                }
+                other => {
+                    self.waiting = 0;
+                    other
+                }
+            },
         };
         for shed in &seats.shed {
             shed.store(0, Ordering::Release);

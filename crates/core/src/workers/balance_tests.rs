@@ -1,6 +1,5 @@
 use super::*;
 use crate::workers::idle::MachineIdle;
-use crate::workers::trial;
 
 #[test]
 fn a_hot_worker_sheds_half_the_gap_to_the_coolest() {
@@ -292,9 +291,15 @@ fn write_uptime(fake: &Fake, ms: u64) {
     std::fs::write(fake.dir.path().join("uptime"), text).unwrap();
 }
 
-/// Worker 0 at 0.6 of a core with 0.4 of a core idle, long enough to spread on the idle rule
-/// (once a whole window of turns is counted to compare with); the period it spread.
-fn spread_on_the_idle_rule(run: &mut Run) -> u32 {
+/// Worker 0 at 0.6 of a core with 0.4 of a core idle, long enough to spread on the idle rule;
+/// the sessions finish no exchanges in the first two periods (they are still connecting), then
+/// 1 000 every period.
+fn spread_on_the_idle_rule(run: &mut Run) {
+    for turns in [0, 0] {
+        assert_eq!(run.period([60, 0], 40, turns), vec![(0, 0), (0, 0)]);
+    }
+    // The load passes 0.5 of a core in the third period; the rule must hold a whole window
+    // (whose turns the trial compares with) before the sessions spread.
     for _ in 1..trial::WINDOW {
         let period = run.period;
         assert_eq!(
@@ -304,15 +309,16 @@ fn spread_on_the_idle_rule(run: &mut Run) -> u32 {
         );
     }
     assert_eq!(run.period([60, 0], 40, 1000), vec![(4, 1), (0, 0)]);
+    assert_eq!(run.period as usize, 2 + trial::WINDOW);
     assert!(run.fake.seats.load[0].load(Ordering::Relaxed) >= HOT_WHILE_IDLE);
     assert!(run.fake.seats.idle.load(Ordering::Relaxed) >= IDLE_SPARE);
-    run.period
+    assert_eq!(run.balancer.trial.map(|t| t.before), Some(10_000));
 }
 
 #[test]
 fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
     let mut run = Run::new([8, 0]);
-    assert_eq!(spread_on_the_idle_rule(&mut run), trial::WINDOW as u32);
+    spread_on_the_idle_rule(&mut run);
 }
 
 #[test]
@@ -350,11 +356,11 @@ fn a_spread_that_does_not_raise_the_turns_is_undone_and_the_idle_rule_rests() {
     // Packed again, the same load does not spread while the rule rests...
     run.movable([8, 0]);
     let rest_ends = run.period + trial::REST;
-    while run.period < rest_ends - 1 {
+    while run.period < rest_ends + trial::WINDOW as u32 - 2 {
         let period = run.period;
         assert_eq!(run.period([60, 0], 40, 1000)[0].0, 0, "period {period}");
     }
-    // ...then it tries again.
+    // ...then, after a whole window of it, it tries again.
     assert_eq!(run.period([60, 0], 40, 1000), vec![(4, 1), (0, 0)]);
 }
 
