@@ -10,7 +10,7 @@
 
 use super::Seats;
 use super::idle::MachineIdle;
-use super::trial::{self, Rate, Rest, Trial};
+use super::trial::{self, Rate, Rest, Step, Trial};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -54,8 +54,10 @@ pub enum Reason {
     Waiting,
     /// Two workers are light enough to be one.
     Light,
-    /// They were spread on the idle rule, and their turns per second did not rise.
-    Unpaid,
+    /// They were spread on the idle rule and go back, to measure packing again.
+    Trial,
+    /// That spread paid: they spread again.
+    Paid,
 }
 
 /// The move to make, given each worker's load (per mille of one core), number of movable
@@ -237,7 +239,7 @@ impl Balancer {
 
     /// One period at `now`: publishes the loads and, unless an explicit request or the last
     /// move is settling, replaces what was asked of the sessions with the plan's move or the
-    /// undoing of a spread that did not pay. `false` when the loads can no longer be read.
+    /// next step of a spread on trial. `false` when the loads can no longer be read.
     fn tick(&mut self, seats: &Seats, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.sampler.at).as_nanos();
         let Some((loads, idle)) = self.sampler.sample_at(now) else {
@@ -267,16 +269,14 @@ impl Balancer {
         let movable = super::snapshot(&seats.movable);
         let next = match self.trial {
             Some(_) if !self.rate.full() => return true,
-            Some(trial) => {
-                self.trial = None;
-                verdict(
-                    trial,
-                    self.rate.per_second(),
-                    &mut self.rest,
-                    seats,
-                    &movable,
-                )
-            }
+            Some(trial) => judge(
+                trial,
+                &mut self.trial,
+                &mut self.rate,
+                &mut self.rest,
+                seats,
+                &movable,
+            ),
             None => match plan(loads, &movable, if resting { 0 } else { idle }) {
                 // The idle rule spreads once it has held for a whole window of turns, the
                 // rate its trial compares with.
@@ -307,47 +307,54 @@ impl Balancer {
             seats.shed[m.from].store(m.count, Ordering::Release);
             self.settle = SETTLE;
             if m.reason == Reason::Waiting {
-                self.trial = Some(Trial {
-                    from: m.from,
-                    to: m.to,
-                    count: m.count,
-                    before: self.rate.per_second(),
-                });
+                let before = self.rate.per_second();
+                self.trial = Some(Trial::new(m.from, m.to, m.count, before));
             }
         }
         true
     }
 }
 
-/// The end of `trial` with `after` turns per second: nothing more when it paid, else the move
-/// that takes its sessions back (no more than are left there, of `movable`) and a `rest` for
-/// the idle rule.
-fn verdict(
-    trial: Trial,
-    after: u128,
+/// The next step of `trial` (the one in `current`), its window measured in `rate`: the move
+/// that takes its sessions back to measure packing again, or that spreads them again for good
+/// when the spread paid, or none and a `rest` for the idle rule when it did not. No more
+/// sessions move than are left where they are (of `movable`).
+fn judge(
+    mut trial: Trial,
+    current: &mut Option<Trial>,
+    rate: &mut Rate,
     rest: &mut Rest,
     seats: &Seats,
     movable: &[u32],
 ) -> Option<Move> {
-    if trial.paid(after) {
-        tracing::debug!(before = trial.before, after, "the spread paid: kept");
-        seats.spreads_kept.fetch_add(1, Ordering::Relaxed);
-        rest.reset();
-        return None;
-    }
-    tracing::debug!(
-        before = trial.before,
-        after,
-        "the spread did not pay: undone"
-    );
-    seats.spreads_undone.fetch_add(1, Ordering::Relaxed);
-    rest.start();
-    let count = trial.count.min(movable.get(trial.to).copied().unwrap_or(0));
+    let measured = rate.per_second();
+    let step = trial.measured(measured);
+    *current = None;
+    let (from, to, reason) = match step {
+        Step::Back => {
+            *current = Some(trial);
+            rate.clear();
+            (trial.to, trial.from, Reason::Trial)
+        }
+        Step::Keep => {
+            tracing::debug!(before = trial.before, spread = ?trial.spread, after = measured, "the spread paid: kept");
+            seats.spreads_kept.fetch_add(1, Ordering::Relaxed);
+            rest.reset();
+            (trial.from, trial.to, Reason::Paid)
+        }
+        Step::Undo => {
+            tracing::debug!(before = trial.before, spread = ?trial.spread, after = measured, "the spread did not pay: undone");
+            seats.spreads_undone.fetch_add(1, Ordering::Relaxed);
+            rest.start();
+            return None;
+        }
+    };
+    let count = trial.count.min(movable.get(from).copied().unwrap_or(0));
     (count > 0).then_some(Move {
-        from: trial.to,
-        to: trial.from,
+        from,
+        to,
         count,
-        reason: Reason::Unpaid,
+        reason,
     })
 }
 

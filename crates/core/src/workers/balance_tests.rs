@@ -321,40 +321,59 @@ fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
     spread_on_the_idle_rule(&mut run);
 }
 
+/// Periods of settling and then a window measured, the last move standing throughout; what is
+/// asked after the window.
+fn settle_and_measure(run: &mut Run, busy: [u64; 2], idle: u64, turns: u64) -> Vec<(u32, usize)> {
+    let standing = run.fake.shed();
+    for _ in 1..SETTLE as usize + trial::WINDOW {
+        let period = run.period;
+        assert_eq!(run.period(busy, idle, turns), standing, "period {period}");
+    }
+    run.period(busy, idle, turns)
+}
+
 #[test]
 fn a_spread_on_the_idle_rule_stays_when_the_turns_rise() {
     let mut run = Run::new([8, 0]);
     spread_on_the_idle_rule(&mut run);
     run.movable([4, 4]);
-    // Settling, then a window measured: the asked move stands throughout.
-    for _ in 0..SETTLE as usize + trial::WINDOW - 1 {
-        assert_eq!(run.period([35, 35], 30, 1100)[0], (4, 1));
-    }
+    // Spread, 1 100 turns a period against 1 000 packed: the four go back to measure packing
+    // again.
+    let asked = settle_and_measure(&mut run, [35, 35], 30, 1100);
+    assert_eq!(asked, vec![(0, 1), (4, 0)]);
     assert_eq!(run.trials(), (0, 0));
-    assert_eq!(run.period([35, 35], 30, 1100), vec![(0, 1), (0, 0)]);
+    run.movable([8, 0]);
+    // Packed, 1 000 again: the spread paid, and the four spread again.
+    let asked = settle_and_measure(&mut run, [60, 0], 40, 1000);
+    assert_eq!(asked, vec![(4, 1), (0, 0)]);
     assert_eq!(run.trials(), (1, 0));
+    run.movable([4, 4]);
     // Nothing more is asked while the load holds.
+    for _ in 0..SETTLE {
+        run.period([35, 35], 30, 1100);
+    }
     for _ in 0..30 {
         assert_eq!(run.period([35, 35], 30, 1100), vec![(0, 1), (0, 0)]);
     }
 }
 
+/// A spread measured at 950 turns a period between two packed windows of 1 000: undone.
+fn undo_a_spread(run: &mut Run) {
+    spread_on_the_idle_rule(run);
+    run.movable([4, 4]);
+    let asked = settle_and_measure(run, [35, 35], 30, 950);
+    assert_eq!(asked, vec![(0, 1), (4, 0)], "the four go back");
+    run.movable([8, 0]);
+    let asked = settle_and_measure(run, [60, 0], 40, 1000);
+    assert_eq!(asked, vec![(0, 1), (0, 0)], "and stay");
+    assert_eq!(run.trials(), (0, 1));
+}
+
 #[test]
 fn a_spread_that_does_not_raise_the_turns_is_undone_and_the_idle_rule_rests() {
     let mut run = Run::new([8, 0]);
-    spread_on_the_idle_rule(&mut run);
-    run.movable([4, 4]);
-    for _ in 0..SETTLE as usize + trial::WINDOW - 1 {
-        run.period([35, 35], 30, 950);
-    }
-    assert_eq!(
-        run.period([35, 35], 30, 950),
-        vec![(0, 1), (4, 0)],
-        "all four back"
-    );
-    assert_eq!(run.trials(), (0, 1));
-    // Packed again, the same load does not spread while the rule rests...
-    run.movable([8, 0]);
+    undo_a_spread(&mut run);
+    // Packed, the same load does not spread while the rule rests...
     let rest_ends = run.period + trial::REST;
     while run.period < rest_ends + trial::WINDOW as u32 - 2 {
         let period = run.period;
@@ -367,24 +386,9 @@ fn a_spread_that_does_not_raise_the_turns_is_undone_and_the_idle_rule_rests() {
 #[test]
 fn a_hot_worker_spreads_while_the_idle_rule_rests() {
     let mut run = Run::new([8, 0]);
-    spread_on_the_idle_rule(&mut run);
-    run.movable([4, 4]);
-    for _ in 0..SETTLE as usize + trial::WINDOW {
-        run.period([35, 35], 30, 950);
-    }
-    assert_eq!(run.trials(), (0, 1));
-    run.movable([8, 0]);
-    for _ in 0..SETTLE {
-        run.period([60, 0], 40, 1000);
-    }
+    undo_a_spread(&mut run);
     // Past three quarters of a core the hot rule spreads, rest or not, and no trial follows.
-    let mut asked = vec![(0, 0), (0, 0)];
-    for _ in 0..5 {
-        asked = run.period([95, 0], 5, 1000);
-        if asked[0].0 > 0 {
-            break;
-        }
-    }
+    let asked = run.period([95, 0], 5, 1000);
     assert!(asked[0].0 > 0 && asked[0].1 == 1, "{asked:?}");
     assert!(run.balancer.trial.is_none());
 }

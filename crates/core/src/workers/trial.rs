@@ -1,7 +1,7 @@
 //! Whether a spread made on the idle rule pays: the sessions' turns per second (exchanges
-//! finished between statements, counted by [`super::Workers::departure`]) before the spread
-//! and after it settles. A spread that did not raise them is undone, and the idle rule rests
-//! for a while before it tries again.
+//! finished between statements, counted by [`super::Workers::departure`]) packed, spread and
+//! packed again. A spread that did not raise them is undone, and the idle rule rests for a
+//! while before it tries again.
 //!
 //! The idle time alone does not tell whether the sessions wait for a busy worker or whether a
 //! second worker would only add wake-ups: at the same idle time spreading gained 1–10% on an
@@ -62,7 +62,9 @@ impl Rate {
 }
 
 /// A spread on trial: `count` sessions went from worker `from` to worker `to` when the rate
-/// was `before` turns per second.
+/// was `before` turns per second. Packed, spread, packed again: the spread's rate is compared
+/// with the mean of the two packed windows around it, so that a steady drift of the load
+/// (clients warming up or slowing down) favours neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Trial {
     /// The worker the sessions left.
@@ -73,12 +75,46 @@ pub(super) struct Trial {
     pub count: u32,
     /// Turns per second before.
     pub before: u128,
+    /// Turns per second while spread, once measured.
+    pub spread: Option<u128>,
+}
+
+/// What follows a measured window of a [`Trial`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    /// The spread is measured: take the sessions back to measure packed again.
+    Back,
+    /// The spread paid: spread again, for good.
+    Keep,
+    /// It did not: stay packed.
+    Undo,
 }
 
 impl Trial {
-    /// Whether the spread paid, with `after` turns per second once it settled.
-    pub(super) fn paid(&self, after: u128) -> bool {
-        after * 1000 >= self.before * (1000 + GAIN)
+    /// A trial of the spread of `count` sessions from `from` to `to`, at `before` turns per
+    /// second.
+    pub(super) fn new(from: usize, to: usize, count: u32, before: u128) -> Trial {
+        Trial {
+            from,
+            to,
+            count,
+            before,
+            spread: None,
+        }
+    }
+
+    /// The next step, the window just measured having run at `rate` turns per second.
+    pub(super) fn measured(&mut self, rate: u128) -> Step {
+        let Some(spread) = self.spread else {
+            self.spread = Some(rate);
+            return Step::Back;
+        };
+        let packed = (self.before + rate) / 2;
+        if spread * 1000 >= packed * (1000 + GAIN) {
+            Step::Keep
+        } else {
+            Step::Undo
+        }
     }
 }
 
@@ -145,18 +181,24 @@ mod tests {
     }
 
     #[test]
-    fn a_spread_pays_from_one_percent_more() {
-        let trial = Trial {
-            from: 0,
-            to: 1,
-            count: 8,
-            before: 10_000,
+    fn a_spread_pays_from_one_percent_over_the_packed_windows_around_it() {
+        let trial = Trial::new(0, 1, 8, 10_000);
+        let judged = |spread, after| {
+            let mut trial = trial;
+            assert_eq!(trial.measured(spread), Step::Back);
+            trial.measured(after)
         };
-        assert!(trial.paid(10_100));
-        assert!(!trial.paid(10_099));
-        assert!(!trial.paid(9_500));
-        // Nothing to go by: no turns before.
-        assert!(Trial { before: 0, ..trial }.paid(0));
+        assert_eq!(judged(10_100, 10_000), Step::Keep);
+        assert_eq!(judged(10_099, 10_000), Step::Undo);
+        assert_eq!(judged(9_500, 10_000), Step::Undo);
+        // A load that rises steadily: the spread window is no better than packing around it.
+        assert_eq!(judged(10_500, 11_000), Step::Undo);
+        // One that falls steadily: the spread holds its own.
+        assert_eq!(judged(9_600, 9_000), Step::Keep);
+        // Nothing to go by: no turns at all.
+        let mut idle = Trial::new(0, 1, 8, 0);
+        assert_eq!(idle.measured(0), Step::Back);
+        assert_eq!(idle.measured(0), Step::Keep);
     }
 
     #[test]
