@@ -160,9 +160,10 @@ impl Sampler {
     }
 
     /// The loads from the last call to `now`, each the mean of this period's and the last
-    /// one's (per mille of one core), and the machine's smoothed idle time (per mille of one
-    /// core; 0 when it cannot be read); `None` when a thread's file can no longer be read.
-    pub fn sample_at(&mut self, now: Instant) -> Option<(&[u32], u32)> {
+    /// one's (per mille of one core), the machine's smoothed idle time (per mille of one
+    /// core; 0 when it cannot be read) and the period's length in nanoseconds; `None` when a
+    /// thread's file can no longer be read.
+    pub fn sample_at(&mut self, now: Instant) -> Option<(&[u32], u32, u128)> {
         let elapsed = now.saturating_duration_since(self.at).as_nanos();
         self.at = now;
         for (i, path) in self.paths.iter().enumerate() {
@@ -173,7 +174,7 @@ impl Sampler {
             self.loads[i] = self.loads[i] / 2 + load / 2;
         }
         let idle = self.machine.as_mut().map_or(0, |m| m.sample(elapsed));
-        Some((&self.loads, idle))
+        Some((&self.loads, idle, elapsed))
     }
 }
 
@@ -241,8 +242,7 @@ impl Balancer {
     /// move is settling, replaces what was asked of the sessions with the plan's move or the
     /// next step of a spread on trial. `false` when the loads can no longer be read.
     fn tick(&mut self, seats: &Seats, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.sampler.at).as_nanos();
-        let Some((loads, idle)) = self.sampler.sample_at(now) else {
+        let Some((loads, idle, elapsed)) = self.sampler.sample_at(now) else {
             return false;
         };
         for (seat, load) in seats.load.iter().zip(loads) {
@@ -269,8 +269,7 @@ impl Balancer {
         let movable = super::snapshot(&seats.movable);
         let next = match self.trial {
             Some(_) if !self.rate.full() => return true,
-            Some(trial) => judge(
-                trial,
+            Some(_) => judge(
                 &mut self.trial,
                 &mut self.rate,
                 &mut self.rest,
@@ -315,22 +314,20 @@ impl Balancer {
     }
 }
 
-/// The next step of `trial` (the one in `current`), its window measured in `rate`: the move
-/// that takes its sessions back to measure packing again, or that spreads them again for good
-/// when the spread paid, or none and a `rest` for the idle rule when it did not. No more
-/// sessions move than are left where they are (of `movable`).
+/// The next step of the trial in `current`, its window measured in `rate`: the move that
+/// takes its sessions back to measure packing again (the trial goes on), or that spreads them
+/// again for good when the spread paid, or none and a `rest` for the idle rule when it did
+/// not. No more sessions move than are left where they are (of `movable`).
 fn judge(
-    mut trial: Trial,
     current: &mut Option<Trial>,
     rate: &mut Rate,
     rest: &mut Rest,
     seats: &Seats,
     movable: &[u32],
 ) -> Option<Move> {
+    let mut trial = current.take()?;
     let measured = rate.per_second();
-    let step = trial.measured(measured);
-    *current = None;
-    let (from, to, reason) = match step {
+    let (from, to, reason) = match trial.measured(measured) {
         Step::Back => {
             *current = Some(trial);
             rate.clear();
