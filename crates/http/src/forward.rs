@@ -158,7 +158,9 @@ impl Exchange {
         let request = crate::upstream::request(target, parts, path, body)
             .map_err(|error| failed(format!("cannot build the upstream request: {error}")))?;
         let timeout = self.gateway.settings.upstream_timeout.0;
-        match tokio::time::timeout(timeout, self.upstream.pool().send(&request)).await {
+        // Pinned where it is made, so that wrapping it in the timeout does not copy its state.
+        let send = std::pin::pin!(self.upstream.pool().send(&request));
+        match tokio::time::timeout(timeout, send).await {
             Ok(sent) => sent.map_err(|error| failed(error.reason())),
             Err(_) => Err((
                 StatusCode::GATEWAY_TIMEOUT,

@@ -195,11 +195,13 @@ where
             conn: Some(c),
             slot: &slot,
         };
-        let exchange = crate::exchange::handle(
+        // Pinned where it is made: the exchange's state is several KiB, which moving it into
+        // the `select!` below would copy on every request.
+        let exchange = std::pin::pin!(crate::exchange::handle(
             gateway.clone(),
             conn.clone(),
             Request::from_parts(parts, body),
-        );
+        ));
         // A client that hangs up while its request is held for review cancels it, as with
         // HTTP/2. The exchange raises `held` within the poll that starts the wait, and the
         // watch is polled right after it: it needs no wake-up to start.
