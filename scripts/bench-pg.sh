@@ -10,8 +10,9 @@
 # Usage: scripts/bench-pg.sh
 # Environment (all optional):
 #   BENCH_T=20              seconds per pgbench run
-#   BENCH_ROUNDS=3          rounds for -M simple
+#   BENCH_ROUNDS=3          rounds for -M simple (0 skips it; the RESULT line is then NA)
 #   BENCH_MODES_ROUNDS=2    rounds for -M extended and -M prepared (0 skips them)
+#   BENCH_MODES="extended prepared"  which of those two run after the simple rounds
 #   BENCH_CLIENTS=16        pgbench -c
 #   BENCH_THREADS=2         pgbench -j
 #   BENCH_SCALE=10          pgbench -i -s
@@ -62,6 +63,7 @@ ROOT=$PWD
 BENCH_T=${BENCH_T:-20}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_MODES_ROUNDS=${BENCH_MODES_ROUNDS:-2}
+BENCH_MODES=${BENCH_MODES:-extended prepared}
 BENCH_CLIENTS=${BENCH_CLIENTS:-16}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_SCALE=${BENCH_SCALE:-10}
@@ -93,6 +95,12 @@ export CARGO_TERM_COLOR=never
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench-pg: error: %s\n' "$*" >&2; exit 1; }
+for mode in $BENCH_MODES; do
+  case $mode in
+    extended | prepared) ;;
+    *) die "BENCH_MODES: unknown mode $mode (extended, prepared)" ;;
+  esac
+done
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -481,8 +489,9 @@ run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotat
 log "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T; $BENCH_ROUNDS simple rounds, $BENCH_MODES_ROUNDS extended/prepared rounds"
 run_mode simple "$BENCH_ROUNDS"
 if [ "$BENCH_MODES_ROUNDS" -gt 0 ]; then
-  run_mode extended "$BENCH_MODES_ROUNDS"
-  run_mode prepared "$BENCH_MODES_ROUNDS"
+  for mode in $BENCH_MODES; do
+    run_mode "$mode" "$BENCH_MODES_ROUNDS"
+  done
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 
 mod admission;
 mod answers;
+mod recorded;
 
 use crate::PgError;
 use crate::frame::{Frame, FrameReader};
@@ -20,6 +21,7 @@ use crate::params::ParamMasking;
 use crate::recording::{Capture, SessionRecording};
 use crate::statements::{Admitted, Statements, WHOLE_ROW};
 use bytes::BytesMut;
+use recorded::{ParsedText, recorded_text};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
@@ -98,6 +100,8 @@ pub struct Relay<CW, SW> {
     /// How the last admitted statement's rows are masked, kept for the next statement admitted
     /// as the same [`Admitted`] (a reused read admits the same one).
     masking: Option<MaskingOf>,
+    /// The text of the last Parse as recorded, kept for the next Parse of the same text.
+    parsed_text: Option<ParsedText>,
 }
 
 /// The masker and protected column of one [`Admitted`]: what [`Relay::inflight`] derives from
@@ -161,6 +165,7 @@ where
             copy_out_masker: None,
             spare_rows: Vec::new(),
             masking: None,
+            parsed_text: None,
             catalog,
             recording: None,
         }
@@ -218,6 +223,7 @@ where
             recording: self.recording,
             spare_rows: self.spare_rows,
             masking: self.masking,
+            parsed_text: self.parsed_text,
         };
         (relay, self.client, self.server)
     }
@@ -347,8 +353,7 @@ where
                     return Ok(());
                 };
                 if self.recording.is_some() {
-                    let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
-                    let text = recorded_text(sql, &masker);
+                    let text = self.parsed_text(sql, &admitted);
                     let types = parse::param_types(frame.body()).unwrap_or_default();
                     if let Some(recording) = &mut self.recording {
                         recording.parsed(name, text, types);
@@ -569,14 +574,6 @@ where
             self.to_server.clear();
         }
         Ok(())
-    }
-}
-
-/// Statement text as it goes into the recording: masked when the role masks.
-fn recorded_text(sql: &str, masker: &Option<Arc<dyn ValueMasker>>) -> Arc<str> {
-    match masker {
-        Some(masker) => Arc::from(masker.mask_text(sql).as_ref()),
-        None => Arc::from(sql),
     }
 }
 
