@@ -25,6 +25,23 @@ async fn home(workers: &Workers) -> usize {
     }
 }
 
+/// The turns finished so far, once the count has settled: a session counts its turn just
+/// after it flushes the answer, so a client that has its answer may read the count a moment
+/// before the turn is in it. With the client idle, a count unchanged for 50 ms is complete.
+async fn settled_turns(workers: &Workers) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut turns = workers.turns();
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = workers.turns();
+        if now == turns {
+            return turns;
+        }
+        assert!(Instant::now() < deadline, "the turns never settled: {now}");
+        turns = now;
+    }
+}
+
 /// Waits until the session is served by `worker`.
 async fn arrived(workers: &Workers, worker: usize) {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -70,7 +87,7 @@ async fn a_session_moves_between_statements_and_keeps_its_state() {
     let moves = workers.moves();
 
     // The move happens after the next statement completes, which counts as a turn.
-    let turns = workers.turns();
+    let turns = settled_turns(workers).await;
     workers.request_move(from, to, 1);
     client.batch_execute("select 1").await.unwrap();
     arrived(workers, to).await;
