@@ -3,7 +3,6 @@
 
 use super::Relay;
 use crate::statements::Admitted;
-use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::io::AsyncWrite;
 use warden_core::mask::ValueMasker;
@@ -35,13 +34,12 @@ where
             return last.recorded.clone();
         }
         let masker = self.pipeline.masker(&admitted.decision).ok().flatten();
-        let masked = masker.as_deref().map(|masker| masker.mask_text(sql));
-        let (sql, recorded) = match masked {
-            Some(Cow::Owned(masked)) => (Arc::from(sql), Arc::from(masked)),
-            _ => {
-                let sql: Arc<str> = Arc::from(sql);
-                (sql.clone(), sql)
-            }
+        let recorded = recorded_text(sql, &masker);
+        // Unmasked, the key is the recorded text itself.
+        let sql = if *recorded == *sql {
+            recorded.clone()
+        } else {
+            Arc::from(sql)
         };
         self.parsed_text = Some(ParsedText {
             admitted: admitted.clone(),
