@@ -31,10 +31,12 @@
 #                               whole machine's switches and CPU time (busy, idle) per request, its
 #                               TCP segments per 1000 and disk bytes written per request, kept
 #                               as tasks-rROUND-TARGET.txt (implies BENCH_KEEP=1)
-#   BENCH_CALLGRIND=1           run the gateways under valgrind's callgrind, counting instructions only
-#                               while wrk runs through them (from 2 s after it starts to 1 s before it
-#                               ends), and print instructions per request for each (implies
-#                               BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact
+#   BENCH_CALLGRIND=1           run the gateways and the nginx proxy under valgrind's callgrind,
+#                               counting instructions only while wrk runs through them (from 2 s after
+#                               it starts to 1 s before it ends; nginx's worker over its whole run),
+#                               and print instructions per request for each (implies BENCH_KEEP=1;
+#                               profiles kept as NAME/callgrind.out, nginx's as
+#                               nginx/callgrind.out.PID, one per process). Counts are exact
 #                               and unmoved by the machine's drift; throughput under valgrind is not.
 #   BENCH_WARDEN_BIN            use this binary instead of building it
 #   BENCH_PGO=1                 build warden with scripts/build-pgo.sh (profile-guided, the build to deploy);
@@ -238,7 +240,14 @@ start_nginx() {
   own "$dir"
   timeout 30 "${AS_SVC[@]}" "$NGINX" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
     >"$dir/config-test.log" 2>&1 || { cat "$dir/config-test.log" >&2; die "nginx rejected $dir/nginx.conf"; }
-  "${AS_SVC[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stderr.log" 2>&1 &
+  # The proxy under callgrind too (its worker's profile is callgrind.out.PID), so that its
+  # instructions per request stand beside Warden's. Counted over the whole run: callgrind_control
+  # cannot reach a forked worker to switch counting on and off.
+  local launcher=()
+  [ "$BENCH_CALLGRIND" = 1 ] && [ "$name" = nginx ] && launcher=(valgrind --tool=callgrind
+    "--callgrind-out-file=$dir/callgrind.out.%p")
+  "${AS_SVC[@]}" "${launcher[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+    >"$dir/stderr.log" 2>&1 &
   pid=$!
   PIDS+=("$name:$pid")
   wait_port "$name" "$pid" "$port" "$dir/error.log"
@@ -561,4 +570,8 @@ if [ "$BENCH_CALLGRIND" = 1 ] && [ -n "$WARDEN_PID" ]; then
     profiles+=("$WORK/warden-b/callgrind.out")
   fi
   python3 "$ROOT/scripts/bench/callgrind_summary.py" --http "${profiles[@]}"
+fi
+if [ "$BENCH_CALLGRIND" = 1 ]; then
+  stop_pid nginx "$NGINX_PID" TERM
+  python3 "$ROOT/scripts/bench/callgrind_summary.py" --nginx "$WORK"/nginx/callgrind.out.*
 fi

@@ -38,9 +38,10 @@
 #                           per 1000 transactions and CPU time (busy, idle) per transaction, its
 #                           TCP segments per 1000 and the bytes its disks were written per transaction
 #                           (implies BENCH_KEEP=1)
-#   BENCH_CALLGRIND=1       run the gateways under valgrind's callgrind, counting instructions only
-#                           while pgbench runs through them (from 2 s after it starts to 1 s before
-#                           it ends), and print instructions per statement for each (implies
+#   BENCH_CALLGRIND=1       run the gateways and PgBouncer under valgrind's callgrind, counting
+#                           instructions only while pgbench runs through them (from 2 s after it
+#                           starts to 1 s before it ends), and print instructions per statement for
+#                           each gateway and per transaction for PgBouncer (implies
 #                           BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact and
 #                           unmoved by the machine's drift, unlike times; the gateways' TPS under
 #                           valgrind is meaningless. SHA-256 runs in software under valgrind.
@@ -287,7 +288,12 @@ pidfile = $WORK/pgbouncer/pgbouncer.pid
 EOF
 own "$WORK/pgbouncer"
 log "starting PgBouncer (session mode) on 127.0.0.1:$BOUNCER_PORT"
-"${AS_SVC[@]}" pgbouncer "$WORK/pgbouncer/pgbouncer.ini" >"$WORK/pgbouncer/stderr.log" 2>&1 &
+# Under callgrind too, so that its instructions per transaction stand beside Warden's.
+bouncer_launcher=()
+[ "$BENCH_CALLGRIND" = 1 ] && bouncer_launcher=(valgrind --tool=callgrind --instr-atstart=no
+  "--callgrind-out-file=$WORK/pgbouncer/callgrind.out")
+"${AS_SVC[@]}" "${bouncer_launcher[@]}" pgbouncer "$WORK/pgbouncer/pgbouncer.ini" \
+  >"$WORK/pgbouncer/stderr.log" 2>&1 &
 BOUNCER_PID=$!
 PIDS+=("pgbouncer:$BOUNCER_PID")
 wait_port pgbouncer "$BOUNCER_PID" "$BOUNCER_PORT" "$WORK/pgbouncer/stderr.log"
@@ -515,4 +521,6 @@ if [ "$BENCH_CALLGRIND" = 1 ]; then
     profiles+=("$WORK/warden-b/callgrind.out")
   fi
   python3 "$ROOT/scripts/bench/callgrind_summary.py" "${profiles[@]}"
+  stop_pid pgbouncer "$BOUNCER_PID" TERM
+  python3 "$ROOT/scripts/bench/callgrind_summary.py" --pgbouncer "$WORK/pgbouncer/callgrind.out"
 fi

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Instructions per SQL statement or HTTP request from a callgrind profile of Warden
-(BENCH_CALLGRIND=1 of scripts/bench-pg.sh or scripts/bench-http.sh).
+(BENCH_CALLGRIND=1 of scripts/bench-pg.sh or scripts/bench-http.sh), or per transaction of
+PgBouncer (--pgbouncer), or per request of an nginx worker (--nginx).
 
-Usage: callgrind_summary.py [--http] FILE...
+Usage: callgrind_summary.py [--http | --pgbouncer | --nginx] FILE...
 
 Reads each callgrind output file (instrumentation switched on only while pgbench or wrk ran),
 counts the statements as the calls of the relay's `inflight` (once per statement forwarded, in
 every query mode), or with --http the requests as the calls of the server's `parse_head` (once
-per request head), and prints the instructions per unit: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
+per request head), or with --pgbouncer the transactions as half the calls of libc's `send` (a
+pgbench -S transaction is one send to the server and one to the client), or with --nginx the
+requests as the calls of `ngx_http_create_request` (once per request on a kept-alive
+connection), and prints the instructions per unit: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
 in software under callgrind and is several times dearer than on the real CPU), and the
 functions with the most instructions of their own.
 """
@@ -61,23 +65,34 @@ def parse(path):
     return total or sum(own.values()), own, calls
 
 
-def is_unit(name, http):
-    """Whether a call of `name` is one statement (PostgreSQL) or one request (HTTP)."""
-    if http:
-        return name == "warden_http::server::parse_head"
-    return name.startswith("warden_pg::session::Relay") and name.endswith("::inflight")
+def units(calls, kind):
+    """How many statements (PostgreSQL), requests (HTTP, nginx) or transactions (PgBouncer) ran."""
+    if kind == "http":
+        return calls.get("warden_http::server::parse_head", 0)
+    if kind == "nginx":
+        return calls.get("ngx_http_create_request", 0)
+    if kind == "pgbouncer":
+        return sum(n for name, n in calls.items() if name in ("send", "__send", "__libc_send")) / 2
+    return sum(
+        n
+        for name, n in calls.items()
+        if name and name.startswith("warden_pg::session::Relay") and name.endswith("::inflight")
+    )
 
 
-def report(path, http):
+UNIT = {"http": "request", "nginx": "request", "pgbouncer": "transaction", "pg": "statement"}
+
+
+def report(path, kind):
     total, own, calls = parse(path)
-    unit = "request" if http else "statement"
-    statements = sum(n for name, n in calls.items() if is_unit(name, http))
+    unit = UNIT[kind]
+    statements = units(calls, kind)
     print(f"{path}:")
     if not statements:
         print(f"  no {unit}s forwarded while instrumentation was on")
         return
     sha = sum(n for name, n in own.items() if "sha2::sha256" in name)
-    print(f"  {unit}s: {statements}")
+    print(f"  {unit}s: {statements:,.0f}")
     print(f"  instructions per {unit}: {total / statements:,.0f}")
     print(f"  without SHA-256: {(total - sha) / statements:,.0f} (SHA-256 {sha / statements:,.0f})")
     print(f"  most instructions of their own, per {unit}:")
@@ -87,12 +102,13 @@ def report(path, http):
 
 def main():
     args = sys.argv[1:]
-    http = "--http" in args
-    paths = [arg for arg in args if arg != "--http"]
-    if not paths:
+    flags = [arg[2:] for arg in args if arg.startswith("--")]
+    paths = [arg for arg in args if not arg.startswith("--")]
+    if not paths or len(flags) > 1 or any(flag not in UNIT or flag == "pg" for flag in flags):
         sys.exit(__doc__)
+    kind = flags[0] if flags else "pg"
     for path in paths:
-        report(path, http)
+        report(path, kind)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ callgrind_window() {
 
 # counters_start PID TARGET SYSCALLS_FILE: in the background for one run of BENCH_T seconds,
 # the counters asked for: system calls (BENCH_SYSCALLS=1, any proxy) and callgrind's window
-# (BENCH_CALLGRIND=1, the Warden gateways); counters_wait TARGET waits for them.
+# (BENCH_CALLGRIND=1, the Warden gateways and PgBouncer); counters_wait TARGET waits for them.
 COUNTER_PIDS=()
 counters_start() {
   COUNTER_PIDS=()
@@ -177,7 +177,7 @@ counters_start() {
     syscalls_start "$1" "$BENCH_T" "$3" &
     COUNTER_PIDS+=("$!")
   fi
-  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [[ "$2" == warden* ]]; then
+  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [[ "$2" == warden* || "$2" == pgbouncer ]]; then
     callgrind_window "$1" "$BENCH_T" &
     COUNTER_PIDS+=("$!")
   fi
