@@ -23,6 +23,7 @@
 #   BENCH_PERF=1                record a perf profile (call graphs) of Warden during its runs, kept in
 #                               the temp dir as perf-rROUND.data (implies BENCH_KEEP=1)
 #   BENCH_PERF_FREQ=299         perf sampling frequency (Hz)
+#   BENCH_PERF_EVENT            record every such event instead of sampling (e.g. sched:sched_switch)
 #   BENCH_SYSCALLS=1            system calls of each proxy (nginx: its workers too) per 1000 requests,
 #                               by name (perf's syscall tracepoints), kept as syscalls-rROUND-TARGET.txt
 #                               (implies BENCH_KEEP=1)

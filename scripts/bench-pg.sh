@@ -25,6 +25,8 @@
 #                           the temp dir as perf-MODE-rROUND.data (implies BENCH_KEEP=1); BENCH_PERF=all
 #                           profiles the relay and PgBouncer too (perf-MODE-rROUND-TARGET.data)
 #   BENCH_PERF_FREQ=299     perf sampling frequency (Hz)
+#   BENCH_PERF_EVENT        record every such event instead of sampling (e.g. sched:sched_switch:
+#                           where each proxy's threads sleep or are preempted, with their stacks)
 #   BENCH_STRACE=1          count each proxy's system calls (strace -c -f) during its runs, kept in
 #                           the temp dir as strace-MODE-rROUND-TARGET.txt; slows the proxies, so its
 #                           TPS figures are not comparable (implies BENCH_KEEP=1)

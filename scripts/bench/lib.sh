@@ -35,9 +35,12 @@ build_warden() {
 own() { [ -z "$SVC_USER" ] || chown -R "$SVC_USER:$(id -g "$SVC_USER")" "$@"; }
 
 # perf_record PID SECONDS DATA LOG: a call-graph profile of PID for SECONDS (run it in the
-# background and wait for it), at BENCH_PERF_FREQ Hz (default 299).
+# background and wait for it), at BENCH_PERF_FREQ Hz (default 299), or at every
+# BENCH_PERF_EVENT (e.g. sched:sched_switch: where its threads go to sleep or are preempted).
 perf_record() {
-  perf record -q -F "${BENCH_PERF_FREQ:-299}" --call-graph dwarf,16384 -p "$1" -o "$3" \
+  local sampling=(-F "${BENCH_PERF_FREQ:-299}")
+  [ -z "${BENCH_PERF_EVENT:-}" ] || sampling=(-e "$BENCH_PERF_EVENT")
+  perf record -q "${sampling[@]}" --call-graph dwarf,16384 -p "$1" -o "$3" \
     -- sleep "$2" >"$4" 2>&1
 }
 
@@ -159,12 +162,16 @@ syscalls_report() {
   rm -f "$file.raw"
 }
 
-# callgrind_window PID SECONDS: counts PID's instructions (it runs under callgrind with
+# callgrind_window PID SECONDS [AS...]: counts PID's instructions (it runs under callgrind with
 # --instr-atstart=no) from 2 s into a run of SECONDS to 1 s before its end, away from the
-# client's start-up and wind-down; run in the background and wait.
+# client's start-up and wind-down; run in the background and wait. AS (e.g. setpriv ...) runs
+# callgrind_control as the user PID runs as: vgdb cannot reach another user's valgrind.
 callgrind_window() {
-  sleep 2 && callgrind_control -i on "$1" >/dev/null \
-    && sleep $(($2 > 3 ? $2 - 3 : 1)) && callgrind_control -i off "$1" >/dev/null
+  local pid=$1 seconds=$2
+  shift 2
+  sleep 2 && timeout 30 "$@" callgrind_control -i on "$pid" >/dev/null \
+    && sleep $((seconds > 3 ? seconds - 3 : 1)) \
+    && timeout 30 "$@" callgrind_control -i off "$pid" >/dev/null
 }
 
 # counters_start PID TARGET SYSCALLS_FILE: in the background for one run of BENCH_T seconds,
@@ -177,8 +184,11 @@ counters_start() {
     syscalls_start "$1" "$BENCH_T" "$3" &
     COUNTER_PIDS+=("$!")
   fi
-  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [[ "$2" == warden* || "$2" == pgbouncer ]]; then
+  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [[ "$2" == warden* ]]; then
     callgrind_window "$1" "$BENCH_T" &
+    COUNTER_PIDS+=("$!")
+  elif [ "${BENCH_CALLGRIND:-0}" = 1 ] && [ "$2" = pgbouncer ]; then
+    callgrind_window "$1" "$BENCH_T" "${AS_SVC[@]}" &
     COUNTER_PIDS+=("$!")
   fi
 }
