@@ -574,5 +574,9 @@ if [ "$BENCH_CALLGRIND" = 1 ] && [ -n "$WARDEN_PID" ]; then
 fi
 if [ "$BENCH_CALLGRIND" = 1 ]; then
   stop_pid nginx "$NGINX_PID" TERM
-  python3 "$ROOT/scripts/bench/callgrind_summary.py" --nginx "$WORK"/nginx/callgrind.out.*
+  if compgen -G "$WORK/nginx/callgrind.out.*" >/dev/null; then
+    python3 "$ROOT/scripts/bench/callgrind_summary.py" --nginx "$WORK"/nginx/callgrind.out.*
+  else
+    log "nginx wrote no callgrind profile (see $WORK/nginx/stderr.log)"
+  fi
 fi

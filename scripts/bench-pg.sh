@@ -45,8 +45,9 @@
 #                           starts to 1 s before it ends), and print instructions per statement for
 #                           each gateway and per transaction for PgBouncer (implies
 #                           BENCH_KEEP=1; profiles kept as NAME/callgrind.out). Counts are exact and
-#                           unmoved by the machine's drift, unlike times; the gateways' TPS under
-#                           valgrind is meaningless. SHA-256 runs in software under valgrind.
+#                           unmoved by the machine's drift, unlike times; the TPS of a gateway or
+#                           PgBouncer under valgrind is meaningless. SHA-256 runs in software under
+#                           valgrind.
 #   BENCH_B_BIN, BENCH_B_ENV   add a second gateway, "warden-b", run in every round like the others:
 #                           this binary (default: the same one) started with these VAR=value
 #                           settings (e.g. "WARDEN_WORKERS=1"); the report adds warden-b ÷ warden

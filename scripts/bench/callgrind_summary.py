@@ -11,9 +11,9 @@ every query mode), or with --http the requests as the calls of the server's `par
 per request head), or with --pgbouncer the transactions as half the calls of libc's `send` (a
 pgbench -S transaction is one send to the server and one to the client), or with --nginx the
 requests as the calls of `ngx_http_create_request` (once per request on a kept-alive
-connection), and prints the instructions per unit: in all, without SHA-256 (valgrind hides the CPU's SHA extensions, so SHA-256 runs
-in software under callgrind and is several times dearer than on the real CPU), and the
-functions with the most instructions of their own.
+connection), and prints the instructions per unit: in all, without SHA-256 (valgrind hides the
+CPU's SHA extensions, so SHA-256 runs in software under callgrind and is several times dearer
+than on the real CPU), and the functions with the most instructions of their own.
 """
 
 import re
