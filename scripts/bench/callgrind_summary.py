@@ -81,30 +81,32 @@ def units(calls, kind):
 
 
 UNIT = {"http": "request", "nginx": "request", "pgbouncer": "transaction", "pg": "statement"}
+# The kinds a flag names; without one, the profile is of the PostgreSQL gateway.
+FLAGS = ("http", "pgbouncer", "nginx")
 
 
 def report(path, kind):
     total, own, calls = parse(path)
     unit = UNIT[kind]
-    statements = units(calls, kind)
+    count = units(calls, kind)
     print(f"{path}:")
-    if not statements:
+    if not count:
         print(f"  no {unit}s forwarded while instrumentation was on")
         return
     sha = sum(n for name, n in own.items() if "sha2::sha256" in name)
-    print(f"  {unit}s: {statements:,.0f}")
-    print(f"  instructions per {unit}: {total / statements:,.0f}")
-    print(f"  without SHA-256: {(total - sha) / statements:,.0f} (SHA-256 {sha / statements:,.0f})")
+    print(f"  {unit}s: {count:,.0f}")
+    print(f"  instructions per {unit}: {total / count:,.0f}")
+    print(f"  without SHA-256: {(total - sha) / count:,.0f} (SHA-256 {sha / count:,.0f})")
     print(f"  most instructions of their own, per {unit}:")
     for name, n in sorted(own.items(), key=lambda item: -item[1])[:15]:
-        print(f"    {n / statements:8,.0f}  {name[:110]}")
+        print(f"    {n / count:8,.0f}  {name[:110]}")
 
 
 def main():
     args = sys.argv[1:]
     flags = [arg[2:] for arg in args if arg.startswith("--")]
     paths = [arg for arg in args if not arg.startswith("--")]
-    if not paths or len(flags) > 1 or any(flag not in UNIT or flag == "pg" for flag in flags):
+    if not paths or len(flags) > 1 or any(flag not in FLAGS for flag in flags):
         sys.exit(__doc__)
     kind = flags[0] if flags else "pg"
     for path in paths:
