@@ -13,10 +13,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     runtime::init_logging(cli.log_format);
     warden_tls::install_crypto_provider();
-    let tokio = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let tokio = match runtime::shared_runtime() {
         Ok(rt) => rt,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
