@@ -19,7 +19,7 @@ pub fn init_logging(format: LogFormat) {
 /// the audit chain, the admin API and the commands' own work, none of it on the data path,
 /// whose workers have a thread per core of their own; with one thread the gateway measured as
 /// fast as with one per core or a little faster (see docs/benchmarks.md).
-pub const SHARED_THREADS: usize = 1;
+const SHARED_THREADS: usize = 1;
 
 /// The runtime every command runs on (the gateway's data-path workers run beside it).
 pub fn shared_runtime() -> std::io::Result<tokio::runtime::Runtime> {
