@@ -9,7 +9,10 @@
 
 mod balance;
 mod idle;
+mod settings;
 mod trial;
+
+pub use settings::Settings;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -132,17 +135,13 @@ impl Workers {
     /// How many workers [`Self::shared`] starts: `WARDEN_WORKERS` if set to a positive number,
     /// else one per core.
     pub fn count() -> usize {
-        std::env::var("WARDEN_WORKERS")
-            .ok()
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+        Settings::from_env().map_or_else(|_| Settings::default().count, |s| s.count)
     }
 
     /// Whether packing listeners' sessions are balanced: yes unless `WARDEN_BALANCE=off`,
     /// which places every connection on the next worker in turn.
     fn balancing() -> bool {
-        std::env::var("WARDEN_BALANCE").map_or(true, |value| value != "off")
+        Settings::from_env().map_or(true, |s| s.balance)
     }
 
     /// Starts `count` worker threads (fewer if threads cannot be created; the failure is

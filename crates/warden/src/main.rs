@@ -13,6 +13,11 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     runtime::init_logging(cli.log_format);
     warden_tls::install_crypto_provider();
+    // Read here only to refuse a bad value; the workers read them again when they start.
+    if let Err(message) = warden_core::workers::Settings::from_env() {
+        eprintln!("error: cannot start the data-path workers: {message}");
+        return ExitCode::FAILURE;
+    }
     let tokio = match runtime::shared_runtime() {
         Ok(rt) => rt,
         Err(error) => {

@@ -6,10 +6,16 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn warden(args: &[&str], dir: &Path) -> Output {
+    warden_with(args, dir, &[])
+}
+
+/// [`warden`] with these variables added to its environment.
+fn warden_with(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_warden"))
         .args(args)
         .current_dir(dir)
         .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -212,4 +218,38 @@ fn the_example_config_checks_as_the_readme_says() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn bad_thread_settings_stop_warden_at_start_by_name() {
+    const CHECK: &[&str] = &["config", "check", "warden.toml"];
+    let dir = setup();
+    let cases = [
+        (
+            "WARDEN_WORKERS",
+            "two",
+            "WARDEN_WORKERS must be a whole number above 0",
+        ),
+        ("WARDEN_BALANCE", "of", "WARDEN_BALANCE must be on or off"),
+        (
+            "TOKIO_WORKER_THREADS",
+            "0",
+            "TOKIO_WORKER_THREADS must be a whole number above 0",
+        ),
+    ];
+    for (variable, value, expected) in cases {
+        let out = warden_with(CHECK, dir.path(), &[(variable, value)]);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{variable}={value} was accepted");
+        assert!(stderr.contains(expected), "{variable}={value}: {stderr}");
+        assert!(stderr.contains(&format!("{value:?}")), "{stderr}");
+    }
+    // Good values are taken, and the command does its work.
+    let good = [
+        ("WARDEN_WORKERS", "3"),
+        ("WARDEN_BALANCE", "off"),
+        ("TOKIO_WORKER_THREADS", "2"),
+    ];
+    let out = warden_with(CHECK, dir.path(), &good);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
