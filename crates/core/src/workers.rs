@@ -5,7 +5,7 @@
 //!
 //! Connections are placed by their listener's [`Placement`]. Sessions that can move between
 //! requests ([`Placement::Pack`]) are packed onto as few workers as carry their load and
-//! spread out when a worker gets hot; see [`balance`].
+//! spread out when a worker gets hot; see the `balance` module.
 
 mod balance;
 mod idle;
@@ -47,7 +47,7 @@ thread_local! {
 pub enum Placement {
     /// Each on the next worker in turn, for its whole life.
     Spread,
-    /// On the first worker with room ([`balance::pack`]); the session moves between workers
+    /// On the first worker with room (`balance::pack`); the session moves between workers
     /// at the points it chooses ([`Workers::departure`]).
     Pack,
 }
@@ -132,8 +132,8 @@ impl Workers {
         SHARED.get()
     }
 
-    /// How many workers [`Self::shared`] starts: `WARDEN_WORKERS` if set to a positive number,
-    /// else one per core.
+    /// How many workers [`Self::shared`] starts: `WARDEN_WORKERS`, else one per core (also when
+    /// the settings are bad, which the `warden` binary refuses at start, see [`Settings`]).
     pub fn count() -> usize {
         Settings::from_env().map_or_else(|_| Settings::default().count, |s| s.count)
     }

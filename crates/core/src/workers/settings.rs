@@ -5,7 +5,8 @@
 pub struct Settings {
     /// Worker threads: `WARDEN_WORKERS`, else one per core.
     pub count: usize,
-    /// Whether packing listeners' sessions are balanced: `WARDEN_BALANCE`, on unless `off`.
+    /// Whether packing listeners' sessions are balanced: `WARDEN_BALANCE`, `on` (the default)
+    /// or `off`.
     pub balance: bool,
 }
 
