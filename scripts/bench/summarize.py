@@ -10,9 +10,12 @@ Usage: summarize.py results.csv
 """
 
 import csv
+import os
 import statistics
 import sys
 from collections import defaultdict
+
+from tasks_report import OTHERS
 
 TARGETS = ["direct", "relay", "pgbouncer", "warden", "warden-b"]
 MODES = ["simple", "extended", "prepared"]
@@ -42,8 +45,40 @@ def load(path):
                 "cpu_share": cpu_share,
                 "rc": int(row["rc"]),
                 "position": int(row["position"]),
+                "others": others_time(
+                    path, f"tasks-{row['mode']}-r{row['round']}-{row['target']}.txt"
+                ),
             }
     return runs
+
+
+def others_time(results, name):
+    """The machine's busy µs per unit less the proxy's in the run's tasks file `name`, kept
+    beside `results` with BENCH_TASKS=1, or None."""
+    try:
+        with open(os.path.join(os.path.dirname(results), name)) as handle:
+            for line in handle:
+                if line.startswith(OTHERS):
+                    return float(line[len(OTHERS):])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def print_others(rounds, pairs, unit):
+    """Per round, how much longer the rest of the machine ran beside one proxy than beside
+    another (BENCH_TASKS=1 only): whether a proxy slows the client and the server."""
+    for one, other in pairs:
+        diffs = []
+        for rnd in sorted(rounds):
+            a = rounds[rnd].get(one, {}).get("others")
+            b = rounds[rnd].get(other, {}).get("others")
+            diffs.append(a - b if a is not None and b is not None else None)
+        if any(d is not None for d in diffs):
+            print(
+                f"rest of the machine beside {one} minus beside {other}, µs/{unit} per round: "
+                f"{' '.join(fmt(d, '.1f') for d in diffs)}  (median {fmt(median(diffs), '.1f')})"
+            )
 
 
 def cpu_figures(row, count):
@@ -125,6 +160,10 @@ def print_table(mode, rounds):
             f"{one} ÷ {other} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
             f"  (median {fmt(median(ratios), '.2f')})"
         )
+    beside = [("warden", "pgbouncer"), ("relay", "pgbouncer")]
+    if any("warden-b" in rounds[r] for r in numbers):
+        beside.append(("warden-b", "warden"))
+    print_others(rounds, beside, "txn")
 
 
 def main():

@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 
 # The PostgreSQL summary's helpers (same folder, on sys.path when run as a script).
-from summarize import cpu_figures, fmt, median
+from summarize import cpu_figures, fmt, median, others_time, print_others
 from summarize import ratio as tps_ratio
 
 TARGETS = ["direct", "nginx", "warden", "warden-b"]
@@ -38,6 +38,7 @@ def load(path):
                 "cpu_us": cpu_us,
                 "cpu_share": cpu_share,
                 "position": int(row["position"]),
+                "others": others_time(path, f"tasks-r{row['round']}-{row['target']}.txt"),
             }
     return rounds
 
@@ -109,6 +110,7 @@ def print_table(rounds):
             f"{numerator} ÷ {denominator} per round: {' '.join(fmt(v, '.2f') for v in ratios)}"
             f"  (median {fmt(median(ratios), '.2f')})"
         )
+    print_others(rounds, [p for p in pairs if p != ("warden-b", "nginx")], "request")
 
 
 def main():

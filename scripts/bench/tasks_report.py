@@ -9,6 +9,9 @@ PUREACKS SECTORS", lib.sh: machine_counters) and CLK_TCK the ticks per second.
 
 import sys
 
+# The line giving the machine's busy time less the proxy's; summarize.py reads it.
+OTHERS = "whole machine busy µs per unit less the proxy's:"
+
 
 def read(path):
     rows = {}
@@ -51,6 +54,10 @@ def main():
           f"(user {(user + nice) * us:.1f}, system {system * us:.1f}, "
           f"irq+softirq {(irq + softirq) * us:.1f}), idle {(idle + iowait) * us:.1f}, "
           f"stolen {steal * us:.1f}")
+    # The rest of the machine (the client, the server, interrupts) beside this proxy: against
+    # another target's run in the same round, whether a proxy slows the processes beside it.
+    busy = (user + nice + system + irq + softirq) * us
+    print(f"{OTHERS} {busy - (totals[0] + totals[1]) * us:.1f}")
     # Every TCP segment sent on the machine (loopback: each is also received), the delayed
     # ACKs among the timers that fired and the pure ACKs received, per 1000.
     if len(rest) == 4:
