@@ -4,7 +4,9 @@
 Prints one table per pgbench mode -- TPS per round, the paired ratio per round (the proxy's TPS
 divided by the direct TPS of the same round), the median paired ratio and the proxy's CPU time per
 transaction, the user-space part of it, and its CPU use as a share of one core over the run's
-duration) -- and ends with one RESULT line for the simple mode.
+duration) -- and ends with one RESULT line for the simple mode. Where the run's tasks files
+(BENCH_TASKS=1) lie beside results.csv, each table is followed by how much longer, per round, the
+rest of the machine ran beside one proxy than beside another.
 
 Usage: summarize.py results.csv
 """
