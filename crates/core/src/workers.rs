@@ -12,7 +12,7 @@ mod idle;
 mod settings;
 mod trial;
 
-pub use settings::Settings;
+pub use settings::{Settings, thread_count};
 
 use std::cell::Cell;
 use std::future::Future;
@@ -133,15 +133,15 @@ impl Workers {
     }
 
     /// How many workers [`Self::shared`] starts: `WARDEN_WORKERS`, else one per core (also when
-    /// the settings are bad, which the `warden` binary refuses at start, see [`Settings`]).
+    /// it is bad, which the `warden` binary refuses at start, see [`Settings`]).
     pub fn count() -> usize {
-        Settings::from_env().map_or_else(|_| Settings::default().count, |s| s.count)
+        settings::count_from_env()
     }
 
     /// Whether packing listeners' sessions are balanced: yes unless `WARDEN_BALANCE=off`,
     /// which places every connection on the next worker in turn.
     fn balancing() -> bool {
-        Settings::from_env().map_or(true, |s| s.balance)
+        settings::balance_from_env()
     }
 
     /// Starts `count` worker threads (fewer if threads cannot be created; the failure is

@@ -2,6 +2,7 @@
 
 use crate::cli::LogFormat;
 use tracing_subscriber::EnvFilter;
+use warden_core::workers::thread_count;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging(format: LogFormat) {
@@ -34,15 +35,9 @@ pub fn shared_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// The shared runtime's threads for the value of `TOKIO_WORKER_THREADS`, if it is set.
 fn shared_threads(setting: Option<&str>) -> Result<usize, String> {
-    match setting {
-        None => Ok(SHARED_THREADS),
-        Some(value) => match value.trim().parse::<usize>() {
-            Ok(threads) if threads > 0 => Ok(threads),
-            _ => Err(format!(
-                "TOKIO_WORKER_THREADS must be a whole number above 0, not {value:?}"
-            )),
-        },
-    }
+    setting.map_or(Ok(SHARED_THREADS), |value| {
+        thread_count("TOKIO_WORKER_THREADS", value)
+    })
 }
 
 #[cfg(test)]
