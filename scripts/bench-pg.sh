@@ -10,6 +10,8 @@
 # Usage: scripts/bench-pg.sh
 # Environment (all optional):
 #   BENCH_T=20              seconds per pgbench run
+#   BENCH_WARMUP=5          seconds of unrecorded pgbench -S per target before the first round
+#                           (0 skips it), as in bench-http.sh
 #   BENCH_ROUNDS=3          rounds for -M simple (0 skips it; the RESULT line is then NA)
 #   BENCH_MODES_ROUNDS=2    rounds for -M extended and -M prepared (0 skips them)
 #   BENCH_MODES="extended prepared"  which of those two run after the simple rounds
@@ -24,6 +26,10 @@
 #   BENCH_PERF=1            record a perf profile (call graphs) of Warden during its runs, kept in
 #                           the temp dir as perf-MODE-rROUND.data (implies BENCH_KEEP=1); BENCH_PERF=all
 #                           profiles the relay and PgBouncer too (perf-MODE-rROUND-TARGET.data)
+#                           BENCH_PERF=machine samples the whole machine (no call graphs) during
+#                           every target's runs and writes its CPU time per transaction by command
+#                           (postgres, pgbench, kernel threads, the proxy) as
+#                           machine-MODE-rROUND-TARGET.txt
 #   BENCH_PERF_FREQ=299     perf sampling frequency (Hz)
 #   BENCH_PERF_EVENT        record every such event instead of sampling (e.g. sched:sched_switch:
 #                           where each proxy's threads sleep or are preempted, with their stacks)
@@ -65,6 +71,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 BENCH_T=${BENCH_T:-20}
+BENCH_WARMUP=${BENCH_WARMUP:-5}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_MODES_ROUNDS=${BENCH_MODES_ROUNDS:-2}
 BENCH_MODES=${BENCH_MODES:-extended prepared}
@@ -99,6 +106,9 @@ export CARGO_TERM_COLOR=never
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench-pg: error: %s\n' "$*" >&2; exit 1; }
+for knob in BENCH_T BENCH_ROUNDS BENCH_MODES_ROUNDS BENCH_WARMUP BENCH_CLIENTS BENCH_THREADS; do
+  [[ ${!knob} =~ ^[0-9]+$ ]] || die "$knob must be a whole number, not '${!knob}'"
+done
 for mode in $BENCH_MODES; do
   case $mode in
     extended | prepared) ;;
@@ -253,6 +263,10 @@ echo "CREATE DATABASE bench" | pg_admin
 log "pgbench -i -s $BENCH_SCALE"
 timeout 900 "$PGBENCH" -h "$WORK/pg" -p "$PG_PORT" -U postgres -i -q -s "$BENCH_SCALE" bench \
   >"$WORK/pg/pgbench-init.log" 2>&1 || { cat "$WORK/pg/pgbench-init.log" >&2; die "pgbench -i failed"; }
+# The load's pages go to disk now, not in the middle of a measured run (a checkpoint or the
+# kernel's writeback of a few hundred MB would land on whichever target ran then).
+echo "CHECKPOINT" | pg_admin bench
+sync
 
 # ---------------------------------------------------------------------------------------------
 # 3. Proxies: relay, PgBouncer (session mode), Warden
@@ -437,6 +451,11 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
     perf_record "$pid" "$BENCH_T" "$WORK/$perf_name.data" "$WORK/logs/$perf_name.log" &
     perf_pid=$!
   fi
+  if [ "$BENCH_PERF" = machine ]; then
+    perf_record_machine "$BENCH_T" "$WORK/machine-$mode-r$round-$target.data" \
+      "$WORK/logs/machine-$mode-r$round-$target.log" &
+    perf_pid=$!
+  fi
   local stat_pid=""
   if [ "$BENCH_STAT" = 1 ] && [ "$pid" != - ]; then
     perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$pid" \
@@ -479,6 +498,9 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   echo "$mode,$round,$position,$target,$rc,$tps,$txns,$lat,$cpu,$CLK_TCK,$BENCH_T,$user" >>"$RESULTS"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_after "$tasks_file" "$pid" "$txns"; fi
   if [ "$BENCH_SYSCALLS" = 1 ] && [ "$pid" != - ]; then syscalls_report "$syscalls_file" "$txns"; fi
+  if [ "$BENCH_PERF" = machine ]; then
+    machine_report "$WORK/machine-$mode-r$round-$target" "$txns"
+  fi
 }
 
 run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotated per round
@@ -494,6 +516,19 @@ run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotat
     done
   done
 }
+
+# Unrecorded: every target's first run under load (connection set-up, Warden's audit store and
+# recordings growing their files, caches) happens before anything is measured.
+if [ "$BENCH_WARMUP" -gt 0 ]; then
+  log "warm-up: ${BENCH_WARMUP}s of pgbench -S per target (not recorded)"
+  for target in "${TARGETS[@]}"; do
+    read -r port user db password _ <<<"$(target_conn "$target")"
+    PGPASSWORD=$password timeout -k 10 $((BENCH_WARMUP + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" \
+      -U "$user" -S -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_WARMUP" "$db" \
+      >"$WORK/logs/warmup-$target.log" 2>&1 \
+      || log "  warm-up of $target: pgbench failed (see $WORK/logs/warmup-$target.log)"
+  done
+fi
 
 log "pgbench -S -c $BENCH_CLIENTS -j $BENCH_THREADS -T $BENCH_T; $BENCH_ROUNDS simple rounds, $BENCH_MODES_ROUNDS extended/prepared rounds"
 run_mode simple "$BENCH_ROUNDS"

@@ -44,6 +44,21 @@ perf_record() {
     -- sleep "$2" >"$4" 2>&1
 }
 
+# perf_record_machine SECONDS FILE LOG: samples every CPU (no call graphs) for SECONDS into FILE.
+perf_record_machine() {
+  perf record -q -a -F "${BENCH_PERF_FREQ:-299}" -o "$2" -- sleep "$1" >"$3" 2>&1
+}
+
+# machine_report BASE UNITS: writes BASE.txt, the CPU time per unit (transaction, request) of
+# every command in BASE.data (perf_record_machine), busiest first, the idle loop last.
+machine_report() {
+  if [ -n "$2" ] && [ "$2" -gt 0 ] && [ -s "$1.data" ]; then
+    perf report -i "$1.data" --sort comm --stdio -q -F sample,comm 2>/dev/null \
+      | python3 "$(dirname "${BASH_SOURCE[0]}")/machine_report.py" "${BENCH_PERF_FREQ:-299}" "$2" \
+      >"$1.txt"
+  fi
+}
+
 # b_config NAME FILE: appends BENCH_B_CONFIG (TOML) to warden-b's generated config FILE.
 b_config() {
   if [ "$1" = warden-b ] && [ -n "${BENCH_B_CONFIG:-}" ]; then
