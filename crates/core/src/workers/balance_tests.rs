@@ -39,7 +39,7 @@ fn nothing_moves_between_the_thresholds() {
 
 #[test]
 fn an_idle_machine_spreads_a_busy_worker_sooner() {
-    // Half a core and more on one worker: packed while the machine is busy...
+    // 0.6 of a core on one worker: packed while the machine is busy...
     assert_eq!(plan(&[600, 0], &[16, 0], IDLE_SPARE - 1), None);
     // ...spread while a tenth of a core or more sits idle: the sessions wait for the worker.
     assert_eq!(
@@ -51,22 +51,29 @@ fn an_idle_machine_spreads_a_busy_worker_sooner() {
             reason: Reason::Waiting
         })
     );
-    // Below half a core it stays packed however idle the machine is.
-    assert_eq!(plan(&[500, 0], &[16, 0], 2000), None);
-    // Once spread, the two together carry too much to merge, and neither is hot.
-    assert_eq!(plan(&[320, 320], &[8, 8], 2000), None);
+    // ...and from 0.35 of a core on, as the trial will tell whether it pays.
+    assert_eq!(
+        plan(&[440, 0], &[16, 0], IDLE_SPARE).map(|m| (m.count, m.reason)),
+        Some((8, Reason::Waiting))
+    );
+    // Below that it stays packed however idle the machine is.
+    assert_eq!(plan(&[HOT_WHILE_IDLE, 0], &[16, 0], 2000), None);
+    // Once spread, the two together carry too much to merge, and neither is hot: a spread
+    // of a worker just above the threshold is not merged back at once.
+    assert_eq!(plan(&[180, 180], &[8, 8], 2000), None);
+    assert_eq!(plan(&[220, 220], &[8, 8], 2000), None);
     // When the load falls, they merge onto one worker below the threshold.
     assert_eq!(
-        plan(&[220, 220], &[8, 8], 2000).map(|m| (m.from, m.to)),
+        plan(&[140, 140], &[8, 8], 2000).map(|m| (m.from, m.to)),
         Some((1, 0))
     );
-    assert_eq!(plan(&[440, 0], &[16, 0], 2000), None);
+    assert_eq!(plan(&[280, 0], &[16, 0], 2000), None);
 }
 
 #[test]
 fn light_workers_merge_downwards() {
     assert_eq!(
-        plan(&[200, 150], &[8, 8], 0),
+        plan(&[150, 100], &[8, 8], 0),
         Some(Move {
             from: 1,
             to: 0,
@@ -292,13 +299,13 @@ fn write_uptime(fake: &Fake, ms: u64) {
 }
 
 /// Worker 0 at 0.6 of a core with 0.4 of a core idle, long enough to spread on the idle rule;
-/// the sessions finish no exchanges in the first two periods (they are still connecting), then
-/// 1 000 every period.
+/// in the first two periods the sessions are still connecting (0.3 of a core, no exchanges
+/// finished), then they finish 1 000 every period.
 fn spread_on_the_idle_rule(run: &mut Run) {
-    for turns in [0, 0] {
-        assert_eq!(run.period([60, 0], 40, turns), vec![(0, 0), (0, 0)]);
+    for _ in 0..2 {
+        assert_eq!(run.period([30, 0], 40, 0), vec![(0, 0), (0, 0)]);
     }
-    // The load passes 0.5 of a core in the third period; the rule must hold a whole window
+    // The load passes 0.35 of a core in the third period; the rule must hold a whole window
     // (whose turns the trial compares with) before the sessions spread.
     for _ in 1..trial::WINDOW {
         let period = run.period;
@@ -316,7 +323,7 @@ fn spread_on_the_idle_rule(run: &mut Run) {
 }
 
 #[test]
-fn the_balancer_spreads_at_half_a_core_while_the_machine_idles() {
+fn the_balancer_spreads_a_busy_worker_while_the_machine_idles() {
     let mut run = Run::new([8, 0]);
     spread_on_the_idle_rule(&mut run);
 }
