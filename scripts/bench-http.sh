@@ -84,10 +84,9 @@ export CARGO_TERM_COLOR=never
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench-http: error: %s\n' "$*" >&2; exit 1; }
+. "$ROOT/scripts/bench/lib.sh"   # whole_numbers, stop_pid, own, free_port, wait_port
 
-for knob in BENCH_T BENCH_ROUNDS BENCH_WARMUP BENCH_CONNS BENCH_THREADS; do
-  [[ ${!knob} =~ ^[0-9]+$ ]] || die "$knob must be a whole number, not '${!knob}'"
-done
+whole_numbers BENCH_T BENCH_ROUNDS BENCH_WARMUP BENCH_CONNS BENCH_THREADS
 [ "$BENCH_T" -gt 0 ] && [ "$BENCH_ROUNDS" -gt 0 ] || die "BENCH_T and BENCH_ROUNDS must be at least 1"
 [ "$BENCH_CONNS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNS must be at least BENCH_THREADS (wrk)"
 [[ $BENCH_NGINX_WORKERS =~ ^([1-9][0-9]*|auto)$ ]] || die "BENCH_NGINX_WORKERS must be a number or auto"
@@ -116,8 +115,6 @@ CLK_TCK=$(getconf CLK_TCK)
 WORK=""
 PIDS=()           # name:pid of every server we started, stopped in reverse order
 CLIENT_PID=""     # the running wrk (under timeout), if any
-
-. "$ROOT/scripts/bench/lib.sh"   # stop_pid, own, free_port, wait_port
 
 cleanup() {
   local rc=$? entry i

@@ -106,9 +106,8 @@ export CARGO_TERM_COLOR=never
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench-pg: error: %s\n' "$*" >&2; exit 1; }
-for knob in BENCH_T BENCH_ROUNDS BENCH_MODES_ROUNDS BENCH_WARMUP BENCH_CLIENTS BENCH_THREADS; do
-  [[ ${!knob} =~ ^[0-9]+$ ]] || die "$knob must be a whole number, not '${!knob}'"
-done
+. "$ROOT/scripts/bench/lib.sh"   # whole_numbers, stop_pid, own, free_port, wait_port
+whole_numbers BENCH_T BENCH_ROUNDS BENCH_MODES_ROUNDS BENCH_WARMUP BENCH_CLIENTS BENCH_THREADS
 for mode in $BENCH_MODES; do
   case $mode in
     extended | prepared) ;;
@@ -149,8 +148,6 @@ WORK=""
 PIDS=()           # name:pid of every server we started, stopped in reverse order
 PG_PID=""
 CLIENT_PID=""     # the running pgbench (under timeout), if any
-
-. "$ROOT/scripts/bench/lib.sh"   # stop_pid, own, free_port, wait_port
 
 cleanup() {
   local rc=$? entry i
@@ -428,9 +425,20 @@ RESULTS="$WORK/results.csv"
 echo "mode,round,position,target,rc,tps,txns,latency_ms,cpu_ticks,clk_tck,duration_s,user_ticks" >"$RESULTS"
 mkdir -p "$WORK/logs"
 
+# pgbench_select TARGET MODE SECONDS LOG: pgbench -S through TARGET, its output into LOG. Run it
+# in the background (it becomes the bounded pgbench itself) and wait for it, so that a signal to
+# this script stops the run at once.
+pgbench_select() {
+  local port user db password
+  read -r port user db password _ <<<"$(target_conn "$1")"
+  export PGPASSWORD=$password
+  exec timeout -k 10 $(($3 + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" -S -M "$2" \
+    -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$3" "$db" >"$4" 2>&1
+}
+
 run_one() {   # run_one MODE ROUND POSITION TARGET
-  local mode=$1 round=$2 position=$3 target=$4 port user db password pid
-  read -r port user db password pid <<<"$(target_conn "$target")"
+  local mode=$1 round=$2 position=$3 target=$4 pid
+  read -r _ _ _ _ pid <<<"$(target_conn "$target")"
   local logfile="$WORK/logs/$mode-r$round-$target.log" before="" after="" rc=0
   if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then
     log "  $target is not running any more; its log tail:"
@@ -440,9 +448,7 @@ run_one() {   # run_one MODE ROUND POSITION TARGET
   local tasks_file="$WORK/tasks-$mode-r$round-$target.txt"
   if [ "$BENCH_TASKS" = 1 ]; then tasks_before "$tasks_file" "$pid"; fi
   [ "$pid" = - ] || read -r before user_before <<<"$(cpu_ticks "$pid")"
-  # In the background and waited for, so a signal to this script stops the run at once.
-  PGPASSWORD=$password timeout -k 10 $((BENCH_T + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" \
-    -S -M "$mode" -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_T" "$db" >"$logfile" 2>&1 &
+  pgbench_select "$target" "$mode" "$BENCH_T" "$logfile" &
   CLIENT_PID=$!
   local perf_pid=""
   if { [ "$BENCH_PERF" = 1 ] && [ "$target" = warden ]; } || { [ "$BENCH_PERF" = all ] && [ "$pid" != - ]; }; then
@@ -522,11 +528,10 @@ run_mode() {  # run_mode MODE ROUNDS: every round runs every target, order rotat
 if [ "$BENCH_WARMUP" -gt 0 ]; then
   log "warm-up: ${BENCH_WARMUP}s of pgbench -S per target (not recorded)"
   for target in "${TARGETS[@]}"; do
-    read -r port user db password _ <<<"$(target_conn "$target")"
-    PGPASSWORD=$password timeout -k 10 $((BENCH_WARMUP + 180)) "$PGBENCH" -h 127.0.0.1 -p "$port" \
-      -U "$user" -S -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" -T "$BENCH_WARMUP" "$db" \
-      >"$WORK/logs/warmup-$target.log" 2>&1 \
-      || log "  warm-up of $target: pgbench failed (see $WORK/logs/warmup-$target.log)"
+    pgbench_select "$target" simple "$BENCH_WARMUP" "$WORK/logs/warmup-$target.log" &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID" || log "  warm-up of $target: pgbench failed (see $WORK/logs/warmup-$target.log)"
+    CLIENT_PID=""
   done
 fi
 

@@ -44,6 +44,14 @@ perf_record() {
     -- sleep "$2" >"$4" 2>&1
 }
 
+# whole_numbers VAR...: dies (with the calling script's die) unless every VAR holds a whole number.
+whole_numbers() {
+  local knob
+  for knob in "$@"; do
+    [[ ${!knob} =~ ^[0-9]+$ ]] || die "$knob must be a whole number, not '${!knob}'"
+  done
+}
+
 # perf_record_machine SECONDS FILE LOG: samples every CPU (no call graphs) for SECONDS into FILE.
 perf_record_machine() {
   perf record -q -a -F "${BENCH_PERF_FREQ:-299}" -o "$2" -- sleep "$1" >"$3" 2>&1
