@@ -1,0 +1,59 @@
+use super::*;
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::ReadBuf;
+
+/// A stream that hands out one piece per read, as a socket does when the peer writes one
+/// message at a time.
+struct Pieces(VecDeque<Vec<u8>>);
+
+impl AsyncRead for Pieces {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if let Some(piece) = self.0.pop_front() {
+            buf.put_slice(&piece);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn query(text: &str) -> Vec<u8> {
+    let mut message = vec![b'Q'];
+    message.extend_from_slice(&(4 + text.len() as u32 + 1).to_be_bytes());
+    message.extend_from_slice(text.as_bytes());
+    message.push(0);
+    message
+}
+
+fn reader(texts: &[&str]) -> FrameReader<Pieces> {
+    FrameReader::new(Pieces(texts.iter().map(|t| query(t)).collect()), 1 << 20)
+}
+
+#[tokio::test]
+async fn a_read_after_every_message_is_dropped_lands_where_the_first_did() {
+    let mut reader = reader(&["SELECT 1", "SELECT 2", "SELECT 3"]);
+    let first = reader.next().await.unwrap().unwrap();
+    let start = first.bytes().as_ptr();
+    drop(first);
+    for text in ["SELECT 2", "SELECT 3"] {
+        let frame = reader.next().await.unwrap().unwrap();
+        assert_eq!(frame.bytes().as_ptr(), start, "{text} was read further on");
+        assert_eq!(&frame.body()[..text.len()], text.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn a_message_still_held_is_never_read_over() {
+    let mut reader = reader(&["SELECT 1", "SELECT 2", "SELECT 3"]);
+    let first = reader.next().await.unwrap().unwrap();
+    let second = reader.next().await.unwrap().unwrap();
+    assert_ne!(second.bytes().as_ptr(), first.bytes().as_ptr());
+    drop(second);
+    let third = reader.next().await.unwrap().unwrap();
+    assert_eq!(first.body(), b"SELECT 1\0");
+    assert_eq!(third.body(), b"SELECT 3\0");
+}
