@@ -1,22 +1,5 @@
 use super::*;
-use std::collections::VecDeque;
-use tokio::io::ReadBuf;
-
-/// A stream that hands out one piece per read.
-struct Pieces(VecDeque<&'static [u8]>);
-
-impl AsyncRead for Pieces {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if let Some(piece) = self.0.pop_front() {
-            buf.put_slice(piece);
-        }
-        Poll::Ready(Ok(()))
-    }
-}
+use warden_testkit::Pieces;
 
 async fn fill(io: &mut Pieces, buf: &mut BytesMut) -> usize {
     std::future::poll_fn(|cx| poll_fill(io, buf, 1024, cx))
@@ -26,7 +9,7 @@ async fn fill(io: &mut Pieces, buf: &mut BytesMut) -> usize {
 
 #[tokio::test]
 async fn an_emptied_buffer_is_read_into_from_its_start_once_nothing_holds_it() {
-    let mut io = Pieces(VecDeque::from([&b"first"[..], b"second", b"third"]));
+    let mut io = Pieces::new([&b"first"[..], b"second", b"third"]);
     let mut buf = BytesMut::with_capacity(1024);
     fill(&mut io, &mut buf).await;
     let first = buf.split().freeze();

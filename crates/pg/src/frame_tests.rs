@@ -1,25 +1,5 @@
 use super::*;
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::ReadBuf;
-
-/// A stream that hands out one piece per read, as a socket does when the peer writes one
-/// message at a time.
-struct Pieces(VecDeque<Vec<u8>>);
-
-impl AsyncRead for Pieces {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if let Some(piece) = self.0.pop_front() {
-            buf.put_slice(&piece);
-        }
-        Poll::Ready(Ok(()))
-    }
-}
+use warden_testkit::Pieces;
 
 fn query(text: &str) -> Vec<u8> {
     let mut message = vec![b'Q'];
@@ -30,7 +10,7 @@ fn query(text: &str) -> Vec<u8> {
 }
 
 fn reader(texts: &[&str]) -> FrameReader<Pieces> {
-    FrameReader::new(Pieces(texts.iter().map(|t| query(t)).collect()), 1 << 20)
+    FrameReader::new(Pieces::new(texts.iter().map(|t| query(t))), 1 << 20)
 }
 
 #[tokio::test]

@@ -7,39 +7,16 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use std::collections::VecDeque;
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, ReadBuf};
 use warden_pg::PgError;
 use warden_pg::frame::FrameReader;
 use warden_pg::messages::{
     authentication, backend_key_data, bind, command_complete, data_row, error_response,
     parameter_description, parse, query, row_description, startup,
 };
+use warden_testkit::Pieces;
 
 /// Frames no longer than this pass (small, so generated lengths cross it).
 const MAX: usize = 64;
-
-/// A stream handing out its bytes in the given pieces, then end of stream.
-struct Pieces(VecDeque<Vec<u8>>);
-
-impl AsyncRead for Pieces {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if let Some(mut piece) = self.0.pop_front() {
-            let n = piece.len().min(buf.remaining());
-            buf.put_slice(&piece[..n]);
-            if n < piece.len() {
-                self.0.push_front(piece.split_off(n));
-            }
-        }
-        Poll::Ready(Ok(()))
-    }
-}
 
 /// `bytes` cut at the given offsets.
 fn split(bytes: &[u8], cuts: &[usize]) -> VecDeque<Vec<u8>> {

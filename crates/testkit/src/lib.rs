@@ -7,6 +7,7 @@
 //! - [`sshd::SshServer`]: a throwaway OpenSSH server with a generated client key.
 //! - [`mariadb::MariaDbServer`]: a throwaway MariaDB server.
 //! - [`tls::TestCa`]: a per-test certificate authority that issues leaf certificates.
+//! - [`pieces::Pieces`]: a stream handing out its bytes in given pieces, one per read.
 //!
 //! Every server is stopped when its value is dropped, and that includes a test that fails or
 //! panics: unwinding drops the fixture, which signals the server process, waits a bounded time,
@@ -20,6 +21,7 @@
 pub mod bin;
 pub mod issuer;
 pub mod mariadb;
+pub mod pieces;
 pub mod postgres;
 mod privilege;
 mod process;
@@ -29,6 +31,7 @@ pub mod tls;
 
 pub use issuer::{KeyAlg, TokenIssuer};
 pub use mariadb::MariaDbServer;
+pub use pieces::Pieces;
 pub use postgres::{PgAuth, PostgresOptions, PostgresServer};
 pub use sshd::SshServer;
 pub use tls::TestCa;
