@@ -19,6 +19,7 @@ pub mod identity;
 pub mod json_str;
 pub mod mask;
 pub mod pipeline;
+pub mod read_buf;
 pub mod review;
 pub mod secret;
 pub mod session;

@@ -74,23 +74,15 @@ impl Remaining {
     }
 }
 
-/// Reads more from `io` into `buf`, first making room for `chunk` bytes when less than a
-/// quarter of that is free; `Ok(0)` is the end of the stream. An empty `buf` whose earlier
-/// contents have all been dropped is read into from its start again, where the last reads
-/// left the cache warm, instead of further on.
+/// Reads more from `io` into `buf`, first making room for `chunk` bytes
+/// ([`warden_core::read_buf::make_room`]); `Ok(0)` is the end of the stream.
 pub fn poll_fill<R: AsyncRead + Unpin>(
     io: &mut R,
     buf: &mut BytesMut,
     chunk: usize,
     cx: &mut Context<'_>,
 ) -> Poll<std::io::Result<usize>> {
-    if buf.is_empty() {
-        // No allocation and nothing copied; nothing done while a part taken from it is held.
-        let _ = buf.try_reclaim(chunk);
-    }
-    if buf.capacity() - buf.len() < chunk / 4 {
-        buf.reserve(chunk);
-    }
+    warden_core::read_buf::make_room(buf, chunk);
     tokio_util::io::poll_read_buf(Pin::new(io), cx, buf)
 }
 

@@ -165,16 +165,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 
     async fn fill(&mut self) -> Result<bool, PgError> {
-        if self.buffer.is_empty() {
-            // Every message read so far has been taken: once they are all dropped too, read
-            // into the start of the buffer again (no allocation, nothing copied; nothing done
-            // while one is still held). The next read then lands in the few cache lines the
-            // last one warmed, instead of walking on through the buffer into cold ones.
-            let _ = self.buffer.try_reclaim(READ_CHUNK);
-        }
-        if self.buffer.capacity() - self.buffer.len() < 4096 {
-            self.buffer.reserve(READ_CHUNK);
-        }
+        // Once every message taken from the buffer is dropped, the next read lands at its start.
+        warden_core::read_buf::make_room(&mut self.buffer, READ_CHUNK);
         let n = self.inner.read_buf(&mut self.buffer).await?;
         Ok(n > 0)
     }
