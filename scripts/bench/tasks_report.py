@@ -7,6 +7,7 @@ and after it ("SWITCHES USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL OUTSEGS D
 PUREACKS SECTORS", lib.sh: machine_counters) and CLK_TCK the ticks per second.
 """
 
+import re
 import sys
 
 # The line giving the machine's busy time less the proxy's; summarize.py reads it.
@@ -21,6 +22,17 @@ def read(path):
             if len(fields) == 6:
                 rows[fields[0]] = (fields[1], *map(int, fields[2:]))
     return rows
+
+
+def by_kind(deltas):
+    """User and system ticks summed over threads of one kind: one name with any trailing
+    number dropped (`warden-worker-0` and `-1` are `warden-worker`), busiest kind first."""
+    kinds = {}
+    for _, name, delta in deltas:
+        kind = re.sub(r"[-_]?\d+$", "", name) or name
+        user, system = kinds.get(kind, (0, 0))
+        kinds[kind] = (user + delta[0], system + delta[1])
+    return sorted(kinds.items(), key=lambda item: -(item[1][0] + item[1][1]))
 
 
 def main():
@@ -43,13 +55,17 @@ def main():
               f"{delta[2] * per:>10.1f} {delta[3] * per:>12.1f}")
     print(f"{'all':<8} {'':<16} {totals[0]:>10} {totals[1]:>10} "
           f"{totals[2] * per:>10.1f} {totals[3] * per:>12.1f}")
+    # A tick in µs per unit.
+    us = 1_000_000 / int(sys.argv[5]) / units if units else 0
+    kinds = [f"{kind} user {user * us:.2f} sys {system * us:.2f}"
+             for kind, (user, system) in by_kind(deltas)]
+    print(f"µs per unit by kind of thread: {'; '.join(kinds) or 'none'}")
     with open(sys.argv[4]) as f:
         first, last = ([int(x) for x in line.split()] for line in f.readlines()[:2])
     switches, user, nice, system, idle, iowait, irq, softirq, steal, *rest = (
         b - a for a, b in zip(first, last))
     print(f"context switches of the whole machine per 1000: {switches * per:.0f}")
     # The whole machine's CPU time per unit: where every core's time went while the run lasted.
-    us = 1_000_000 / int(sys.argv[5]) / units if units else 0
     print(f"whole machine µs per unit: busy {(user + nice + system + irq + softirq) * us:.1f} "
           f"(user {(user + nice) * us:.1f}, system {system * us:.1f}, "
           f"irq+softirq {(irq + softirq) * us:.1f}), idle {(idle + iowait) * us:.1f}, "
