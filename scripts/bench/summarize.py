@@ -17,7 +17,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from tasks_report import OTHERS
+from tasks_report import KINDS, OTHERS
 
 TARGETS = ["direct", "relay", "pgbouncer", "warden", "warden-b"]
 MODES = ["simple", "extended", "prepared"]
@@ -50,21 +50,68 @@ def load(path):
                 "others": others_time(
                     path, f"tasks-{row['mode']}-r{row['round']}-{row['target']}.txt"
                 ),
+                "kinds": kinds_time(
+                    path, f"tasks-{row['mode']}-r{row['round']}-{row['target']}.txt"
+                ),
             }
     return runs
 
 
-def others_time(results, name):
-    """The machine's busy µs per unit less the proxy's in the run's tasks file `name`, kept
-    beside `results` with BENCH_TASKS=1, or None."""
+def tasks_line(results, name, prefix):
+    """The rest of the line starting with `prefix` in the run's tasks file `name`, kept beside
+    `results` with BENCH_TASKS=1, or None."""
     try:
         with open(os.path.join(os.path.dirname(results), name)) as handle:
             for line in handle:
-                if line.startswith(OTHERS):
-                    return float(line[len(OTHERS):])
-    except (OSError, ValueError):
+                if line.startswith(prefix):
+                    return line[len(prefix):].strip()
+    except OSError:
         pass
     return None
+
+
+def others_time(results, name):
+    """The machine's busy µs per unit less the proxy's in the run's tasks file `name`, or None."""
+    try:
+        return float(tasks_line(results, name, OTHERS))
+    except (TypeError, ValueError):
+        return None
+
+
+def kinds_time(results, name):
+    """{kind of thread: (user µs, system µs) per unit} from the run's tasks file `name`, or
+    None."""
+    text = tasks_line(results, name, KINDS)
+    if text is None:
+        return None
+    kinds = {}
+    for part in text.split(";"):
+        fields = part.split()
+        if len(fields) == 5 and fields[1] == "user" and fields[3] == "sys":
+            try:
+                kinds[fields[0]] = (float(fields[2]), float(fields[4]))
+            except ValueError:
+                pass
+    return kinds
+
+
+def print_kinds(rounds, targets, unit):
+    """Each proxy's user and system µs per unit by kind of thread, medians over the rounds
+    (BENCH_TASKS=1 only): which of its threads the CPU time goes to."""
+    for target in targets:
+        runs = [rounds[r].get(target, {}).get("kinds") for r in sorted(rounds)]
+        runs = [kinds for kinds in runs if kinds]
+        if not runs:
+            continue
+        names = sorted({k for kinds in runs for k in kinds}, key=lambda k: -max(
+            sum(kinds.get(k, (0, 0))) for kinds in runs))
+        cells = []
+        for name in names:
+            user = median([kinds.get(name, (0, 0))[0] for kinds in runs])
+            system = median([kinds.get(name, (0, 0))[1] for kinds in runs])
+            if user + system >= 0.005:
+                cells.append(f"{name} {user:.2f} user + {system:.2f} sys")
+        print(f"{target}'s threads by kind, µs/{unit} (medians): {'; '.join(cells)}")
 
 
 def print_others(rounds, pairs, unit):
@@ -166,6 +213,7 @@ def print_table(mode, rounds):
     if any("warden-b" in rounds[r] for r in numbers):
         beside.append(("warden-b", "warden"))
     print_others(rounds, beside, "txn")
+    print_kinds(rounds, [t for t in TARGETS if t != "direct"], "txn")
 
 
 def main():

@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 
 # The PostgreSQL summary's helpers (same folder, on sys.path when run as a script).
-from summarize import cpu_figures, fmt, median, others_time, print_others
+from summarize import cpu_figures, fmt, kinds_time, median, others_time, print_kinds, print_others
 from summarize import ratio as tps_ratio
 
 TARGETS = ["direct", "nginx", "warden", "warden-b"]
@@ -39,6 +39,7 @@ def load(path):
                 "cpu_share": cpu_share,
                 "position": int(row["position"]),
                 "others": others_time(path, f"tasks-r{row['round']}-{row['target']}.txt"),
+                "kinds": kinds_time(path, f"tasks-r{row['round']}-{row['target']}.txt"),
             }
     return rounds
 
@@ -111,6 +112,7 @@ def print_table(rounds):
             f"  (median {fmt(median(ratios), '.2f')})"
         )
     print_others(rounds, [p for p in pairs if p != ("warden-b", "nginx")], "request")
+    print_kinds(rounds, [t for t in TARGETS if t != "direct"], "request")
 
 
 def main():

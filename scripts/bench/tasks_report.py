@@ -12,6 +12,8 @@ import sys
 
 # The line giving the machine's busy time less the proxy's; summarize.py reads it.
 OTHERS = "whole machine busy µs per unit less the proxy's:"
+# The line giving the proxy's time by kind of thread; summarize.py reads it too.
+KINDS = "µs per unit by kind of thread:"
 
 
 def read(path):
@@ -59,7 +61,7 @@ def main():
     us = 1_000_000 / int(sys.argv[5]) / units if units else 0
     kinds = [f"{kind} user {user * us:.2f} sys {system * us:.2f}"
              for kind, (user, system) in by_kind(deltas)]
-    print(f"µs per unit by kind of thread: {'; '.join(kinds) or 'none'}")
+    print(f"{KINDS} {'; '.join(kinds) or 'none'}")
     with open(sys.argv[4]) as f:
         first, last = ([int(x) for x in line.split()] for line in f.readlines()[:2])
     switches, user, nice, system, idle, iowait, irq, softirq, steal, *rest = (
