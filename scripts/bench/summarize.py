@@ -103,14 +103,14 @@ def print_kinds(rounds, targets, unit):
         runs = [kinds for kinds in runs if kinds]
         if not runs:
             continue
-        names = sorted({k for kinds in runs for k in kinds}, key=lambda k: -max(
-            sum(kinds.get(k, (0, 0))) for kinds in runs))
-        cells = []
-        for name in names:
+        medians = []
+        for name in {k for kinds in runs for k in kinds}:
             user = median([kinds.get(name, (0, 0))[0] for kinds in runs])
             system = median([kinds.get(name, (0, 0))[1] for kinds in runs])
             if user + system >= 0.005:
-                cells.append(f"{name} {user:.2f} user + {system:.2f} sys")
+                medians.append((name, user, system))
+        medians.sort(key=lambda kind: -(kind[1] + kind[2]))
+        cells = [f"{name} {user:.2f} user + {system:.2f} sys" for name, user, system in medians]
         print(f"{target}'s threads by kind, µs/{unit} (medians): {'; '.join(cells)}")
 
 
