@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use uuid::Uuid;
@@ -73,6 +74,10 @@ pub(super) struct Batch {
     names: [Option<Value>; 2],
     /// Every request after the first.
     more: Vec<Entry>,
+    /// The canonical JSON of the HTTP exchanges after the first, one after another, written by
+    /// the thread that appended each (where its fields are still in cache): chaining the batch
+    /// then copies them and frees one buffer rather than each exchange's strings.
+    written: Vec<u8>,
 }
 
 /// A request after the first of its batch: what is its own.
@@ -84,22 +89,14 @@ enum Entry {
         rows: Option<u64>,
         error: Option<String>,
     },
-    /// An HTTP exchange appended as a [`RequestEvent`].
-    Exchange(Box<ExchangeEntry>),
+    /// An HTTP exchange appended as a [`RequestEvent`]: its canonical JSON, at these bytes of
+    /// the batch's `written`.
+    Written(Range<usize>),
     /// Appended as a record: its detail without the shared fields.
     Detail {
         time: DateTime<Utc>,
         detail: Map<String, Value>,
     },
-}
-
-/// What an HTTP exchange after the first of its batch keeps: its outcome and exchange.
-struct ExchangeEntry {
-    time: DateTime<Utc>,
-    duration_ms: f64,
-    error: Option<String>,
-    model: Option<String>,
-    exchange: Exchange,
 }
 
 /// Identity, connection, action and rule of a request.
@@ -241,6 +238,7 @@ impl Batch {
             names: SHARED.map(|field| first.detail.get(field).cloned()),
             first,
             more: Vec::new(),
+            written: Vec::new(),
         }
     }
 
@@ -326,22 +324,28 @@ impl Batch {
         if !(same_shared && self.accepts(event.time, fields, Some(event.decision.verdict))) {
             return false;
         }
-        self.open_shared();
-        self.more.push(match event.exchange {
+        let entry = match event.exchange {
             None => Entry::Outcome {
                 time: event.time,
                 duration_ms: event.duration_ms,
                 rows: event.rows,
                 error: event.error.clone(),
             },
-            Some(exchange) => Entry::Exchange(Box::new(ExchangeEntry {
-                time: event.time,
-                duration_ms: event.duration_ms,
-                error: event.error.clone(),
-                model: event.action.model.clone(),
-                exchange: exchange.clone(),
-            })),
-        });
+            Some(exchange) => {
+                let start = self.written.len();
+                // One whose integer would round does not join: alone, it is stored exactly.
+                if !matches!(
+                    write_exchange(&mut self.written, event, exchange),
+                    Ok(false)
+                ) {
+                    self.written.truncate(start);
+                    return false;
+                }
+                Entry::Written(start..self.written.len())
+            }
+        };
+        self.open_shared();
+        self.more.push(entry);
         true
     }
 
@@ -387,7 +391,7 @@ impl Batch {
         rounded |= write_request(out, self.first.time, self.first.detail.as_object())?;
         for entry in &self.more {
             out.push(b',');
-            rounded |= entry.write(out)?;
+            rounded |= entry.write(out, &self.written)?;
         }
         out.push(b']');
         if let Some(tables) = tables {
@@ -410,7 +414,8 @@ impl Batch {
         };
         let mut requests = Vec::with_capacity(1 + self.more.len());
         requests.push(with_time(first.time, own));
-        requests.extend(self.more.into_iter().map(Entry::into_value));
+        let written = &self.written;
+        requests.extend(self.more.into_iter().map(|entry| entry.into_value(written)));
         let mut detail: Map<String, Value> = SHARED
             .iter()
             .zip(self.names)
@@ -425,10 +430,13 @@ impl Batch {
 impl Entry {
     /// Writes the request as listed in the batched event, as canonical JSON; returns whether
     /// an integer was rounded.
-    fn write(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
+    fn write(&self, out: &mut Vec<u8>, written: &[u8]) -> Result<bool, CanonicalError> {
         match self {
             Entry::Detail { time, detail } => write_request(out, *time, Some(detail)),
-            Entry::Exchange(entry) => entry.write(out),
+            Entry::Written(range) => {
+                out.extend_from_slice(&written[range.clone()]);
+                Ok(false)
+            }
             Entry::Outcome {
                 time,
                 duration_ms,
@@ -454,11 +462,12 @@ impl Entry {
         }
     }
 
-    /// The request as listed in the batched event.
-    fn into_value(self) -> Value {
+    /// The request as listed in the batched event (`written`: the batch's).
+    fn into_value(self, written: &[u8]) -> Value {
         match self {
             Entry::Detail { time, detail } => with_time(time, detail),
-            Entry::Exchange(entry) => entry.into_value(),
+            // Written by `write_exchange` as JSON, which reads back.
+            Entry::Written(range) => serde_json::from_slice(&written[range]).unwrap_or(Value::Null),
             Entry::Outcome {
                 time,
                 duration_ms,
@@ -476,70 +485,38 @@ impl Entry {
     }
 }
 
-impl ExchangeEntry {
-    /// Writes the exchange as listed in the batched event, as canonical JSON (keys in UTF-16
-    /// order); returns whether an integer was rounded.
-    fn write(&self, out: &mut Vec<u8>) -> Result<bool, CanonicalError> {
-        let e = &self.exchange;
-        write_duration(out, self.duration_ms)?;
-        out.extend_from_slice(b",\"error\":");
-        canonical::write_optional(out, self.error.as_deref());
-        out.extend_from_slice(b",\"method\":");
-        canonical::write_str(out, &e.method);
-        if let Some(model) = &self.model {
-            out.extend_from_slice(b",\"model\":");
-            canonical::write_str(out, model);
-        }
-        out.extend_from_slice(b",\"path\":");
-        canonical::write_str(out, &e.path);
-        out.extend_from_slice(b",\"request_bytes\":");
-        let mut rounded = canonical::write_u64(out, e.request_bytes)?;
-        out.extend_from_slice(b",\"response_bytes\":");
-        rounded |= canonical::write_u64(out, e.response_bytes)?;
-        out.extend_from_slice(b",\"status\":");
-        rounded |= canonical::write_u64(out, u64::from(e.status))?;
-        out.extend_from_slice(b",\"time\":");
-        timestamp::write_quoted(out, &self.time);
-        if let Some(usage) = &e.usage {
-            out.extend_from_slice(b",\"usage\":");
-            rounded |= canonical::write_value(out, usage)?;
-        }
-        out.push(b'}');
-        Ok(rounded)
+/// Writes the exchange of `event` as listed in a batched event, as canonical JSON (keys in
+/// UTF-16 order); returns whether an integer was rounded.
+fn write_exchange(
+    out: &mut Vec<u8>,
+    event: &RequestEvent<'_>,
+    e: &Exchange,
+) -> Result<bool, CanonicalError> {
+    write_duration(out, event.duration_ms)?;
+    out.extend_from_slice(b",\"error\":");
+    canonical::write_optional(out, event.error.as_deref());
+    out.extend_from_slice(b",\"method\":");
+    canonical::write_str(out, &e.method);
+    if let Some(model) = &event.action.model {
+        out.extend_from_slice(b",\"model\":");
+        canonical::write_str(out, model);
     }
-
-    /// The exchange as listed in the batched event.
-    fn into_value(self) -> Value {
-        let ExchangeEntry {
-            time,
-            duration_ms,
-            error,
-            model,
-            exchange,
-        } = self;
-        // In canonical key order, so the chain writes it without sorting.
-        let mut detail = Map::with_capacity(9);
-        detail.insert("duration_ms".to_owned(), Value::from(duration_ms));
-        detail.insert("error".to_owned(), Value::from(error));
-        detail.insert("method".to_owned(), Value::from(exchange.method));
-        if let Some(model) = model {
-            detail.insert("model".to_owned(), Value::from(model));
-        }
-        detail.insert("path".to_owned(), Value::from(exchange.path));
-        detail.insert(
-            "request_bytes".to_owned(),
-            Value::from(exchange.request_bytes),
-        );
-        detail.insert(
-            "response_bytes".to_owned(),
-            Value::from(exchange.response_bytes),
-        );
-        detail.insert("status".to_owned(), Value::from(exchange.status));
-        if let Some(usage) = exchange.usage {
-            detail.insert("usage".to_owned(), usage);
-        }
-        with_time(time, detail)
+    out.extend_from_slice(b",\"path\":");
+    canonical::write_str(out, &e.path);
+    out.extend_from_slice(b",\"request_bytes\":");
+    let mut rounded = canonical::write_u64(out, e.request_bytes)?;
+    out.extend_from_slice(b",\"response_bytes\":");
+    rounded |= canonical::write_u64(out, e.response_bytes)?;
+    out.extend_from_slice(b",\"status\":");
+    rounded |= canonical::write_u64(out, u64::from(e.status))?;
+    out.extend_from_slice(b",\"time\":");
+    timestamp::write_quoted(out, &event.time);
+    if let Some(usage) = &e.usage {
+        out.extend_from_slice(b",\"usage\":");
+        rounded |= canonical::write_value(out, usage)?;
     }
+    out.push(b'}');
+    Ok(rounded)
 }
 
 /// Opens a request's object with its duration (`Value::from` makes a non-finite one `null`).

@@ -352,6 +352,26 @@ fn exchange_events_batch_and_seal_like_their_records() {
     let stored: Value = serde_json::from_str(&sealed.stored_detail()).unwrap();
     assert_eq!(stored, expected.detail);
 
+    // An exchange whose size would round as canonical JSON does not join: it opens the next
+    // batch, stored exactly, and the one before keeps what it had.
+    let huge = Exchange {
+        response_bytes: (1 << 53) + 1,
+        ..exchange(200, false)
+    };
+    let rounding = Batches::default();
+    rounding.push_request(&exchange_event(on, 0, &exchanges[0]));
+    rounding.push_request(&exchange_event(on, 10, &exchanges[1]));
+    assert_eq!(
+        rounding.try_push_request(&exchange_event(on, 20, &huge)),
+        None
+    );
+    let before = rounding.push_request(&exchange_event(on, 20, &huge)).closed;
+    let before = before.unwrap().into_record();
+    assert_eq!(before.detail["requests"].as_array().unwrap().len(), 2);
+    let mut alone = rounding.take(&sid("s1")).unwrap().seal().unwrap();
+    let stored: Value = serde_json::from_str(&alone.stored_detail()).unwrap();
+    assert_eq!(stored["response_bytes"], json!((1u64 << 53) + 1));
+
     // A statement does not join an exchange's batch, nor an exchange a statement's.
     let statement = RequestEvent {
         action: &read,
