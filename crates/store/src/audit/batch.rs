@@ -466,8 +466,13 @@ impl Entry {
     fn into_value(self, written: &[u8]) -> Value {
         match self {
             Entry::Detail { time, detail } => with_time(time, detail),
-            // Written by `write_exchange` as JSON, which reads back.
-            Entry::Written(range) => serde_json::from_slice(&written[range]).unwrap_or(Value::Null),
+            // Written by `write_exchange` as JSON, which reads back; were it ever not to, its
+            // text is kept rather than dropped.
+            Entry::Written(range) => {
+                let text = &written[range];
+                serde_json::from_slice(text)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(text).into_owned()))
+            }
             Entry::Outcome {
                 time,
                 duration_ms,
