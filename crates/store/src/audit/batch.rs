@@ -333,7 +333,8 @@ impl Batch {
             },
             Some(exchange) => {
                 let start = self.written.len();
-                // One whose integer would round does not join: alone, it is stored exactly.
+                // One with an integer canonical JSON would round (or that cannot be written)
+                // does not join: it opens the next batch, first in it, and is stored exactly.
                 if !matches!(
                     write_exchange(&mut self.written, event, exchange),
                     Ok(false)
